@@ -1,0 +1,238 @@
+"""The map's state as URL query parameters: parse leniently, serialise canonically."""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from geo.bands import CLIPS, MAX_BANDS, MAX_KM, MIN_KM, SIDES
+from geo.errors import InputError
+
+__all__ = [
+    "BASEMAPS",
+    "DEFAULT_RINGS",
+    "LAYERS",
+    "MAX_VALUE_CHARS",
+    "UNITS",
+    "UrlState",
+    "parse_query",
+    "to_query",
+]
+
+#: Overlays a user can switch on and off; the order is the order on the map.
+LAYERS = ("countries", "crimea", "border", "places", "bands", "kyiv-line", "passages")
+#: ``offline`` is drawn from the bundled data; the others load tiles from the internet.
+BASEMAPS = ("offline", "osm", "light", "dark")
+UNITS = ("km", "mi")
+DEFAULT_RINGS = (50.0, 100.0, 200.0)
+#: Longer values are refused whole: no legitimate state needs more.
+MAX_VALUE_CHARS = 200
+_MAX_PASSAGE = 999
+_KEYS = ("rings", "side", "units", "clip", "layers", "basemap", "passage")
+_PRINTABLE = re.compile(r"[^\w .,:+\-]", re.ASCII)
+
+
+@dataclass(frozen=True)
+class UrlState:
+    """Everything a shared link restores: rings, side, units, clip, layers, basemap, passage.
+
+    Parameters
+    ----------
+    rings : tuple of float
+        Distances from the border in km, strictly increasing, 1 to 1,500, at most eight.
+    side : {"both", "ukraine", "belarus"}
+    units : {"km", "mi"}
+        Units for display; rings are always given in km.
+    clip : {"none", "land", "ukraine", "belarus"}
+    layers : tuple of str
+        Visible overlays, a subset of :data:`LAYERS` in that order.
+    basemap : {"offline", "osm", "light", "dark"}
+    passage : int or None
+        The selected passage (1-based), if any.
+
+    Examples
+    --------
+    >>> UrlState(rings=(25.0, 50.0)).rings
+    (25.0, 50.0)
+    """
+
+    rings: tuple[float, ...] = DEFAULT_RINGS
+    side: str = "both"
+    units: str = "km"
+    clip: str = "none"
+    layers: tuple[str, ...] = LAYERS
+    basemap: str = "offline"
+    passage: int | None = None
+
+    def __post_init__(self) -> None:
+        r = self.rings
+        if not isinstance(r, tuple) or not 1 <= len(r) <= MAX_BANDS:
+            raise InputError(f"Give 1 to {MAX_BANDS} ring distances as a tuple.")
+        for value in r:
+            if isinstance(value, bool) or not isinstance(value, float) or not math.isfinite(value):
+                raise InputError(f"Ring {value!r} is not a finite float number of km.")
+            if not MIN_KM <= value <= MAX_KM:
+                raise InputError(f"Ring {value:g} km is out of range {MIN_KM:g}–{MAX_KM:g} km.")
+        if any(b <= a for a, b in itertools.pairwise(r)):
+            raise InputError("Rings must be strictly increasing.")
+        for name, value, allowed in (
+            ("side", self.side, SIDES),
+            ("units", self.units, UNITS),
+            ("clip", self.clip, CLIPS),
+            ("basemap", self.basemap, BASEMAPS),
+        ):
+            if value not in allowed:
+                raise InputError(f"Unknown {name} {value!r}: use one of {', '.join(allowed)}.")
+        if not isinstance(self.layers, tuple) or any(x not in LAYERS for x in self.layers):
+            raise InputError(f"Layers must be a tuple drawn from {', '.join(LAYERS)}.")
+        if self.layers != tuple(x for x in LAYERS if x in self.layers):
+            raise InputError("Layers must be unique and in the order of LAYERS.")
+        if self.passage is not None and (
+            isinstance(self.passage, bool) or not isinstance(self.passage, int) or not 1 <= self.passage
+        ):
+            raise InputError(f"Passage {self.passage!r} is not a positive whole number.")
+
+
+def _preview(value: str) -> str:
+    """A short, inert rendering of a rejected value for a warning message."""
+    cleaned = _PRINTABLE.sub("?", value[:24])
+    return cleaned + ("…" if len(value) > 24 else "")
+
+
+def _number(token: str) -> float | None:
+    try:
+        number = float(token)
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _rings(raw: str, warn: list[str]) -> tuple[float, ...] | None:
+    kept: set[float] = set()
+    tokens = raw.split(",")
+    bad = [t for t in tokens if t.strip() and _number(t.strip()) is None]
+    out_of_range = []
+    for token in tokens:
+        number = _number(token.strip())
+        if number is None:
+            continue
+        if MIN_KM <= number <= MAX_KM:
+            kept.add(float(number))
+        else:
+            out_of_range.append(number)
+    if bad:
+        shown = ", ".join(f"“{_preview(t.strip())}”" for t in bad[:3])
+        more = f" and {len(bad) - 3} more" if len(bad) > 3 else ""
+        warn.append(f"Ignored ring values that are not numbers: {shown}{more}.")
+    if out_of_range:
+        shown = ", ".join(f"{v:g}" for v in out_of_range[:3])
+        warn.append(f"Ignored ring distances outside {MIN_KM:g}–{MAX_KM:g} km: {shown}.")
+    rings = sorted(kept)
+    if len(rings) > MAX_BANDS:
+        warn.append(f"Kept the first {MAX_BANDS} ring distances of {len(rings)}; at most {MAX_BANDS} fit.")
+        rings = rings[:MAX_BANDS]
+    if not rings:
+        default = ", ".join(f"{d:g}" for d in DEFAULT_RINGS)
+        warn.append(f"No usable ring distance in the link; showing {default} km.")
+        return None
+    return tuple(rings)
+
+
+def _choice(name: str, raw: str, allowed: tuple[str, ...], warn: list[str]) -> str | None:
+    value = raw.strip().lower()
+    if value in allowed:
+        return value
+    warn.append(f"Ignored unknown {name} “{_preview(raw)}”: use one of {', '.join(allowed)}.")
+    return None
+
+
+def _layers(raw: str, warn: list[str]) -> tuple[str, ...] | None:
+    names = {t.strip().lower() for t in raw.split(",") if t.strip()}
+    unknown = [t for t in raw.split(",") if t.strip() and t.strip().lower() not in LAYERS]
+    if unknown:
+        shown = ", ".join(f"“{_preview(t.strip())}”" for t in unknown[:3])
+        warn.append(f"Ignored unknown layers {shown}: use any of {', '.join(LAYERS)}.")
+    known = tuple(x for x in LAYERS if x in names)
+    if unknown and not known:
+        return None
+    return known
+
+
+def _passage(raw: str, warn: list[str]) -> int | None:
+    value = raw.strip()
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= _MAX_PASSAGE:
+        return int(value)
+    warn.append(f"Ignored passage “{_preview(raw)}”: give a passage number such as 1.")
+    return None
+
+
+def parse_query(params: Mapping[str, str | Sequence[str]]) -> tuple[UrlState, tuple[str, ...]]:
+    """Read the state from query parameters, dropping whatever is malformed or hostile.
+
+    Never raises for any mapping of strings: each rejected value leaves its default in
+    place and adds a plain-text warning (the rejected value shows as an inert preview).
+
+    Parameters
+    ----------
+    params : mapping of str to str or sequence of str
+        For example ``st.query_params`` as a dict; for a repeated key the last value wins.
+
+    Returns
+    -------
+    state : UrlState
+    warnings : tuple of str
+
+    Examples
+    --------
+    >>> state, warnings = parse_query({"rings": "100,50,abc", "units": "mi"})
+    >>> state.rings, state.units, len(warnings)
+    ((50.0, 100.0), 'mi', 1)
+    """
+    warn: list[str] = []
+    values: dict[str, object] = {}
+    for key in _KEYS:
+        if key not in params:
+            continue
+        raw = params[key]
+        if not isinstance(raw, str):
+            raw = raw[-1] if len(raw) else ""
+        raw = str(raw)
+        if len(raw) > MAX_VALUE_CHARS:
+            warn.append(f"Ignored {key}: the value has {len(raw):,} characters (at most {MAX_VALUE_CHARS}).")
+            continue
+        if key == "rings":
+            value = _rings(raw, warn)
+        elif key == "layers":
+            value = _layers(raw, warn)
+        elif key == "passage":
+            value = _passage(raw, warn)
+        else:
+            allowed = {"side": SIDES, "units": UNITS, "clip": CLIPS, "basemap": BASEMAPS}[key]
+            value = _choice(key, raw, allowed, warn)
+        if value is not None:
+            values[key] = value
+    return UrlState(**values), tuple(warn)  # type: ignore[arg-type]
+
+
+def to_query(state: UrlState) -> dict[str, str]:
+    """Serialise a state to query parameters that :func:`parse_query` reads back exactly.
+
+    Examples
+    --------
+    >>> to_query(UrlState(rings=(50.0, 100.5)))["rings"]
+    '50,100.5'
+    """
+    query = {
+        "rings": ",".join(repr(r).removesuffix(".0") for r in state.rings),
+        "side": state.side,
+        "units": state.units,
+        "clip": state.clip,
+        "layers": ",".join(state.layers),
+        "basemap": state.basemap,
+    }
+    if state.passage is not None:
+        query["passage"] = str(state.passage)
+    return query
