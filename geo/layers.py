@@ -1,0 +1,109 @@
+"""The map's overlays as GeoJSON features (RFC 7946), shared by the map, CLI and exports."""
+
+from __future__ import annotations
+
+import numpy as np
+import shapely
+from shapely.geometry import mapping
+
+from geo.bands import BandSpec, distance_bands
+from geo.borders import belarus_ukraine_border
+from geo.geodesy import geodesic_length_km
+from geo.places import article_places
+from geo.story import load_story
+
+__all__ = [
+    "COORDINATE_DECIMALS",
+    "band_features",
+    "bands_geojson",
+    "border_feature",
+    "feature_collection",
+    "overlays_geojson",
+    "passage_features",
+    "place_features",
+]
+
+#: 1e-7 degrees is about 1 cm: rounding never costs the bands their 0.02 % precision.
+COORDINATE_DECIMALS = 7
+
+
+def _geometry(geom: shapely.Geometry) -> dict:
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        geom = shapely.orient_polygons(geom)  # RFC 7946: exteriors counter-clockwise
+    rounded = shapely.transform(geom, lambda xy: np.round(xy, COORDINATE_DECIMALS))
+    return mapping(rounded)
+
+
+def feature(geom: shapely.Geometry, **properties) -> dict:
+    """Return one GeoJSON feature with rounded, right-hand-rule coordinates."""
+    return {"type": "Feature", "properties": properties, "geometry": _geometry(geom)}
+
+
+def feature_collection(features: list[dict]) -> dict:
+    """Wrap features in an RFC 7946 FeatureCollection (WGS84, no ``crs`` member)."""
+    return {"type": "FeatureCollection", "features": features}
+
+
+def border_feature() -> dict:
+    """The Belarus–Ukraine border as a feature with ``layer: "border"``."""
+    line = belarus_ukraine_border()
+    return feature(
+        line,
+        layer="border",
+        name="Belarus–Ukraine border",
+        length_km=round(geodesic_length_km(line), 3),
+        source="Digital Chart of the World 1:1M",
+    )
+
+
+def band_features(spec: BandSpec) -> list[dict]:
+    """One feature per band with ``layer: "band"``, ``inner_km`` and ``outer_km``."""
+    return [
+        feature(
+            band.geometry,
+            layer="band",
+            inner_km=band.inner_km,
+            outer_km=band.outer_km,
+            label=band.label,
+            side=spec.side,
+            clip=spec.clip,
+        )
+        for band in distance_bands(spec)
+    ]
+
+
+def place_features() -> list[dict]:
+    """The article's places as point features with ``layer: "place"``."""
+    return [
+        feature(p.point, layer="place", id=p.id, name=p.name, kind=p.kind, method=p.method)
+        for p in article_places().values()
+    ]
+
+
+def passage_features() -> list[dict]:
+    """Each passage as a point at its place, with the verbatim quote."""
+    places = article_places()
+    return [
+        feature(
+            places[p.place].point,
+            layer="passage",
+            number=p.number,
+            quote=p.quote,
+            place=p.place,
+            paragraph=p.paragraph,
+            reason=p.reason,
+        )
+        for p in load_story().passages
+    ]
+
+
+def bands_geojson(spec: BandSpec) -> dict:
+    """The border and the bands, as written by ``python -m geo bands``."""
+    return feature_collection([border_feature(), *band_features(spec)])
+
+
+def overlays_geojson(spec: BandSpec) -> dict:
+    """Every overlay: border, bands, places and passages."""
+    return feature_collection(
+        [border_feature(), *band_features(spec), *place_features(), *passage_features()]
+    )

@@ -1,0 +1,136 @@
+"""The places the article names, each located from the bundled data."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import shapely
+from shapely.ops import polylabel
+
+from geo.borders import shared_border
+from geo.data import load_countries, load_crimea, load_places, load_united_states, read_toml
+from geo.errors import DataError, InputError
+
+__all__ = ["KINDS", "Place", "article_places", "place"]
+
+KINDS = ("city", "country", "region", "state", "border")
+
+
+@dataclass(frozen=True)
+class Place:
+    """A named point the article speaks of, with how it was located.
+
+    Parameters
+    ----------
+    id : str
+        Stable identifier used by passages, for example ``"kyiv"``.
+    name : str
+        Display name.
+    kind : str
+        One of :data:`KINDS`.
+    lon, lat : float
+        WGS84 degrees.
+    method : str
+        How the point was derived from which data file.
+    """
+
+    id: str
+    name: str
+    kind: str
+    lon: float
+    lat: float
+    method: str
+
+    def __post_init__(self) -> None:
+        if not self.id or not self.name:
+            raise InputError("A place needs an id and a name.")
+        if self.kind not in KINDS:
+            raise InputError(f"Unknown place kind {self.kind!r}: use one of {', '.join(KINDS)}.")
+        if not (math.isfinite(self.lon) and math.isfinite(self.lat)):
+            raise InputError(f"Place {self.id!r} has a non-finite coordinate.")
+        if not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
+            raise InputError(f"Place {self.id!r} lies outside longitude/latitude range.")
+
+    @property
+    def point(self) -> shapely.Point:
+        """The place as a shapely point (lon, lat)."""
+        return shapely.Point(self.lon, self.lat)
+
+
+def _label_point(geom: shapely.Geometry) -> shapely.Point:
+    largest = max(shapely.get_parts(geom), key=lambda p: p.area)
+    return polylabel(largest, tolerance=0.01)
+
+
+def _geonames_point(ids: list[int]) -> tuple[shapely.Point, str]:
+    places = load_places().set_index("geonameid")
+    missing = [i for i in ids if i not in places.index]
+    if missing:
+        raise DataError(f"GeoNames ids {missing} are not in places.geojson: rebuild with `make data`.")
+    rows = places.loc[ids]
+    x = float(rows.geometry.x.mean())
+    y = float(rows.geometry.y.mean())
+    names = " and ".join(rows["name"])
+    how = "GeoNames place" if len(ids) == 1 else "midpoint of GeoNames places"
+    return shapely.Point(x, y), f"{how} {names} (places.geojson)"
+
+
+def _locate(entry: dict, done: dict[str, Place]) -> tuple[shapely.Point, str]:
+    kind = entry["kind"]
+    if kind == "city":
+        return _geonames_point([entry["geonameid"]])
+    if kind == "country":
+        geom = load_countries().loc[entry["iso2"]].geometry
+        return _label_point(geom), f"pole of inaccessibility of {entry['iso2']} (countries.geojson, DCW)"
+    if kind == "state":
+        geom = load_united_states().loc[entry["code"]].geometry
+        return _label_point(geom), f"pole of inaccessibility of {entry['code']} (united_states.geojson, DCW)"
+    if kind == "region" and entry.get("layer") == "crimea":
+        return _label_point(load_crimea().geometry.iloc[0]), "pole of inaccessibility of Crimea (crimea.geojson)"
+    if kind == "region":
+        return _geonames_point(list(entry["geonameids"]))
+    if kind == "border":
+        a, b = entry["countries"]
+        line = shared_border(a, b)
+        if "nearest_to" in entry:
+            target = done[entry["nearest_to"]].point
+            return shapely.ops.nearest_points(line, target)[0], f"point of the {a}–{b} border nearest {target.wkt}"
+        return line.interpolate(0.5, normalized=True), f"midpoint of the {a}–{b} border (DCW)"
+    raise DataError(f"places.toml: unknown kind {kind!r} for {entry.get('id')!r}.")
+
+
+@lru_cache(maxsize=1)
+def article_places() -> dict[str, Place]:
+    """Return every place the article names, keyed by id, located from the data.
+
+    Examples
+    --------
+    >>> article_places()["kyiv"].name
+    'Kyiv'
+    """
+    entries = read_toml("places.toml").get("place", [])
+    done: dict[str, Place] = {}
+    for entry in entries:
+        try:
+            point, method = _locate(entry, done)
+            done[entry["id"]] = Place(
+                id=entry["id"],
+                name=entry["name"],
+                kind=entry["kind"],
+                lon=round(point.x, 6),
+                lat=round(point.y, 6),
+                method=method,
+            )
+        except (KeyError, TypeError) as exc:
+            raise DataError(f"places.toml: entry {entry.get('id', entry)!r} is incomplete ({exc}).") from exc
+    return done
+
+
+def place(place_id: str) -> Place:
+    """Return one article place by id, or raise :class:`InputError` naming the known ids."""
+    places = article_places()
+    if place_id not in places:
+        raise InputError(f"Unknown place {place_id!r}: use one of {', '.join(places)}.")
+    return places[place_id]

@@ -1,0 +1,42 @@
+"""Shared fixtures for the Article Atlas tests."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    """The repository's top folder."""
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def border():
+    """The Belarus–Ukraine border line from the bundled data."""
+    from geo.borders import belarus_ukraine_border
+
+    return belarus_ukraine_border()
+
+
+@pytest.fixture(scope="session")
+def brute_force(border):
+    """An independent geodesic distance to the border (densified every 10 m)."""
+    from geodesic_check import BruteForceDistance
+
+    return BruteForceDistance(border, spacing_m=10.0)
+
+
+@pytest.fixture
+def data_copy(tmp_path: Path) -> Path:
+    """A private copy of ``data/`` that a test may damage."""
+    target = tmp_path / "data"
+    shutil.copytree(ROOT / "data", target)
+    return target

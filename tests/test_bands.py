@@ -1,0 +1,111 @@
+"""Distance bands: validity, nesting, and edges at their stated geodesic distance."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import shapely
+from geodesic_check import edge_samples
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pyproj import Transformer
+
+from geo import InputError
+from geo.bands import MAX_KM, MIN_KM, RELATIVE_TOLERANCE, BandSpec, distance_bands, equidistant_zone
+from geo.geodesy import reproject
+
+
+def relative_errors(zone, distance_km, brute_force, count):
+    pts = edge_samples(zone, count)
+    measured = np.array([brute_force.distance_m(x, y) for x, y in pts]) / 1000.0
+    return np.abs(measured / distance_km - 1.0), len(pts)
+
+
+@pytest.mark.parametrize("distance_km", [1.0, 5.0, 50.0, 100.0, 200.0, 500.0, 1500.0])
+def test_zone_edge_lies_at_its_distance(distance_km, brute_force):
+    """Every sampled vertex and segment midpoint is within 0.02 % of the distance."""
+    zone = equidistant_zone(distance_km)
+    errors, n = relative_errors(zone, distance_km, brute_force, 500)
+    assert n >= 500
+    assert errors.max() <= RELATIVE_TOLERANCE
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(distance_km=st.floats(min_value=MIN_KM, max_value=MAX_KM, allow_nan=False))
+def test_any_distance_is_precise_and_valid(distance_km, brute_force):
+    zone = equidistant_zone(distance_km)
+    assert zone.is_valid and not zone.is_empty
+    errors, _ = relative_errors(zone, distance_km, brute_force, 150)
+    assert errors.max() <= RELATIVE_TOLERANCE
+
+
+def test_bands_are_nested_rings_that_tile_the_outer_zone():
+    spec = BandSpec((50.0, 100.0, 200.0))
+    bands = distance_bands(spec)
+    assert [(b.inner_km, b.outer_km) for b in bands] == [(0.0, 50.0), (50.0, 100.0), (100.0, 200.0)]
+    for a, b in zip(bands, bands[1:]):
+        assert a.geometry.intersection(b.geometry).area == pytest.approx(0.0, abs=1e-9)
+    union = shapely.union_all([b.geometry for b in bands])
+    outer = equidistant_zone(200.0)
+    assert union.symmetric_difference(outer).area / outer.area < 1e-6
+    assert all(b.geometry.is_valid for b in bands)
+
+
+def test_a_web_mercator_buffer_is_far_short(border, brute_force):
+    """The known-wrong anchor: a 100 km buffer in EPSG:3857 is about 39 % short here."""
+    to_m = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True)
+    to_deg = Transformer.from_crs("EPSG:3857", "EPSG:4326", always_xy=True)
+    naive = reproject(reproject(border, to_m).buffer(100_000), to_deg)
+    errors, _ = relative_errors(naive, 100.0, brute_force, 100)
+    assert errors.max() > 0.3
+
+
+@pytest.mark.parametrize("side, inside, outside", [
+    ("ukraine", (30.5, 50.9), (28.0, 52.6)),
+    ("belarus", (28.0, 52.6), (30.5, 50.9)),
+])
+def test_one_side_only(side, inside, outside):
+    (band,) = distance_bands(BandSpec((150.0,), side=side))
+    assert band.geometry.contains(shapely.Point(inside))
+    assert not band.geometry.contains(shapely.Point(outside))
+
+
+def test_clip_to_land_removes_the_black_sea():
+    from geo.data import load_land
+
+    (band,) = distance_bands(BandSpec((700.0,), side="ukraine", clip="land"))
+    sea = shapely.Point(31.0, 45.9)  # north-west Black Sea, within 700 km of the border
+    assert not load_land().contains(sea)
+    assert equidistant_zone(700.0).contains(sea)
+    assert not band.geometry.contains(sea)
+
+
+def test_clip_to_a_country():
+    (band,) = distance_bands(BandSpec((100.0,), clip="ukraine"))
+    assert not band.geometry.contains(shapely.Point(27.56, 53.90 - 1.5))  # inside Belarus
+
+
+@pytest.mark.parametrize("values, message", [
+    ([], "at least one"),
+    ([0], "out of range"),
+    ([-5], "out of range"),
+    ([1500.5], "out of range"),
+    (["abc"], "not a number"),
+    (["nan"], "out of range"),
+    ([1, 2, 3, 4, 5, 6, 7, 8, 9], "At most 8"),
+])
+def test_bad_distances_are_refused(values, message):
+    with pytest.raises(InputError, match=message):
+        BandSpec.parse(values)
+
+
+@pytest.mark.parametrize("field, value", [("side", "north"), ("clip", "sea")])
+def test_bad_side_or_clip_is_refused(field, value):
+    with pytest.raises(InputError, match=f"Unknown {field}"):
+        BandSpec((50.0,), **{field: value})
+
+
+def test_spec_requires_increasing_distances():
+    with pytest.raises(InputError, match="strictly increasing"):
+        BandSpec((100.0, 50.0))
+    assert BandSpec.parse(["100", "50", "50"]).distances_km == (50.0, 100.0)
