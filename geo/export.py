@@ -1,0 +1,262 @@
+"""Snapshots of the map as PNG, SVG, PDF, standalone HTML, GeoJSON and GeoPackage."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.bands import BandSpec
+from geo.errors import ExportError, InputError
+from geo.static_map import SIZES, UNITS, MapSize, View
+
+__all__ = [
+    "FORMATS",
+    "GPKG_LAYERS",
+    "MEDIA_TYPES",
+    "SIZES",
+    "ExportRequest",
+    "export_bytes",
+    "export_request",
+    "render",
+]
+
+#: Every format, in the order a user would look for them.
+FORMATS = ("png", "svg", "pdf", "html", "geojson", "gpkg")
+MEDIA_TYPES = {
+    "png": "image/png",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "html": "text/html; charset=utf-8",
+    "geojson": "application/geo+json",
+    "gpkg": "application/geopackage+sqlite3",
+}
+#: GeoPackage layer name for each overlay kind (the GeoJSON ``layer`` property).
+GPKG_LAYERS = {"border": "border", "band": "bands", "place": "places", "passage": "passages"}
+_STATIC = ("png", "svg", "pdf")
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """Everything one snapshot needs; refuses a bad combination with a clear message.
+
+    Parameters
+    ----------
+    format : str
+        One of :data:`FORMATS`.
+    spec : BandSpec
+        The distance bands.
+    size : str, optional
+        A preset from :data:`SIZES` (``social``, ``slide``, ``a4``); static formats only.
+    width, height : int, optional
+        Custom pixels, given together, instead of ``size``.
+    view : View, optional
+        The extent to draw; the default view when missing.
+    units : {"km", "mi"}
+        Units of the labels and scale bar.
+    footnotes : bool
+        Print the quoted passages beside a static map.
+
+    Examples
+    --------
+    >>> ExportRequest("png", BandSpec((50.0,)), size="social").map_size.width
+    1200
+    """
+
+    format: str
+    spec: BandSpec
+    size: str | None = None
+    width: int | None = None
+    height: int | None = None
+    view: View | None = None
+    units: str = "km"
+    footnotes: bool = False
+
+    def __post_init__(self) -> None:
+        if self.format not in FORMATS:
+            raise InputError(f"Unknown format {str(self.format)[:20]!r}: use one of {', '.join(FORMATS)}.")
+        if not isinstance(self.spec, BandSpec):
+            raise InputError("An export needs a BandSpec for its bands.")
+        if self.size is not None and self.size not in SIZES:
+            raise InputError(f"Unknown size {str(self.size)[:20]!r}: use one of {', '.join(SIZES)}.")
+        if (self.width is None) != (self.height is None):
+            raise InputError("Give width and height together, or neither.")
+        if self.size is not None and self.width is not None:
+            raise InputError("Give either a size preset or width and height, not both.")
+        if self.units not in UNITS:
+            raise InputError(f"Unknown units {str(self.units)[:20]!r}: use km or mi.")
+        if self.view is not None and not isinstance(self.view, View):
+            raise InputError("The view must be a View (south, west, north, east).")
+        if self.width is not None:
+            MapSize(self.width, self.height)  # validates the range
+
+    @property
+    def map_size(self) -> MapSize:
+        """Pixels and resolution of a static map (1600 × 1000 when nothing was asked)."""
+        if self.size is not None:
+            return SIZES[self.size]
+        if self.width is not None:
+            return MapSize(self.width, self.height)
+        return MapSize(1600, 1000)
+
+    @property
+    def media_type(self) -> str:
+        """The MIME type of the output, for a download button."""
+        return MEDIA_TYPES[self.format]
+
+    @property
+    def filename(self) -> str:
+        """A descriptive file name such as ``article-atlas-50-100km-both.png``."""
+        distances = "-".join(f"{d:g}" for d in self.spec.distances_km)
+        return f"article-atlas-{distances}km-{self.spec.side}.{self.format}"
+
+
+def export_request(
+    fmt: str,
+    spec: BandSpec,
+    *,
+    size: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    bounds: View | tuple[float, float, float, float] | dict | str | None = None,
+    units: str = "km",
+    footnotes: bool = False,
+) -> ExportRequest:
+    """Build a validated :class:`ExportRequest` from loose values.
+
+    ``bounds`` may be a :class:`View`, a ``(south, west, north, east)`` tuple, the dict
+    st_folium returns, or an ``"S,W,N,E"`` string.
+    """
+    if bounds is None or isinstance(bounds, View):
+        view = bounds
+    elif isinstance(bounds, str):
+        view = View.parse(bounds)
+    elif isinstance(bounds, dict):
+        view = View.from_leaflet(bounds)
+    else:
+        try:
+            south, west, north, east = (float(v) for v in bounds)
+        except (TypeError, ValueError):
+            raise InputError("Bounds must be four numbers: south, west, north, east.") from None
+        view = View(south, west, north, east)
+    return ExportRequest(str(fmt).lower(), spec, size=size, width=width, height=height, view=view,
+                         units=units, footnotes=bool(footnotes))
+
+
+def _overlays(spec: BandSpec) -> dict:
+    from geo.layers import overlays_geojson
+
+    return overlays_geojson(spec)
+
+
+def _geojson(request: ExportRequest) -> bytes:
+    text = json.dumps(_overlays(request.spec), ensure_ascii=False, allow_nan=False)
+    return text.encode("utf-8")
+
+
+def _gpkg(request: ExportRequest) -> bytes:
+    import geopandas as gpd
+
+    collection = _overlays(request.spec)
+    by_kind: dict[str, list[dict]] = {kind: [] for kind in GPKG_LAYERS}
+    for feat in collection["features"]:
+        by_kind[feat["properties"]["layer"]].append(feat)
+    with tempfile.TemporaryDirectory(prefix="atlas-gpkg-") as folder:
+        path = Path(folder) / "overlays.gpkg"
+        try:
+            for kind, features in by_kind.items():
+                if not features:
+                    continue
+                frame = gpd.GeoDataFrame.from_features(features, crs="EPSG:4326")
+                frame = frame.drop(columns="layer")
+                frame.to_file(path, layer=GPKG_LAYERS[kind], driver="GPKG", engine="pyogrio")
+            return path.read_bytes()
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise ExportError(f"Could not write the GeoPackage: {exc}") from exc
+
+
+def _html(request: ExportRequest) -> bytes:
+    try:
+        from geo.mapping import build_map
+    except ImportError as exc:
+        raise ExportError("Standalone HTML needs geo.mapping, which is not available yet.") from exc
+    from geo.assets import standalone_html
+
+    return standalone_html(build_map(request.spec, units=request.units)).encode("utf-8")
+
+
+def _static(request: ExportRequest) -> bytes:
+    from geo.static_map import draw_map
+
+    drawn = draw_map(request.spec, request.map_size, request.view, units=request.units,
+                     footnotes=request.footnotes)
+    try:
+        return drawn.to_bytes(request.format)
+    finally:
+        drawn.figure.clear()
+
+
+def render(request: ExportRequest) -> bytes:
+    """Return the bytes of one snapshot described by ``request``."""
+    if request.format in _STATIC:
+        return _static(request)
+    if request.format == "geojson":
+        return _geojson(request)
+    if request.format == "gpkg":
+        return _gpkg(request)
+    return _html(request)
+
+
+def export_bytes(
+    fmt: str,
+    spec: BandSpec,
+    *,
+    size: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+    bounds: View | tuple[float, float, float, float] | dict | str | None = None,
+    units: str = "km",
+    footnotes: bool = False,
+) -> bytes:
+    """Export the map in one format and return the file's bytes.
+
+    Parameters
+    ----------
+    fmt : str
+        One of :data:`FORMATS`: ``png``, ``svg``, ``pdf``, ``html``, ``geojson``, ``gpkg``.
+    spec : BandSpec
+        The distance bands (distances, side, clip).
+    size : str, optional
+        ``social`` (1200 × 675), ``slide`` (1920 × 1080) or ``a4`` (3508 × 2480, 300 dpi).
+    width, height : int, optional
+        Custom pixels, from 200 to 8000 each, instead of ``size``.
+    bounds : View, tuple, dict or str, optional
+        The extent: the st_folium ``bounds`` dict, ``(south, west, north, east)`` or
+        ``"S,W,N,E"``; the default view when missing.
+    units : {"km", "mi"}
+        Units of the labels and the scale bar.
+    footnotes : bool
+        Print the quoted passages beside a static map.
+
+    Returns
+    -------
+    bytes
+        The file's content; its media type is ``MEDIA_TYPES[fmt]``.
+
+    Raises
+    ------
+    InputError
+        For an unknown format or size, or out-of-range pixels or bounds.
+    ExportError
+        When the file cannot be produced.
+
+    Examples
+    --------
+    >>> data = export_bytes("png", BandSpec((50.0, 100.0)), size="social")
+    >>> data[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
+    True
+    """
+    request = export_request(fmt, spec, size=size, width=width, height=height, bounds=bounds,
+                             units=units, footnotes=footnotes)
+    return render(request)
