@@ -1,0 +1,773 @@
+"""The folium (Leaflet) maps: the main map's layers and controls, and the Virginia analogy."""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import folium
+import folium.plugins
+import numpy as np
+import shapely
+from branca.element import Element, MacroElement
+from folium.elements import JSCSSMixin
+from jinja2 import Template
+from shapely.geometry import mapping
+
+from geo import style
+from geo.bands import BandSpec, distance_bands
+from geo.borders import belarus_ukraine_border
+from geo.data import load_countries, load_crimea, load_united_states
+from geo.errors import InputError
+from geo.facts import compute_facts
+from geo.geodesy import GEOD, KM_PER_MILE
+from geo.layers import border_feature
+from geo.places import article_places
+from geo.story import load_story
+from geo.urlstate import BASEMAPS, LAYERS, UNITS
+
+__all__ = [
+    "DEFAULT_VIEW",
+    "DYNAMIC_LAYERS",
+    "STATIC_LAYERS",
+    "MapView",
+    "analogy_map",
+    "band_layer",
+    "base_map",
+    "build_map",
+    "dynamic_layers",
+    "escape_text",
+    "format_distance",
+    "kyiv_line_layer",
+    "passage_layer",
+]
+
+#: Layers drawn into the base map, which stays the same while the user adjusts bands.
+STATIC_LAYERS = ("countries", "crimea", "border", "places")
+#: Layers that change with the sidebar; streamlit-folium swaps them without a reload.
+DYNAMIC_LAYERS = ("bands", "kyiv-line", "passages")
+
+_OSM_ATTR = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+_CARTO_ATTR = _OSM_ATTR + ' &copy; <a href="https://carto.com/attributions">CARTO</a>'
+_TILES = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", _OSM_ATTR, "OpenStreetMap"),
+    "light": ("https://{s}.basemaps.cartocdn.com/light_all/{z}/{x}/{y}.png", _CARTO_ATTR, "Light (CARTO)"),
+    "dark": ("https://{s}.basemaps.cartocdn.com/dark_all/{z}/{x}/{y}.png", _CARTO_ATTR, "Dark (CARTO)"),
+}
+_OFFLINE_NAME = "Offline basemap (bundled data)"
+# Display simplification: invisible at the zooms the map allows, and it keeps the
+# map's own script and data well under 1 MB. Exports (geo.layers) keep full detail.
+_FOCUS = ("BY", "UA")
+_TOLERANCE = {"focus": 0.003, "near": 0.01, "far": 0.03}
+_DECIMALS = {"focus": 4, "near": 3, "far": 2}
+_BAND_TOLERANCE = 0.003
+_MINIMAP_TOLERANCE = 0.15
+_GROUPS = ("other", "nato", "RU", "BY", "UA")
+_GROUP_NAMES = {
+    "UA": "Ukraine",
+    "BY": "Belarus",
+    "RU": "Russia",
+    "nato": "NATO members",
+    "other": "Other countries",
+}
+_JS_UNSAFE = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
+
+
+def escape_text(text: object) -> str:
+    """Escape text for HTML that folium places raw into JavaScript template strings.
+
+    ``html.escape`` handles ``<>&"'``; backticks, ``$``, braces and backslashes become
+    character references too, so the text can neither close folium's template literal,
+    interpolate with ``${...}``, nor form a Jinja expression.
+
+    Examples
+    --------
+    >>> escape_text("<script>`${x}`</script>")
+    '&lt;script&gt;&#96;&#36;&#123;x&#125;&#96;&lt;/script&gt;'
+    """
+    return html.escape(str(text), quote=True).translate(_JS_UNSAFE)
+
+
+def format_distance(km: float, units: str) -> str:
+    """Format a distance given in km in ``units`` (``"km"`` or ``"mi"``), e.g. ``"62.1 mi"``.
+
+    Examples
+    --------
+    >>> format_distance(100, "mi")
+    '62.1 mi'
+    """
+    if units not in UNITS:
+        raise InputError(f"Unknown units {units!r}: use km or mi.")
+    value = km / KM_PER_MILE if units == "mi" else km
+    return f"{value:,.{0 if value >= 100 else 1}f} {units}".replace(".0 ", " ")
+
+
+@dataclass(frozen=True)
+class MapView:
+    """Where the map opens and what it shows.
+
+    Parameters
+    ----------
+    center : tuple of float
+        ``(lat, lon)`` in degrees.
+    zoom : int
+        Leaflet zoom level, 3 to 12.
+    basemap : {"offline", "osm", "light", "dark"}
+        ``offline`` draws land and sea from the bundled data; the others load tiles.
+    layers : tuple of str
+        Visible overlays, drawn from :data:`geo.urlstate.LAYERS`.
+
+    Examples
+    --------
+    >>> MapView(basemap="light").basemap
+    'light'
+    """
+
+    center: tuple[float, float] = (51.2, 29.0)
+    zoom: int = 6
+    basemap: str = "offline"
+    layers: tuple[str, ...] = LAYERS
+
+    def __post_init__(self) -> None:
+        lat, lon = self.center
+        if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+            raise InputError(f"Map centre {self.center!r} is not a (lat, lon) pair in degrees.")
+        if isinstance(self.zoom, bool) or not isinstance(self.zoom, int) or not 3 <= self.zoom <= 12:
+            raise InputError(f"Zoom {self.zoom!r} must be a whole number from 3 to 12.")
+        if self.basemap not in BASEMAPS:
+            raise InputError(f"Unknown basemap {self.basemap!r}: use one of {', '.join(BASEMAPS)}.")
+        if not isinstance(self.layers, tuple) or any(x not in LAYERS for x in self.layers):
+            raise InputError(f"Layers must be a tuple drawn from {', '.join(LAYERS)}.")
+
+
+DEFAULT_VIEW = MapView()
+
+
+# --- geometry for display ---------------------------------------------------------------
+
+
+def _flat_parts(geom: shapely.Geometry) -> list[shapely.Geometry]:
+    """Single parts of a geometry, from collections nested at any depth."""
+    out, stack = [], [geom]
+    while stack:
+        g = stack.pop()
+        if shapely.get_type_id(g) >= 4:  # Multi* and GeometryCollection
+            stack.extend(shapely.get_parts(g))
+        else:
+            out.append(g)
+    return out
+
+
+def _display(geom: shapely.Geometry, tolerance: float, decimals: int) -> dict:
+    """Simplify and round a geometry for the screen; return its GeoJSON geometry."""
+    simple = shapely.simplify(geom, tolerance, preserve_topology=True)
+    rounded = shapely.set_precision(simple, 10.0**-decimals, mode="valid_output")
+    polygonal = shapely.get_dimensions(geom) == 2
+    kind = "Polygon" if polygonal else "LineString"
+    parts = [p for p in _flat_parts(rounded) if p.geom_type == kind and not p.is_empty]
+    if not parts:
+        return mapping(simple)
+    if len(parts) == 1:
+        return mapping(parts[0])
+    multi = shapely.MultiPolygon(parts) if kind == "Polygon" else shapely.MultiLineString(parts)
+    return mapping(multi)
+
+
+def _country_group(iso: str, nato_since: object) -> str:
+    if iso in ("UA", "BY", "RU"):
+        return iso
+    if nato_since is not None and not (isinstance(nato_since, float) and math.isnan(nato_since)):
+        return "nato"
+    return "other"
+
+
+@lru_cache(maxsize=1)
+def _countries_by_group() -> dict[str, dict]:
+    """Country features for display, one FeatureCollection per style group."""
+    countries = load_countries()
+    groups: dict[str, list[dict]] = {g: [] for g in _GROUPS}
+    for iso, row in countries.iterrows():
+        level = "focus" if iso in _FOCUS else "near" if bool(row["focus"]) else "far"
+        group = _country_group(str(iso), row["nato_since"])
+        since = "" if group != "nato" else f" · NATO member since {int(row['nato_since'])}"
+        groups[group].append(
+            {
+                "type": "Feature",
+                "id": str(iso),
+                "properties": {"name": escape_text(row["name"]) + since},
+                "geometry": _display(row.geometry, _TOLERANCE[level], _DECIMALS[level]),
+            }
+        )
+    return {g: {"type": "FeatureCollection", "features": f} for g, f in groups.items() if f}
+
+
+@lru_cache(maxsize=1)
+def _minimap_geojson() -> dict:
+    countries = load_countries()
+    features = []
+    for _, row in countries.iterrows():
+        geom = shapely.simplify(row.geometry, _MINIMAP_TOLERANCE, preserve_topology=True)
+        parts = [p for p in shapely.get_parts(geom) if p.area > 0.05]
+        if parts:
+            features.append({"type": "Feature", "properties": {}, "geometry": _display(
+                shapely.MultiPolygon(parts), 0.0, 1)})
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --- small Leaflet elements folium does not provide --------------------------------------
+
+
+class _Legend(MacroElement):
+    """A Leaflet control holding trusted HTML, shown while its parent layer is on the map."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (parent) {
+            var control = L.control({position: {{ this.position|tojson }}});
+            control.onAdd = function () {
+                var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
+                div.innerHTML = {{ this.html|tojson }};
+                return div;
+            };
+            if (parent instanceof L.Map) {
+                control.addTo(parent);
+            } else {
+                parent.on("add", function (e) { control.addTo(e.target._map); });
+                parent.on("remove", function () { control.remove(); });
+            }
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, html_: str, position: str = "bottomright", css_class: str = "atlas-legend") -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.html = html_
+        self.position = position
+        self.css_class = css_class
+
+
+class _FlyToOnAdd(MacroElement):
+    """When its marker joins the map: fly there and open its popup, once per ``token``."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on("add", function (e) {
+            var token = {{ this.token|tojson }};
+            if (window.__atlas_flown === token) { return; }
+            window.__atlas_flown = token;
+            var marker = e.target, map = marker._map;
+            marker.openPopup();
+            map.flyTo(marker.getLatLng(), Math.max(map.getZoom(), {{ this.zoom|tojson }}), {duration: 0.6});
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, token: str, zoom: int = 7) -> None:
+        super().__init__()
+        self._name = "FlyToOnAdd"
+        self.token = token
+        self.zoom = zoom
+
+
+class _OfflineMiniMap(JSCSSMixin, MacroElement):
+    """leaflet-minimap over a small GeoJSON of the bundled countries instead of tiles."""
+
+    default_js = folium.plugins.MiniMap.default_js
+    default_css = folium.plugins.MiniMap.default_css
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }}_layer = L.geoJson({{ this.data|tojson }}, {
+            style: {{ this.layer_style|tojson }}, interactive: false
+        });
+        var {{ this.get_name() }} = new L.Control.MiniMap(
+            {{ this.get_name() }}_layer, {{ this.options|tojson }}
+        );
+        {{ this._parent.get_name() }}.addControl({{ this.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, data: dict) -> None:
+        super().__init__()
+        self._name = "OfflineMiniMap"
+        self.data = data
+        self.layer_style = {"color": style.OUTLINE.color, "weight": 0.5, "fillColor": style.LAND_FILL,
+                            "fillOpacity": 1}
+        self.options = {"position": "bottomleft", "width": 150, "height": 150, "zoomLevelOffset": -5,
+                        "toggleDisplay": True, "minimized": False}
+
+
+def _css(m: folium.Map, offline: bool) -> None:
+    sea = f".leaflet-container{{background:{style.SEA} !important;}}" if offline else ""
+    rules = (
+        f"{sea}.leaflet-control-minimap{{background:{style.SEA};}}"
+        ".atlas-legend{background:rgba(255,255,255,.92);padding:6px 8px;border-radius:4px;"
+        f"font:12px/1.35 sans-serif;color:{style.INK};box-shadow:0 1px 4px rgba(0,0,0,.3);}}"
+        ".atlas-legend i{display:inline-block;width:14px;height:12px;margin-right:6px;"
+        "vertical-align:-1px;border:1px solid #888;}"
+        ".atlas-passage{display:flex;align-items:center;justify-content:center;border-radius:50%;"
+        f"background:{style.PASSAGE.color};color:#fff;font:bold 12px sans-serif;"
+        "border:2px solid #fff;box-shadow:0 1px 3px rgba(0,0,0,.5);}"
+        f".atlas-label{{font:italic 12px sans-serif;color:{style.INK};white-space:nowrap;"
+        "text-shadow:0 0 3px #fff,0 0 3px #fff;}"
+        ".atlas-country-label{font:600 13px sans-serif;letter-spacing:.12em;text-transform:uppercase;"
+        "color:#555;white-space:nowrap;text-shadow:0 0 3px #fff;}"
+        ".atlas-popup blockquote{margin:6px 0;padding-left:8px;border-left:3px solid "
+        f"{style.PASSAGE.color};font-style:italic;}}"
+    )
+    m.get_root().header.add_child(Element(f"<style>{rules}</style>"), name="atlas_css")
+
+
+# --- static layers ------------------------------------------------------------------------
+
+
+def _country_style(group: str, offline: bool) -> dict:
+    fill = {"UA": style.COUNTRY_FILL["UA"], "BY": style.COUNTRY_FILL["BY"], "RU": style.COUNTRY_FILL["RU"],
+            "nato": style.NATO_FILL, "other": style.LAND_FILL}[group]
+    return {"fillColor": fill, "fillOpacity": 1.0 if offline else 0.35, "color": style.OUTLINE.color,
+            "weight": style.OUTLINE.width + 0.2, "pane": "atlas-countries", "className": "atlas-country"}
+
+
+def _countries_layer(offline: bool, show: bool) -> folium.FeatureGroup:
+    group_layer = folium.FeatureGroup(name="Countries", show=show)
+    for group, collection in _countries_by_group().items():
+        look = _country_style(group, offline)
+        folium.GeoJson(
+            collection,
+            name=_GROUP_NAMES[group],
+            style_function=lambda _f, look=look: look,
+            highlight_function=None,
+            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
+            control=False,
+            embed=True,
+        ).add_to(group_layer)
+    items = "".join(
+        f'<div><i style="background:{_country_style(g, True)["fillColor"]}"></i>'
+        f"{escape_text(_GROUP_NAMES[g])}</div>"
+        for g in ("UA", "BY", "RU", "nato")
+    )
+    crimea = (
+        f'<div><i style="background:repeating-linear-gradient(-45deg,{style.CRIMEA.color} 0 2px,'
+        f'{style.COUNTRY_FILL["UA"]} 2px 6px)"></i>Crimea: occupied by Russia since 2014</div>'
+    )
+    border = (
+        f'<div><i style="height:0;border:0;border-top:3px solid {style.BORDER.color}"></i>'
+        "Belarus–Ukraine border</div>"
+    )
+    _Legend(f"<b>Countries</b>{items}{crimea}{border}", "bottomleft").add_to(group_layer)
+    for place in article_places().values():
+        if place.kind == "country":
+            folium.Marker(
+                (place.lat, place.lon),
+                icon=folium.DivIcon(
+                    html=escape_text(place.name), class_name="atlas-country-label",
+                    icon_size=(120, 18), icon_anchor=(60, 9),
+                ),
+                interactive=False,
+            ).add_to(group_layer)
+    return group_layer
+
+
+def _crimea_layer(m: folium.Map, show: bool) -> folium.FeatureGroup:
+    crimea = load_crimea().iloc[0]
+    since = int(crimea["occupied_since"])
+    label = f"Ukrainian territory occupied by Russia since {since}"
+    stripes = folium.plugins.StripePattern(
+        angle=-45, weight=2, space_weight=4, color=style.CRIMEA.color, space_color=style.COUNTRY_FILL["UA"],
+        opacity=0.9, space_opacity=1.0,
+    )
+    stripes.add_to(m)
+    layer = folium.FeatureGroup(name="Crimea (occupied)", show=show)
+    folium.GeoJson(
+        {"type": "Feature", "properties": {"name": escape_text(f"Crimea: {label}")},
+         "geometry": _display(crimea.geometry, _TOLERANCE["focus"], _DECIMALS["focus"])},
+        style_function=lambda _f: {
+            "fillPattern": stripes, "fillOpacity": 1.0, "color": style.CRIMEA.color,
+            "weight": style.CRIMEA.width, "dashArray": style.CRIMEA.dash_array, "className": "atlas-crimea",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
+        control=False,
+    ).add_to(layer)
+    spot = article_places()["crimea"]
+    folium.Marker(
+        (spot.lat, spot.lon),
+        icon=folium.DivIcon(
+            html=f"<b>Crimea</b><br>{escape_text(label)}", class_name="atlas-label atlas-crimea-label",
+            icon_size=(190, 34), icon_anchor=(95, -8),
+        ),
+        interactive=False,
+    ).add_to(layer)
+    return layer
+
+
+def _border_layer(show: bool) -> folium.FeatureGroup:
+    layer = folium.FeatureGroup(name="Belarus–Ukraine border", show=show)
+    props = border_feature()["properties"]
+    name = escape_text(f"{props['name']} · {format_distance(props['length_km'], 'km')} ({props['source']})")
+    folium.GeoJson(
+        {"type": "Feature", "properties": {"name": name},
+         "geometry": _display(belarus_ukraine_border(), 0.001, 4)},
+        style_function=lambda _f: {"color": style.BORDER.color, "weight": max(style.BORDER.width, 3.0),
+                                   "opacity": 1.0, "className": "atlas-border"},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
+        control=False,
+    ).add_to(layer)
+    return layer
+
+
+def _in_region(lat: float, lon: float) -> bool:
+    return 30 <= lat <= 75 and -15 <= lon <= 75
+
+
+def _places_layer(show: bool) -> folium.FeatureGroup:
+    layer = folium.FeatureGroup(name="Places in the article", show=show)
+    for place in article_places().values():
+        if place.kind != "city" or not _in_region(place.lat, place.lon):
+            continue
+        marker = folium.CircleMarker(
+            (place.lat, place.lon), radius=5, color="#ffffff", weight=style.PLACE.width,
+            fill=True, fill_color=style.PLACE.color, fill_opacity=1.0, class_name="atlas-place",
+        )
+        folium.Tooltip(
+            escape_text(place.name), permanent=True, direction="right", class_name="atlas-place-label",
+        ).add_to(marker)
+        marker.add_to(layer)
+    return layer
+
+
+def base_map(view: MapView = DEFAULT_VIEW) -> folium.Map:
+    """Return the map without its adjustable layers: basemap, countries, Crimea, border, places.
+
+    It has the scale bar (metric and imperial), fullscreen, measuring and minimap
+    controls, but no layer control: :func:`build_map` adds one, and the app passes one
+    to ``st_folium`` so that it also lists the layers streamlit-folium adds later.
+
+    Parameters
+    ----------
+    view : MapView
+        Centre, zoom, basemap and visible layers.
+
+    Returns
+    -------
+    folium.Map
+        Loads its scripts from CDNs until :func:`geo.assets.localize` rewrites them.
+
+    Examples
+    --------
+    >>> "atlas-border" in base_map().get_root().render()
+    True
+    """
+    offline = view.basemap == "offline"
+    m = folium.Map(
+        location=view.center, zoom_start=view.zoom, tiles=None, control_scale=True,
+        min_zoom=3, max_zoom=12, prefer_canvas=False, zoom_control=True,
+    )
+    _css(m, offline)
+    folium.FeatureGroup(name=_OFFLINE_NAME, overlay=False, control=True, show=offline).add_to(m)
+    for key, (url, attr, name) in _TILES.items():
+        folium.TileLayer(url, attr=attr, name=name, overlay=False, control=True, show=key == view.basemap,
+                         max_zoom=18).add_to(m)
+    for pane, z in (("atlas-countries", 250), ("atlas-bands", 350)):
+        folium.map.CustomPane(pane, z_index=z, pointer_events=True).add_to(m)
+    shown = set(view.layers)
+    _countries_layer(offline, "countries" in shown).add_to(m)
+    _crimea_layer(m, "crimea" in shown).add_to(m)
+    _border_layer("border" in shown).add_to(m)
+    _places_layer("places" in shown).add_to(m)
+    folium.plugins.Fullscreen(position="topleft").add_to(m)
+    folium.plugins.MeasureControl(
+        position="topleft", primary_length_unit="kilometers", secondary_length_unit="miles",
+        primary_area_unit="sqkilometers", secondary_area_unit="sqmiles",
+    ).add_to(m)
+    _OfflineMiniMap(_minimap_geojson()).add_to(m)
+    return m
+
+
+# --- adjustable layers --------------------------------------------------------------------
+
+
+@lru_cache(maxsize=32)
+def _band_shapes(spec: BandSpec) -> tuple[tuple[float, float, dict], ...]:
+    return tuple(
+        (b.inner_km, b.outer_km, _display(b.geometry, _BAND_TOLERANCE, 4))
+        for b in distance_bands(spec)
+        if not b.geometry.is_empty
+    )
+
+
+def _band_label(inner_km: float, outer_km: float, units: str) -> str:
+    if units == "km":
+        return f"{inner_km:g}–{outer_km:g} km"
+    lo, hi = (format_distance(x, "mi").removesuffix(" mi") for x in (inner_km, outer_km))
+    return f"{lo}–{hi} mi"
+
+
+def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
+    """Return the distance bands as one layer, nearest band darkest, with their legend.
+
+    Each band is one SVG path with the CSS class ``atlas-band`` and a tooltip giving
+    its distances from the Belarus–Ukraine border in ``units``.
+
+    Parameters
+    ----------
+    spec : BandSpec
+        Distances, side and clip.
+    units : {"km", "mi"}
+        Units of the labels.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Ready for ``st_folium(..., feature_group_to_add=...)`` or ``add_to(map)``.
+
+    Examples
+    --------
+    >>> layer = band_layer(BandSpec((50.0, 100.0)), "mi")
+    >>> layer.layer_name
+    'Distance bands'
+    """
+    if units not in UNITS:
+        raise InputError(f"Unknown units {units!r}: use km or mi.")
+    layer = folium.FeatureGroup(name="Distance bands")
+    shapes = _band_shapes(spec)
+    colours = style.band_colors(len(spec.distances_km))
+    rows = []
+    for (inner, outer, geometry), colour in zip(shapes, colours, strict=False):
+        label = _band_label(inner, outer, units)
+        text = escape_text(f"{label} from the Belarus–Ukraine border")
+        folium.GeoJson(
+            {"type": "Feature", "properties": {"label": text}, "geometry": geometry},
+            style_function=lambda _f, c=colour: {
+                "fillColor": c, "fillOpacity": style.BAND_OPACITY, "color": c, "weight": 0.8,
+                "opacity": 0.9, "className": "atlas-band", "pane": "atlas-bands",
+            },
+            highlight_function=lambda _f: {"weight": 2.0, "fillOpacity": min(1.0, style.BAND_OPACITY + 0.15)},
+            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
+            control=False,
+        ).add_to(layer)
+        rows.append(f'<div><i style="background:{colour};opacity:{style.BAND_OPACITY + 0.2:g}"></i>'
+                    f"{escape_text(label)}</div>")
+    side = {"both": "both sides", "ukraine": "Ukraine's side", "belarus": "Belarus's side"}[spec.side]
+    clip = "" if spec.clip == "none" else f", clipped to {spec.clip}"
+    title = f"<b>Distance from the border</b><br><small>geodesic, {escape_text(side + clip)}</small>"
+    _Legend(
+        title + "".join(rows),
+        "bottomright", "atlas-legend atlas-band-legend",
+    ).add_to(layer)
+    return layer
+
+
+def kyiv_line_layer(units: str = "km") -> folium.FeatureGroup:
+    """Return the shortest line from Kyiv to the Belarus border, labelled with its length.
+
+    Examples
+    --------
+    >>> kyiv_line_layer("km").layer_name
+    'Kyiv to the border'
+    """
+    fact = compute_facts()["kyiv_to_border"]
+    layer = folium.FeatureGroup(name="Kyiv to the border")
+    (lon0, lat0), (lon1, lat1) = fact.line
+    line = folium.PolyLine(
+        [(lat0, lon0), (lat1, lon1)], color=style.INK, weight=2.5, dash_array="6,4",
+        class_name="atlas-kyiv-line",
+    )
+    folium.Tooltip(
+        f"<b>{escape_text(fact.format(units))}</b>", permanent=True, direction="center",
+        class_name="atlas-kyiv-line-label",
+    ).add_to(line)
+    folium.Popup(folium.Html(
+        f"<b>{escape_text(fact.label)}: {escape_text(fact.format(units))}</b><br>"
+        f"<small>{escape_text(fact.method)}.<br>Source: {escape_text(fact.source)}</small>", script=True),
+        max_width=320).add_to(line)
+    line.add_to(layer)
+    return layer
+
+
+def passage_layer(selected: int | None = None, token: str | None = None) -> folium.FeatureGroup:
+    """Return numbered markers for the article's passages, each with its quote in a popup.
+
+    Parameters
+    ----------
+    selected : int, optional
+        A passage number: when the layer joins the map, the map flies to this passage
+        and opens its popup.
+    token : str, optional
+        Identifies one request to fly; the same token never flies twice in the same page,
+        so re-adding the layer (new bands) leaves the view where the user put it.
+
+    Examples
+    --------
+    >>> passage_layer().layer_name
+    'Passages'
+    """
+    story = load_story()
+    places = article_places()
+    layer = folium.FeatureGroup(name="Passages")
+    seen: dict[str, int] = {}
+    for passage in story.passages:
+        place = places[passage.place]
+        k = seen.get(place.id, 0)
+        seen[place.id] = k + 1
+        popup = folium.Popup(folium.Html(
+            f'<div class="atlas-popup"><b>Passage {passage.number}</b> · paragraph {passage.paragraph}'
+            f"<blockquote>“{escape_text(passage.quote)}”</blockquote>"
+            f"<small>{escape_text(place.name)}: {escape_text(passage.reason)}</small></div>", script=True),
+            max_width=340, auto_pan=False)
+        marker = folium.Marker(
+            (place.lat, place.lon),
+            icon=folium.DivIcon(
+                html=str(passage.number), class_name=f"atlas-passage atlas-passage-{passage.number}",
+                icon_size=(22, 22), icon_anchor=(-6 - 24 * k, 28),
+            ),
+            tooltip=escape_text(f"Passage {passage.number}: {place.name}"),
+        )
+        popup.add_to(marker)
+        if passage.number == selected:
+            _FlyToOnAdd(token or f"passage-{selected}").add_to(marker)
+        marker.add_to(layer)
+    return layer
+
+
+def dynamic_layers(
+    view: MapView, spec: BandSpec, units: str = "km", selected: int | None = None, token: str | None = None,
+) -> list[folium.FeatureGroup]:
+    """Return the adjustable layers that ``view.layers`` asks for, in drawing order.
+
+    Layers switched off in ``view`` are left out (streamlit-folium adds every layer it
+    is given to the map), so the layer control lists only those drawn.
+    """
+    shown = set(view.layers)
+    out = []
+    if "bands" in shown:
+        out.append(band_layer(spec, units))
+    if "kyiv-line" in shown:
+        out.append(kyiv_line_layer(units))
+    if "passages" in shown:
+        out.append(passage_layer(selected, token))
+    return out
+
+
+def build_map(
+    view: MapView, spec: BandSpec, units: str = "km", selected: int | None = None, token: str | None = None,
+) -> folium.Map:
+    """Return the complete map for the given settings, as the app shows it.
+
+    Parameters
+    ----------
+    view : MapView
+    spec : BandSpec
+    units : {"km", "mi"}
+    selected, token
+        See :func:`passage_layer`.
+
+    Returns
+    -------
+    folium.Map
+        With every layer and a layer control; the standalone export renders this.
+
+    Examples
+    --------
+    >>> m = build_map(DEFAULT_VIEW, BandSpec((50.0, 100.0, 200.0)))
+    >>> m.get_root().render().count('"className": "atlas-band"')
+    3
+    """
+    m = base_map(view)
+    for layer in dynamic_layers(view, spec, units, selected, token):
+        layer.add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+# --- the analogy ---------------------------------------------------------------------------
+
+
+def _geodesic_circle(lon: float, lat: float, radius_km: float, points: int = 180) -> shapely.Polygon:
+    azimuths = np.linspace(0.0, 360.0, points, endpoint=False)
+    lons, lats, _ = GEOD.fwd(
+        np.full(points, lon), np.full(points, lat), azimuths, np.full(points, radius_km * 1000.0)
+    )
+    return shapely.Polygon(np.column_stack((lons, lats)))
+
+
+def analogy_map(units: str = "km") -> folium.Map:
+    """Return a small map of the article's analogy: Kyiv's distance from Belarus around Washington.
+
+    "It'd be like [if] the Russians parked in central Virginia, facing Washington." A
+    geodesic circle (computed with ``pyproj.Geod.fwd``) of radius equal to the Kyiv to
+    Belarus border distance surrounds Washington, D.C., over Virginia's outline.
+
+    Parameters
+    ----------
+    units : {"km", "mi"}
+
+    Returns
+    -------
+    folium.Map
+
+    Examples
+    --------
+    >>> "Virginia" in analogy_map().get_root().render()
+    True
+    """
+    if units not in UNITS:
+        raise InputError(f"Unknown units {units!r}: use km or mi.")
+    facts = compute_facts()
+    radius = facts["kyiv_to_border"]
+    places = article_places()
+    dc, va = places["washington"], places["central-virginia"]
+    circle = _geodesic_circle(dc.lon, dc.lat, radius.value)
+    us = load_united_states()
+    m = folium.Map(location=(dc.lat, dc.lon), zoom_start=7, tiles=None, control_scale=True,
+                   min_zoom=4, max_zoom=11, zoom_control=True)
+    _css(m, offline=True)
+    folium.GeoJson(
+        {"type": "Feature", "properties": {}, "geometry": _display(us.loc["US"].geometry, 0.05, 2)},
+        style_function=lambda _f: {
+            "fillColor": style.LAND_FILL, "fillOpacity": 1, "color": style.OUTLINE.color, "weight": 0.8,
+        },
+        interactive=False, control=False,
+    ).add_to(m)
+    folium.GeoJson(
+        {"type": "Feature", "properties": {"name": "Virginia"},
+         "geometry": _display(us.loc["USVA"].geometry, 0.005, 3)},
+        style_function=lambda _f: {
+            "fillColor": style.COUNTRY_FILL["UA"], "fillOpacity": 1, "color": style.OUTLINE.color,
+            "weight": 1.2, "className": "atlas-virginia",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        control=False,
+    ).add_to(m)
+    text = escape_text(
+        f"{radius.format(units)} around Washington: as far as Kyiv is from the Belarus border"
+    )
+    folium.GeoJson(
+        {"type": "Feature", "properties": {"label": text}, "geometry": mapping(circle)},
+        style_function=lambda _f: {"fillColor": style.BAND_PALETTE[1], "fillOpacity": 0.15,
+                                   "color": style.BAND_PALETTE[0], "weight": 2, "dashArray": "6,4",
+                                   "className": "atlas-analogy-circle"},
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
+        control=False,
+    ).add_to(m)
+    va_km = facts["washington_to_central_virginia"]
+    folium.PolyLine([(dc.lat, dc.lon), (va.lat, va.lon)], color=style.INK, weight=1.5, dash_array="2,4",
+                    tooltip=escape_text(f"{va_km.label}: {va_km.format(units)}")).add_to(m)
+    for place, label in ((dc, dc.name), (va, f"{va.name} (“parked in central Virginia”)")):
+        marker = folium.CircleMarker((place.lat, place.lon), radius=5, color="#fff", weight=1.2, fill=True,
+                                     fill_color=style.PLACE.color, fill_opacity=1, class_name="atlas-place")
+        folium.Tooltip(escape_text(label), permanent=True, direction="right").add_to(marker)
+        marker.add_to(m)
+    _Legend(f"<b>The article's analogy</b><br>Dashed circle: {text}", "bottomleft").add_to(m)
+    minx, miny, maxx, maxy = shapely.union(circle, us.loc["USVA"].geometry).bounds
+    m.fit_bounds([(miny, minx), (maxy, maxx)])
+    return m
+
