@@ -1,0 +1,315 @@
+"""Article Atlas: the Streamlit page (a thin UI over the ``geo`` library)."""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import re
+import threading
+
+import folium
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo.assets import localize
+from geo.bands import CLIPS, SIDES, BandSpec, distance_bands
+from geo.errors import AtlasError
+from geo.facts import band_facts, compute_facts
+from geo.geodesy import KM_PER_MILE
+from geo.mapping import MapView, analogy_map, base_map, dynamic_layers, format_distance
+from geo.places import article_places
+from geo.story import PUBLISHER, load_story
+from geo.urlstate import BASEMAPS, DEFAULT_RINGS, LAYERS, UrlState, parse_query, to_query
+
+ASSET_BASE = "/app/static/vendor"
+MAP_KEY = "atlas-map"
+PRESETS = {
+    "50 / 100 / 200 km": (50.0, 100.0, 200.0),
+    "25 / 50 / 100 km": (25.0, 50.0, 100.0),
+    "100 / 250 / 500 km": (100.0, 250.0, 500.0),
+}
+CUSTOM = "Custom"
+SIDE_LABELS = {"both": "Both sides", "ukraine": "Ukraine's side", "belarus": "Belarus's side"}
+CLIP_LABELS = {"none": "No clipping", "land": "Land only", "ukraine": "Ukraine only", "belarus": "Belarus only"}
+BASEMAP_LABELS = {
+    "offline": "Offline (bundled data)",
+    "osm": "OpenStreetMap (online)",
+    "light": "Light, CARTO (online)",
+    "dark": "Dark, CARTO (online)",
+}
+HEADLINE_FACTS = ("kyiv_to_border", "minsk_to_border", "kyiv_to_minsk", "border_length")
+DRIVE_FACTS = ("drive_50", "drive_80", "drive_110")
+AREA_FACTS = ("ukraine_area", "crimea_area")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def _md(text: str) -> str:
+    """Escape text for Streamlit markdown (button labels, captions)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _rings_text(rings: tuple[float, ...]) -> str:
+    return ", ".join(f"{r:g}" for r in rings)
+
+
+# --- cached library calls, keyed on small hashable values -----------------------------------
+
+
+@st.cache_resource(max_entries=8, show_spinner="Drawing the base map…")
+def _cached_base_map(basemap: str, layers: tuple[str, ...]) -> tuple[folium.Map, threading.Lock]:
+    """One base map per (basemap, layers), identical across reruns so the iframe never reloads.
+
+    st_folium renames elements and attaches layers to the map it is given, so every use
+    holds the lock and takes the attached layers off again.
+    """
+    m = localize(base_map(MapView(basemap=basemap, layers=layers)), base_url=ASSET_BASE)
+    return m, threading.Lock()
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _cached_analogy_map(units: str) -> tuple[folium.Map, threading.Lock]:
+    return localize(analogy_map(units), base_url=ASSET_BASE), threading.Lock()
+
+
+@st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
+def _band_rows(distances: tuple[float, ...], side: str, clip: str) -> list[dict]:
+    spec = BandSpec(distances, side=side, clip=clip)
+    return [dataclasses.asdict(f) for f in band_facts(distance_bands(spec))]
+
+
+# --- state ------------------------------------------------------------------------------------
+
+
+def _init_state() -> None:
+    """On a session's first run, take the state from the URL and keep its warnings."""
+    if "initialised" in st.session_state:
+        return
+    state, warnings = parse_query(st.query_params.to_dict())
+    ss = st.session_state
+    ss.initialised = True
+    ss.url_warnings = list(warnings)
+    ss.rings_text = _rings_text(state.rings)
+    ss.preset = next((name for name, r in PRESETS.items() if r == state.rings), CUSTOM)
+    ss.side = state.side
+    ss.units = state.units
+    ss.clip = state.clip
+    ss.layers = list(state.layers)
+    ss.basemap = state.basemap
+    ss.passage = state.passage
+    ss.fly_count = 0
+
+
+def _on_preset() -> None:
+    if st.session_state.preset in PRESETS:
+        st.session_state.rings_text = _rings_text(PRESETS[st.session_state.preset])
+    st.session_state.url_warnings = []
+
+
+def _on_rings() -> None:
+    st.session_state.preset = CUSTOM
+    st.session_state.url_warnings = []
+
+
+def _select_passage(number: int) -> None:
+    st.session_state.passage = number
+    st.session_state.fly_count += 1
+
+
+def _sidebar() -> tuple[UrlState, list[str]]:
+    """Draw the controls; return the state they describe and any input warnings."""
+    sb = st.sidebar
+    sb.header("Distance bands")
+    sb.selectbox("Preset", [*PRESETS, CUSTOM], key="preset", on_change=_on_preset)
+    sb.text_input(
+        "Distances from the border (km)",
+        key="rings_text",
+        on_change=_on_rings,
+        help="Up to 8 values from 1 to 1,500 km, separated by commas, e.g. 30, 90, 300.",
+    )
+    sb.radio("Side of the border", SIDES[::-1], key="side", format_func=SIDE_LABELS.get)
+    sb.radio("Units", ("km", "mi"), key="units", horizontal=True, format_func={"km": "km", "mi": "miles"}.get)
+    sb.selectbox("Clip the bands", CLIPS, key="clip", format_func=CLIP_LABELS.get)
+    sb.header("Map")
+    sb.selectbox("Basemap", BASEMAPS, key="basemap", format_func=BASEMAP_LABELS.get)
+    sb.multiselect("Layers", LAYERS, key="layers")
+    ss = st.session_state
+    parsed, warnings = parse_query({"rings": ss.rings_text})
+    if not ss.rings_text.strip():
+        warnings = (f"Enter at least one distance; showing {_rings_text(DEFAULT_RINGS)} km.",)
+    state = UrlState(
+        rings=parsed.rings,
+        side=ss.side,
+        units=ss.units,
+        clip=ss.clip,
+        layers=tuple(x for x in LAYERS if x in ss.layers),
+        basemap=ss.basemap,
+        passage=ss.passage,
+    )
+    return state, list(warnings)
+
+
+def _write_url(state: UrlState) -> None:
+    query = to_query(state)
+    if st.query_params.to_dict() != query:
+        st.query_params.from_dict(query)
+
+
+# --- panels -----------------------------------------------------------------------------------
+
+
+def _map_panel(state: UrlState, spec: BandSpec) -> None:
+    m, lock = _cached_base_map(state.basemap, state.layers)
+    view = MapView(basemap=state.basemap, layers=state.layers)
+    token = f"{state.passage}:{st.session_state.fly_count}" if state.passage else None
+    groups = dynamic_layers(view, spec, state.units, state.passage, token)
+    for group in groups:
+        localize(group, base_url=ASSET_BASE)
+    control = folium.LayerControl(collapsed=True)
+    with lock:
+        try:
+            st_folium(
+                m,
+                key=MAP_KEY,
+                height=620,
+                use_container_width=True,
+                feature_group_to_add=groups or None,
+                layer_control=control,
+                returned_objects=[],
+            )
+        finally:
+            added = [*groups, control]
+            for name, child in list(m._children.items()):
+                if any(child is a for a in added):
+                    del m._children[name]
+
+
+def _facts_panel(state: UrlState, spec: BandSpec) -> None:
+    facts = compute_facts()
+    units = state.units
+    st.subheader("The figures")
+    for key in HEADLINE_FACTS:
+        fact = facts[key]
+        st.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
+    st.markdown("**“Less than a few hours’ drive”**: Kyiv to the border, straight line")
+    cols = st.columns(len(DRIVE_FACTS))
+    for col, key in zip(cols, DRIVE_FACTS, strict=True):
+        fact = facts[key]
+        speed = float(key.removeprefix("drive_"))
+        label = f"at {speed:g} km/h" if units == "km" else f"at {speed / KM_PER_MILE:.0f} mph"
+        col.metric(label, fact.format(units), help=f"{fact.label}: {fact.method}. Source: {fact.source}.")
+    for key in AREA_FACTS:
+        fact = facts[key]
+        st.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
+    rows = _band_rows(spec.distances_km, spec.side, spec.clip)
+    area_unit = "sq mi" if units == "mi" else "km²"
+    scale = KM_PER_MILE**2 if units == "mi" else 1.0
+    st.markdown("**Ukraine inside each band**")
+    st.table(
+        [
+            {
+                "Band": f"{format_distance(r['inner_km'], units)} – {format_distance(r['outer_km'], units)}",
+                f"Area ({area_unit})": f"{r['ukraine_area_km2'] / scale:,.0f}",
+                "Share of Ukraine": f"{r['ukraine_share']:.1%}",
+                "Towns ≥ 15,000": len(r["places"]),
+                "Their population": f"{r['population']:,}",
+                "Largest": ", ".join(r["places"][:3]) or "–",
+            }
+            for r in rows
+        ]
+    )
+    st.caption(
+        "Area: geodesic on the WGS84 ellipsoid over Ukraine's polygon (Digital Chart of the World 1:1M). "
+        "Towns: GeoNames places of 15,000 people or more."
+    )
+
+
+def _article_html() -> str:
+    story = load_story()
+    text = story.article.text
+    pieces, cursor = [], 0
+    for p in sorted(story.passages, key=lambda p: p.offset):
+        if p.offset < cursor:
+            continue
+        pieces.append(html.escape(text[cursor : p.offset]))
+        pieces.append(
+            f'<mark id="passage-{p.number}" title="Passage {p.number}"><sup>{p.number}</sup>'
+            f"{html.escape(p.quote)}</mark>"
+        )
+        cursor = p.offset + len(p.quote)
+    pieces.append(html.escape(text[cursor:]))
+    paragraphs = "".join(pieces).split("\n")
+    body = "".join(f"<p>{para}</p>" for para in paragraphs if para.strip())
+    css = (
+        "<style>.atlas-article p{margin:0 0 .8em;line-height:1.5}"
+        ".atlas-article mark{background:#f6e7a6;padding:0 2px;border-radius:2px}"
+        ".atlas-article sup{font-weight:bold;color:#6a2c91;margin-right:2px}</style>"
+    )
+    return f'{css}<div class="atlas-article">{body}</div>'
+
+
+def _article_panel(state: UrlState) -> None:
+    story = load_story()
+    places = article_places()
+    st.subheader("The article")
+    st.caption(f"{PUBLISHER}. Highlighted passages are numbered; pick one to see it on the map.")
+    left, right = st.columns([3, 2])
+    with left, st.container(height=460):
+        st.html(_article_html())
+    with right, st.container(height=460):
+        for p in story.passages:
+            quote = p.quote if len(p.quote) <= 70 else p.quote[:67] + "…"
+            st.button(
+                f"{p.number}. {_md(places[p.place].name)}: “{_md(quote)}”",
+                key=f"passage-{p.number}",
+                on_click=_select_passage,
+                args=(p.number,),
+                type="primary" if state.passage == p.number else "secondary",
+                use_container_width=True,
+            )
+
+
+def _analogy_panel(units: str) -> None:
+    facts = compute_facts()
+    st.subheader("The analogy")
+    st.markdown(
+        "“It'd be like [if] the Russians parked in central Virginia, facing Washington.” The dashed circle "
+        f"has the radius of Kyiv's distance from Belarus, **{facts['kyiv_to_border'].format(units)}**, "
+        "drawn geodesically around Washington, D.C., at the same scale as the main map's scale bar."
+    )
+    m, lock = _cached_analogy_map(units)
+    with lock:
+        st_folium(m, key=f"analogy-{units}", height=380, use_container_width=True, returned_objects=[])
+
+
+def main() -> None:
+    st.set_page_config(page_title="Article Atlas", page_icon="🗺️", layout="wide")
+    _init_state()
+    state, input_warnings = _sidebar()
+    st.title("Article Atlas")
+    st.caption(
+        "The geography behind a news article: U.S. warnings to Belarus about joining a Russian attack on "
+        "Ukraine. Every figure is computed from the bundled data."
+    )
+    for message in [*st.session_state.url_warnings, *input_warnings]:
+        st.warning(_md(message), icon="⚠️")
+    try:
+        spec = BandSpec(state.rings, side=state.side, clip=state.clip)
+        try:
+            _band_rows(spec.distances_km, spec.side, spec.clip)
+        except AtlasError as exc:
+            st.error(f"The bands could not be clipped: {_md(str(exc))} Showing them unclipped.")
+            spec = dataclasses.replace(spec, clip="none")
+            state = dataclasses.replace(state, clip="none")
+        _write_url(state)
+        map_col, facts_col = st.columns([5, 2])
+        with map_col:
+            _map_panel(state, spec)
+        with facts_col:
+            _facts_panel(state, spec)
+        _article_panel(state)
+        _analogy_panel(state.units)
+    except AtlasError as exc:
+        st.error(_md(str(exc)))
+
+
+main()
