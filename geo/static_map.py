@@ -147,9 +147,10 @@ class View:
         if len(parts) != 4:
             raise InputError(f"Bounds {str(text)[:60]!r} must be four numbers: south,west,north,east.")
         try:
-            return cls(*(float(p) for p in parts))
+            values = [float(p) for p in parts]
         except ValueError:
             raise InputError(f"Bounds {str(text)[:60]!r} must be four numbers: south,west,north,east.") from None
+        return cls(*values)
 
     @classmethod
     def from_leaflet(cls, bounds: dict) -> View:
@@ -461,13 +462,16 @@ def _draw_places(ax: Axes, frame: _Frame, fs: float) -> list:
             continue
         x, y = frame.xy(place.lon, place.lat)
         anchor = (x, y)
+        # Near the right edge a label reads leftwards, so it stays on the map.
+        flip = (x - frame.xlim[0]) / (frame.xlim[1] - frame.xlim[0]) > 0.72
+        side, ha = (-1, "right") if flip else (1, "left")
         if place.kind == "city":
             capital = place.id in ("kyiv", "minsk", "moscow", "washington")
             ax.plot([x], [y], marker="o", markersize=fs * (0.95 if capital else 0.7),
                     markerfacecolor=style.PLACE.color, markeredgecolor="white", markeredgewidth=1.0,
                     linestyle="none", zorder=8)
-            ax.annotate(place.name, anchor, xytext=(fs * 0.7, -fs * 0.2), textcoords="offset points",
-                        fontsize=fs, fontweight="bold", color=style.PLACE.color, ha="left", va="top",
+            ax.annotate(place.name, anchor, xytext=(side * fs * 0.7, -fs * 0.2), textcoords="offset points",
+                        fontsize=fs, fontweight="bold", color=style.PLACE.color, ha=ha, va="top",
                         bbox=_LABEL_BOX, zorder=9)
         elif place.kind == "country":
             ax.annotate(place.name.upper(), anchor, xytext=(0, fs * 1.6), textcoords="offset points",
@@ -477,8 +481,8 @@ def _draw_places(ax: Axes, frame: _Frame, fs: float) -> list:
             text = crimea_caption if place.id == "crimea" else place.name
             ax.plot([x], [y], marker="o", markersize=fs * 0.45, markerfacecolor="white",
                     markeredgecolor=style.PLACE.color, markeredgewidth=1.0, linestyle="none", zorder=8)
-            ax.annotate(text, anchor, xytext=(fs * 0.6, -fs * 0.2), textcoords="offset points",
-                        fontsize=fs * 0.8, fontstyle="italic", color=style.INK, ha="left", va="top",
+            ax.annotate(text, anchor, xytext=(side * fs * 0.6, -fs * 0.2), textcoords="offset points",
+                        fontsize=fs * 0.8, fontstyle="italic", color=style.INK, ha=ha, va="top",
                         bbox=_LABEL_BOX, zorder=9)
         numbers = passages.get(place.id)
         if numbers:
@@ -566,7 +570,7 @@ def _footnotes(fig: Figure, left: float, fs: float, width_px: float, height_px: 
     size = fs * 0.85
     text = ""
     for _ in range(12):
-        chars = max(20, int(panel_w_pt / (size * 0.52)))
+        chars = max(20, int(panel_w_pt / (size * 0.56)))
         blocks = [textwrap.fill(f"{p.number}. {_quoted(p.quote)} ({places[p.place].name}, ¶{p.paragraph})", chars)
                   for p in story.passages]
         text = "\n".join(blocks)
