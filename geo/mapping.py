@@ -363,7 +363,7 @@ def _countries_layer(offline: bool, show: bool) -> folium.FeatureGroup:
         f'<div><i style="height:0;border:0;border-top:3px solid {style.BORDER.color}"></i>'
         "Belarus–Ukraine border</div>"
     )
-    _Legend(f"<b>Countries</b>{items}{crimea}{border}", "bottomleft").add_to(group_layer)
+    _Legend(f"<b>Countries</b>{items}{crimea}{border}", "topright").add_to(group_layer)
     for place in article_places().values():
         if place.kind == "country":
             folium.Marker(

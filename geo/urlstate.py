@@ -32,7 +32,8 @@ DEFAULT_RINGS = (50.0, 100.0, 200.0)
 MAX_VALUE_CHARS = 200
 _MAX_PASSAGE = 999
 _KEYS = ("rings", "side", "units", "clip", "layers", "basemap", "passage")
-_PRINTABLE = re.compile(r"[^\w .,:+\-]", re.ASCII)
+_PRINTABLE = re.compile(r"[^\w .,+\-]", re.ASCII)
+_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -103,10 +104,10 @@ def _preview(value: str) -> str:
 
 
 def _number(token: str) -> float | None:
-    try:
-        number = float(token)
-    except ValueError:
+    """An ASCII decimal number, or None (``float`` alone would also take "nan" and "٥٠")."""
+    if not _DECIMAL.fullmatch(token):
         return None
+    number = float(token)
     return number if math.isfinite(number) else None
 
 

@@ -1,0 +1,138 @@
+"""URL query state: round trips, hostile values dropped with warnings, never an exception."""
+
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from geo.errors import InputError
+from geo.urlstate import DEFAULT_RINGS, LAYERS, MAX_VALUE_CHARS, UrlState, parse_query, to_query
+
+
+@pytest.mark.parametrize(
+    "state",
+    [
+        UrlState(),
+        UrlState(rings=(1.0, 1500.0), side="ukraine", units="mi", clip="land", layers=(), basemap="dark"),
+        UrlState(rings=(12.5, 33.333333333333336), layers=("bands", "passages"), passage=4),
+    ],
+)
+def test_round_trip(state):
+    back, warnings = parse_query(to_query(state))
+    assert back == state
+    assert warnings == ()
+
+
+def test_reads_the_documented_link():
+    state, warnings = parse_query({"rings": "50,100,200", "side": "ukraine", "units": "km", "layers": "bands,border"})
+    assert state.rings == (50.0, 100.0, 200.0)
+    assert state.side == "ukraine"
+    assert state.layers == ("border", "bands")
+    assert warnings == ()
+
+
+def test_sorts_and_dedups_rings():
+    state, warnings = parse_query({"rings": " 200, 50,100,50 "})
+    assert state.rings == (50.0, 100.0, 200.0)
+    assert warnings == ()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "fragment"),
+    [
+        ("rings", "<img src=x onerror=alert(1)>", "not numbers"),
+        ("rings", "javascript:alert(1)", "not numbers"),
+        ("rings", "abc,-5", "not numbers"),
+        ("rings", "1e308", "outside"),
+        ("rings", "nan,inf,-inf", "not numbers"),
+        ("rings", "," * 10_000, "characters"),
+        ("rings", "٥٠,５０", "No usable"),
+        ("side", "</script><script>alert(1)</script>", "unknown side"),
+        ("units", "parsecs", "unknown units"),
+        ("clip", "javascript:alert(1)", "unknown clip"),
+        ("basemap", "https://evil.example/{z}/{x}/{y}.png", "unknown basemap"),
+        ("layers", "bands,<svg onload=alert(1)>", "unknown layers"),
+        ("passage", "0", "passage"),
+        ("passage", "1;alert(1)", "passage"),
+    ],
+)
+def test_hostile_values_are_dropped_with_a_warning(key, value, fragment):
+    state, warnings = parse_query({key: value})
+    assert warnings, "a dropped value must be reported"
+    assert any(fragment.lower() in w.lower() for w in warnings)
+    for w in warnings:
+        assert "<" not in w and ">" not in w and "javascript:" not in w
+        assert len(w) < 300
+    if key == "rings":
+        assert all(1 <= r <= 1500 and math.isfinite(r) for r in state.rings)
+    elif key != "layers":
+        assert getattr(state, key) == getattr(UrlState(), key)
+
+
+def test_keeps_the_good_part_of_a_mixed_value():
+    state, warnings = parse_query({"rings": "abc,75,-5,30"})
+    assert state.rings == (30.0, 75.0)
+    assert len(warnings) == 2
+
+
+def test_more_than_eight_rings_keeps_eight():
+    state, warnings = parse_query({"rings": ",".join(str(i) for i in range(10, 120, 10))})
+    assert len(state.rings) == 8
+    assert any("first 8" in w for w in warnings)
+
+
+def test_overlong_value_is_refused_whole():
+    state, warnings = parse_query({"side": "u" * (MAX_VALUE_CHARS + 1)})
+    assert state.side == UrlState().side
+    assert len(warnings) == 1
+
+
+def test_repeated_key_takes_the_last_value():
+    state, _ = parse_query({"units": ["km", "mi"]})
+    assert state.units == "mi"
+
+
+def test_no_usable_rings_falls_back_to_defaults():
+    state, warnings = parse_query({"rings": "abc"})
+    assert state.rings == DEFAULT_RINGS
+    assert any("No usable" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"rings": ()},
+        {"rings": (100.0, 50.0)},
+        {"rings": (0.5,)},
+        {"rings": (float("nan"),)},
+        {"rings": (50,)},
+        {"side": "left"},
+        {"layers": ("bands", "countries")},
+        {"layers": ("nope",)},
+        {"passage": 0},
+        {"passage": True},
+    ],
+)
+def test_state_refuses_bad_values(kwargs):
+    with pytest.raises(InputError):
+        UrlState(**kwargs)
+
+
+_KEYS = st.sampled_from(["rings", "side", "units", "clip", "layers", "basemap", "passage", "other"])
+_VALUES = st.one_of(
+    st.text(max_size=300),
+    st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), st.text(max_size=8)),
+             max_size=12).map(",".join),
+    st.lists(st.text(max_size=20), max_size=3),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(_KEYS, _VALUES, max_size=8))
+def test_parse_never_raises_and_always_round_trips(params):
+    state, warnings = parse_query(params)
+    assert isinstance(state, UrlState)
+    assert all(isinstance(w, str) and "<" not in w for w in warnings)
+    assert set(state.layers) <= set(LAYERS)
+    assert parse_query(to_query(state)) == (state, ())
