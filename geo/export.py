@@ -177,13 +177,19 @@ def _gpkg(request: ExportRequest) -> bytes:
 
 
 def _html(request: ExportRequest) -> bytes:
-    try:
-        from geo.mapping import build_map
-    except ImportError as exc:
-        raise ExportError("Standalone HTML needs geo.mapping, which is not available yet.") from exc
     from geo.assets import standalone_html
+    from geo.mapping import DEFAULT_VIEW, MapView, build_map
 
-    return standalone_html(build_map(request.spec, units=request.units)).encode("utf-8")
+    view = DEFAULT_VIEW
+    if request.view is not None:
+        lon, lat = request.view.centre
+        view = MapView(center=(lat, (lon + 180.0) % 360.0 - 180.0), zoom=DEFAULT_VIEW.zoom,
+                       basemap=DEFAULT_VIEW.basemap, layers=DEFAULT_VIEW.layers)
+    m = build_map(view, request.spec, units=request.units)
+    if request.view is not None:
+        v = request.view
+        m.fit_bounds([(v.south, v.west), (v.north, v.east)])
+    return standalone_html(m).encode("utf-8")
 
 
 def _static(request: ExportRequest) -> bytes:
