@@ -1,0 +1,172 @@
+"""The folium maps, rendered to HTML: layers, testing hooks, escaping, offline assets, size."""
+
+import re
+
+import folium
+import pytest
+
+import geo.mapping as mapping
+from geo.assets import asset_urls, localize
+from geo.bands import BandSpec
+from geo.errors import InputError
+from geo.geodesy import point_distance_km
+from geo.places import Place, article_places
+from geo.story import Article, Passage, Story, load_story
+
+HOSTILE = "</script><script>alert(1)</script> `${alert(2)}` {{ 'x' }} \\u0060"
+SPEC = BandSpec((50.0, 100.0, 200.0))
+
+
+@pytest.fixture(scope="module")
+def full_html():
+    """The complete default map, localized and rendered once for the module."""
+    m = localize(mapping.build_map(mapping.DEFAULT_VIEW, SPEC, "km"))
+    return m.get_root().render()
+
+
+@pytest.fixture
+def hostile_story(monkeypatch):
+    """Kyiv's name and a passage quote replaced by script-injection attempts."""
+    places = dict(article_places())
+    kyiv = places["kyiv"]
+    places["kyiv"] = Place(kyiv.id, HOSTILE, kyiv.kind, kyiv.lon, kyiv.lat, kyiv.method)
+    story = Story(Article("x " + HOSTILE), (Passage(1, HOSTILE, "kyiv", HOSTILE, 1, 2),))
+    monkeypatch.setattr(mapping, "article_places", lambda: places)
+    monkeypatch.setattr(mapping, "load_story", lambda: story)
+
+
+def test_every_layer_is_named_for_the_layer_control(full_html):
+    for name in ("Countries", "Crimea (occupied)", "Belarus–Ukraine border", "Places in the article",
+                 "Distance bands", "Kyiv to the border", "Passages", "Offline basemap (bundled data)",
+                 "OpenStreetMap", "Light (CARTO)", "Dark (CARTO)"):
+        assert f'"{name}"' in full_html or name in full_html
+    assert "L.control.layers" in full_html
+
+
+def test_testing_hooks(full_html):
+    assert full_html.count('"className": "atlas-band"') == 3
+    assert full_html.count('"className": "atlas-border"') == 1
+    assert full_html.count('"className": "atlas-passage atlas-passage-') == len(load_story().passages)
+
+
+def test_controls(full_html):
+    # Leaflet's scale control shows metric and imperial by default.
+    assert "L.control.scale()" in full_html
+    assert "L.control.fullscreen" in full_html
+    assert "new L.Control.Measure" in full_html
+    minimap = full_html.split("new L.Control.MiniMap")[0].rsplit("var ", 2)[-2]
+    assert "L.geoJson" in minimap and "L.tileLayer" not in minimap
+
+
+def test_offline_basemap_adds_no_tile_layer(full_html):
+    # Tile layers exist only as choices in the layer control: none is added to the map.
+    tile_vars = re.findall(r"var (tile_layer_\w+) = L\.tileLayer", full_html)
+    assert len(tile_vars) == 3
+    for var in tile_vars:
+        assert f"{var}.addTo(" not in full_html
+    assert "background:#dbe7ef !important" in full_html
+
+
+def test_online_basemap_is_added_when_chosen():
+    html = mapping.base_map(mapping.MapView(basemap="osm")).get_root().render()
+    assert re.search(r"var tile_layer_\w+ = L\.tileLayer\(\s*\"https://tile\.openstreetmap\.org", html)
+
+
+def test_crimea_is_hatched_and_labelled(full_html):
+    assert "L.StripePattern" in full_html
+    assert "Ukrainian territory occupied by Russia since 2014" in full_html
+    assert '"className": "atlas-crimea"' in full_html
+
+
+def test_kyiv_line_carries_its_length_in_units():
+    km = mapping.kyiv_line_layer("km")
+    mi = mapping.kyiv_line_layer("mi")
+    html_km = folium.Map(tiles=None).add_child(km).get_root().render()
+    html_mi = folium.Map(tiles=None).add_child(mi).get_root().render()
+    assert re.search(r"<b>\d+\.\d km</b>", html_km)
+    assert re.search(r"<b>\d+\.\d mi</b>", html_mi)
+
+
+@pytest.mark.parametrize(("distances", "side", "units"), [((25.0,), "both", "km"), ((10.0, 20.0), "ukraine", "mi")])
+def test_band_layer_one_path_per_band_with_labels_in_units(distances, side, units):
+    layer = mapping.band_layer(BandSpec(distances, side=side), units)
+    html = folium.Map(tiles=None).add_child(layer).get_root().render()
+    assert html.count('"className": "atlas-band"') == len(distances)
+    suffix = " km" if units == "km" else " mi"
+    assert f"{suffix} from the Belarus" in html
+    assert "Distance from the border" in html
+
+
+def test_band_layer_refuses_unknown_units():
+    with pytest.raises(InputError, match="units"):
+        mapping.band_layer(SPEC, "furlongs")
+
+
+def test_hostile_text_is_escaped(hostile_story):
+    m = mapping.build_map(mapping.DEFAULT_VIEW, BandSpec((50.0,)), "km", selected=1, token="t")
+    html = m.get_root().render()
+    assert "alert(1)</script>" not in html
+    assert "<script>alert" not in html
+    assert "${alert(2)}" not in html
+    assert "`${" not in html
+    assert "&lt;/script&gt;&lt;script&gt;alert(1)" in html
+    assert "&#36;&#123;alert(2)&#125;" in html
+
+
+def test_selected_passage_flies_once_per_token():
+    html = folium.Map(tiles=None).add_child(mapping.passage_layer(2, "2:1")).get_root().render()
+    assert html.count("window.__atlas_flown") == 2
+    assert '"2:1"' in html
+    assert "openPopup" in html
+
+
+def test_passage_popup_shows_quote_and_paragraph():
+    passage = load_story().passages[0]
+    html = folium.Map(tiles=None).add_child(mapping.passage_layer()).get_root().render()
+    assert f"paragraph {passage.paragraph}" in html
+    assert mapping.escape_text(passage.quote)[:40] in html
+
+
+def test_localized_map_loads_nothing_from_another_host():
+    m = localize(mapping.build_map(mapping.DEFAULT_VIEW, SPEC), base_url="/app/static/vendor")
+    urls = asset_urls(m)
+    assert urls and all(u.startswith("/app/static/vendor/") for u in urls)
+    html = m.get_root().render()
+    assert not re.search(r"<(?:script|link)[^>]+(?:src|href)=\"(?:https?:)?//", html)
+
+
+def test_map_script_and_data_under_one_megabyte(full_html):
+    assert len(full_html.encode("utf-8")) < 1_000_000
+
+
+def test_analogy_circle_is_geodesic_with_the_kyiv_border_radius():
+    from geo.facts import compute_facts
+
+    m = mapping.analogy_map("mi")
+    html = m.get_root().render()
+    assert "Virginia" in html and "Washington, D.C." in html
+    radius = compute_facts()["kyiv_to_border"]
+    assert radius.format("mi") in html
+    circle = next(
+        c for c in m._children.values()
+        if isinstance(c, folium.GeoJson) and "label" in c.data["features"][0]["properties"]
+    )
+    dc = article_places()["washington"]
+    for lon, lat in circle.data["features"][0]["geometry"]["coordinates"][0][:-1:15]:
+        assert point_distance_km((dc.lon, dc.lat), (lon, lat)) == pytest.approx(radius.value, rel=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"center": (91.0, 0.0)}, {"zoom": 2}, {"zoom": 6.5}, {"basemap": "satellite"}, {"layers": ("roads",)}],
+)
+def test_map_view_refuses_bad_values(kwargs):
+    with pytest.raises(InputError):
+        mapping.MapView(**kwargs)
+
+
+def test_format_distance():
+    assert mapping.format_distance(100.0, "km") == "100 km"
+    assert mapping.format_distance(100.0, "mi") == "62.1 mi"
+    with pytest.raises(InputError):
+        mapping.format_distance(1.0, "ly")
