@@ -6,9 +6,12 @@ import dataclasses
 import html
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import folium
 import streamlit as st
+from branca.element import Element
 from streamlit_folium import st_folium
 
 from geo.assets import localize
@@ -52,6 +55,35 @@ def _rings_text(rings: tuple[float, ...]) -> str:
     return ", ".join(f"{r:g}" for r in rings)
 
 
+def _elements(root: Element) -> Iterator[Element]:
+    stack, seen = [root], set()
+    while stack:
+        element = stack.pop()
+        if id(element) in seen:
+            continue
+        seen.add(id(element))
+        yield element
+        stack.extend(getattr(element, "_children", {}).values())
+        stack.extend(v for k in ("header", "html", "script") if isinstance(v := element.__dict__.get(k), Element))
+
+
+@contextmanager
+def _untouched(m: folium.Map) -> Iterator[folium.Map]:
+    """Undo the children that rendering and st_folium attach to a cached map.
+
+    Folium's render adds helper children on every call and st_folium attaches the
+    layers it is given; left in place they would change the map's script, hence the
+    component's key, and the browser would reload the map on every rerun.
+    """
+    saved = [(e, dict(e._children)) for e in _elements(m.get_root()) if hasattr(e, "_children")]
+    try:
+        yield m
+    finally:
+        for element, children in saved:
+            element._children.clear()
+            element._children.update(children)
+
+
 # --- cached library calls, keyed on small hashable values -----------------------------------
 
 
@@ -60,7 +92,7 @@ def _cached_base_map(basemap: str, layers: tuple[str, ...]) -> tuple[folium.Map,
     """One base map per (basemap, layers), identical across reruns so the iframe never reloads.
 
     st_folium renames elements and attaches layers to the map it is given, so every use
-    holds the lock and takes the attached layers off again.
+    holds the lock and runs inside :func:`_untouched`.
     """
     m = localize(base_map(MapView(basemap=basemap, layers=layers)), base_url=ASSET_BASE)
     return m, threading.Lock()
@@ -165,22 +197,16 @@ def _map_panel(state: UrlState, spec: BandSpec) -> None:
     for group in groups:
         localize(group, base_url=ASSET_BASE)
     control = folium.LayerControl(collapsed=True)
-    with lock:
-        try:
-            st_folium(
-                m,
-                key=MAP_KEY,
-                height=620,
-                use_container_width=True,
-                feature_group_to_add=groups or None,
-                layer_control=control,
-                returned_objects=[],
-            )
-        finally:
-            added = [*groups, control]
-            for name, child in list(m._children.items()):
-                if any(child is a for a in added):
-                    del m._children[name]
+    with lock, _untouched(m):
+        st_folium(
+            m,
+            key=MAP_KEY,
+            height=620,
+            use_container_width=True,
+            feature_group_to_add=groups or None,
+            layer_control=control,
+            returned_objects=[],
+        )
 
 
 def _facts_panel(state: UrlState, spec: BandSpec) -> None:
@@ -277,7 +303,7 @@ def _analogy_panel(units: str) -> None:
         "drawn geodesically around Washington, D.C., at the same scale as the main map's scale bar."
     )
     m, lock = _cached_analogy_map(units)
-    with lock:
+    with lock, _untouched(m):
         st_folium(m, key=f"analogy-{units}", height=380, use_container_width=True, returned_objects=[])
 
 

@@ -1,0 +1,113 @@
+"""The Streamlit page under streamlit.testing.v1.AppTest: widgets, URL state, messages."""
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def run_app(**query: str) -> AppTest:
+    """Run the page once with the given query parameters."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def map_args(at: AppTest) -> dict:
+    """The main map's st_folium arguments (the first component on the page)."""
+    components = [c for c in at.get("component_instance") if "streamlit_folium" in c.proto.component_name]
+    assert components, "the st_folium map is missing"
+    return json.loads(components[0].proto.json_args)
+
+
+def map_id(at: AppTest) -> str:
+    return next(c.proto.id for c in at.get("component_instance") if "streamlit_folium" in c.proto.component_name)
+
+
+def band_count(at: AppTest) -> int:
+    return (map_args(at)["feature_group"] or "").count('"className": "atlas-band"')
+
+
+@pytest.fixture(scope="module")
+def default_app() -> AppTest:
+    """The page opened with the documented shareable link."""
+    return run_app(rings="50,100,200", side="both", units="km")
+
+
+def test_runs_without_exception_or_warning(default_app):
+    assert not default_app.exception
+    assert not default_app.warning
+    assert not default_app.error
+
+
+def test_widgets_exist(default_app):
+    at = default_app
+    assert at.text_input(key="rings_text").value == "50, 100, 200"
+    assert at.selectbox(key="preset").value == "50 / 100 / 200 km"
+    assert at.radio(key="side").value == "both"
+    assert at.radio(key="units").value == "km"
+    assert at.selectbox(key="clip").value == "none"
+    assert at.selectbox(key="basemap").value == "offline"
+    assert "bands" in at.multiselect(key="layers").value
+    assert len([b for b in at.button if b.key and b.key.startswith("passage-")]) >= 10
+
+
+def test_rings_in_the_url_give_three_bands(default_app):
+    args = map_args(default_app)
+    assert band_count(default_app) == 3
+    assert "atlas-border" in args["script"]
+    assert all(link.startswith("/app/static/vendor/") for link in args["js_links"] + args["css_links"])
+
+
+def test_malformed_rings_warn_and_the_page_still_renders():
+    at = run_app(rings="abc,-5")
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    assert "not numbers" in text and "outside" in text
+    assert band_count(at) == 3  # the defaults stand in
+
+
+def test_hostile_url_values_are_reported_inertly():
+    at = run_app(rings="<img src=x onerror=alert(1)>", side="</script><script>alert(1)</script>")
+    assert not at.exception
+    assert len(at.warning) >= 2
+    assert all("<" not in w.value for w in at.warning)
+
+
+def test_distance_change_updates_bands_without_a_new_map():
+    at = run_app(rings="50,100,200")
+    before = map_id(at)
+    at.text_input(key="rings_text").set_value("30, 60").run()
+    assert band_count(at) == 2
+    assert map_id(at) == before, "the map component must not be re-created"
+    assert at.query_params["rings"] == "30,60"
+
+
+def test_bad_typed_distances_warn_and_keep_the_good_ones():
+    at = run_app()
+    at.text_input(key="rings_text").set_value("40, 2000, x").run()
+    assert not at.exception
+    assert band_count(at) == 1
+    assert any("outside" in w.value for w in at.warning)
+
+
+def test_units_switch_changes_the_facts(default_app):
+    at = run_app(rings="50,100,200")
+    km = at.metric[0].value
+    at.radio(key="units").set_value("mi").run()
+    mi = at.metric[0].value
+    assert km.endswith(" km") and mi.endswith(" mi") and km != mi
+    assert at.query_params["units"] == "mi"
+    assert " mi from the Belarus" in map_args(at)["feature_group"]
+
+
+def test_passage_click_asks_the_map_to_fly_there():
+    at = run_app()
+    at.button(key="passage-3").click().run()
+    feature_group = map_args(at)["feature_group"]
+    assert '"3:1"' in feature_group and "flyTo" in feature_group
+    assert at.query_params["passage"] == "3"
