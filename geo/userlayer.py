@@ -232,7 +232,9 @@ def _unpack_shapefile(data: bytes, folder: Path, limits: UploadLimits, notes: li
 
 def _choose_layer(path: Path, folder: str, notes: list[str]) -> str | None:
     try:
-        layers = pyogrio.list_layers(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # GDAL's warnings name the temp file; errors are raised
+            layers = pyogrio.list_layers(path)
     except _DRIVER_ERRORS as error:
         raise InputError(f"This file cannot be read: {_driver_message(error, folder)}. "
                          "Check that it opens in a GIS program, then upload it again.") from None
@@ -297,7 +299,9 @@ def _properties(frame: gpd.GeoDataFrame, notes: list[str]) -> dict[str, list[str
         key = " ".join(str(column).split())[:_MAX_KEY_CHARS] or f"property {index}"
         if key == "geometry" or key in out:
             key = f"{key} ({index})"
-        out[key] = [_text(v) for v in frame[column].tolist()]
+        values = [_text(v) for v in frame[column].tolist()]
+        if any(values):  # KML readers add a dozen columns that are always empty
+            out[key] = values
     return out
 
 
@@ -394,7 +398,8 @@ def read_user_layer(filename: str, data: bytes, limits: UploadLimits = UploadLim
     if len(data) > limits.max_bytes:
         raise InputError(f"This file is {_megabytes(len(data))}; at most {_megabytes(limits.max_bytes)} can be "
                          "uploaded. Simplify the layer or keep only the features you need.")
-    suffix = Path(filename.replace("\\", "/")).suffix.lower()
+    base = re.split(r"[\\/]", filename)[-1]
+    suffix = "." + base.rsplit(".", 1)[1].lower() if "." in base else ""
     kind = EXTENSIONS.get(suffix)
     if kind is None:
         known = ", ".join(EXTENSIONS)
