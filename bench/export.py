@@ -1,0 +1,84 @@
+"""Export time per format: in process once data is loaded, and as a whole `python -m geo export` command.
+
+Run from the repository's top folder: ``.venv/bin/python bench/export.py [--repeat 3]``.
+Targets (issue 4): PNG at 1600 × 1000 under 1 s in process and under 3 s as a command.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from geo.bands import BandSpec  # noqa: E402
+from geo.export import FORMATS, export_bytes  # noqa: E402
+
+DISTANCES = (50.0, 100.0)
+WIDTH, HEIGHT = 1600, 1000
+TARGETS = {"png": (1.0, 3.0)}
+
+
+def in_process(fmt: str, repeat: int) -> tuple[float, int]:
+    """Median seconds of ``export_bytes`` after one warm-up call, and the output size."""
+    spec = BandSpec(DISTANCES)
+    kwargs = {"width": WIDTH, "height": HEIGHT} if fmt in ("png", "svg", "pdf") else {}
+    data = export_bytes(fmt, spec, **kwargs)  # loads the data and fills the band caches
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        export_bytes(fmt, spec, **kwargs)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), len(data)
+
+
+def command(fmt: str, repeat: int, folder: Path) -> float:
+    """Median wall-clock seconds of the whole command in a fresh interpreter."""
+    args = [sys.executable, "-m", "geo", "export", "--format", fmt]
+    for d in DISTANCES:
+        args += ["--distance", f"{d:g}"]
+    if fmt in ("png", "svg", "pdf"):
+        args += ["--width", str(WIDTH), "--height", str(HEIGHT)]
+    args += ["--output", str(folder / f"bench.{fmt}")]
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(args, check=True, cwd=ROOT, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    args = parser.parse_args()
+    print(f"python -m geo export, distances {', '.join(f'{d:g}' for d in DISTANCES)} km, "
+          f"static formats at {WIDTH}×{HEIGHT} px; median of {args.repeat}; "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
+    print()
+    header = f"{'format':<8} {'in process':>11} {'command':>9} {'command/in process':>19} {'output':>10}  target"
+    print(header)
+    print("-" * len(header))
+    with tempfile.TemporaryDirectory(prefix="atlas-bench-") as folder:
+        for fmt in FORMATS:
+            inside, size = in_process(fmt, args.repeat)
+            whole = command(fmt, args.repeat, Path(folder))
+            target = TARGETS.get(fmt)
+            verdict = ""
+            if target:
+                ok = inside < target[0] and whole < target[1]
+                verdict = f"< {target[0]:g} s / < {target[1]:g} s: {'met' if ok else 'MISSED'}"
+            print(f"{fmt:<8} {inside * 1000:>8.0f} ms {whole:>7.2f} s {whole / inside:>18.1f}× "
+                  f"{size / 1024:>7.0f} KiB  {verdict}")
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    main()
