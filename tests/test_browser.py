@@ -1,0 +1,191 @@
+"""The real app in Debian's Chromium: the map draws, bands change in place, passages fly, nothing leaks."""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+LOCAL_PREFIXES = ("http://127.0.0.1", "http://localhost", "ws://127.0.0.1", "ws://localhost",
+                  "data:", "blob:", "about:")
+FIRST_DRAW_MS = 120_000  # a cold server computes the data once
+DRAW_MS = 30_000
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server():
+    """`streamlit run app.py` on a free port; yields its base URL once /_stcore/health says ok."""
+    port = _free_port()
+    log = open(ROOT / ".pytest_cache" / "streamlit-browser-test.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(f"streamlit exited with {proc.returncode}; see {log.name}")
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.read().strip() == b"ok":
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("streamlit did not report healthy within 60 s")
+            try:
+                proc.wait(timeout=0.25)  # returns early only if the server died
+            except subprocess.TimeoutExpired:
+                pass
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium`")
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A fresh browser page that records every request and dialog."""
+
+    def __init__(self, browser, base):
+        self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        self.page = self.context.new_page()
+        self.base = base
+        self.requests: list[str] = []
+        self.dialogs: list[str] = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("dialog", lambda d: (self.dialogs.append(d.message), d.dismiss()))
+
+    def open(self, query: dict[str, str] | None = None, timeout: int = FIRST_DRAW_MS):
+        url = self.base + "/" + ("?" + urllib.parse.urlencode(query) if query else "")
+        self.page.goto(url)
+        self.bands().first.wait_for(state="attached", timeout=timeout)
+        return self
+
+    def frame_locator(self):
+        return self.page.frame_locator(MAP_IFRAME).first
+
+    def frame(self):
+        return self.page.locator(MAP_IFRAME).first.element_handle().content_frame()
+
+    def bands(self):
+        return self.frame_locator().locator("path.atlas-band")
+
+    def view(self) -> dict:
+        return self.frame().evaluate("() => ({c: window.map.getCenter(), z: window.map.getZoom()})")
+
+    def foreign_requests(self) -> list[str]:
+        return [u for u in self.requests if not u.startswith(LOCAL_PREFIXES)]
+
+
+@pytest.fixture
+def page(browser, server):
+    p = Page(browser, server)
+    yield p
+    p.context.close()
+
+
+def test_map_draws_with_three_bands_and_nothing_leaves_localhost(page):
+    page.open({"rings": "50,100,200"})
+    fl = page.frame_locator()
+    assert fl.locator("#map_div.leaflet-container").count() == 1
+    assert page.bands().count() == 3
+    assert fl.locator("path.atlas-country").count() > 20
+    assert fl.locator("path.atlas-border").count() == 1
+    assert fl.locator(".atlas-passage").count() >= 10
+    assert fl.locator(".leaflet-control-scale").count() == 1
+    assert fl.locator(".leaflet-control-minimap").count() == 1
+    assert not fl.locator("img.leaflet-tile").count(), "the offline basemap loads no tiles"
+    assert page.foreign_requests() == []
+    assert any("/app/static/vendor/leaflet/leaflet.js" in u for u in page.requests)
+
+
+def test_distance_change_updates_bands_in_place(page):
+    page.open({"rings": "50,100,200"})
+    frame = page.frame()
+    frame.evaluate("() => { window.__atlas_marker = 1; window.map.setView([50.9, 29.4], 8, {animate: false}); }")
+    before = page.view()
+    field = page.page.locator(".st-key-rings_text input")
+    field.fill("30, 60")
+    field.press("Enter")
+    frame.wait_for_function("() => document.querySelectorAll('path.atlas-band').length === 2", timeout=DRAW_MS)
+    assert frame.evaluate("() => window.__atlas_marker") == 1, "the map iframe reloaded"
+    after = page.view()
+    assert after["z"] == before["z"] == 8
+    assert after["c"]["lat"] == pytest.approx(before["c"]["lat"], abs=1e-9)
+    assert after["c"]["lng"] == pytest.approx(before["c"]["lng"], abs=1e-9)
+    assert "rings=30%2C60" in page.page.url or "rings=30,60" in page.page.url
+
+
+def test_clicking_a_passage_moves_the_map_and_opens_its_popup(page):
+    page.open()
+    frame = page.frame()
+    frame.evaluate("() => window.map.setView([45.0, 10.0], 5, {animate: false})")
+    before = page.view()
+    page.page.locator(".st-key-passage-1 button").click()
+    frame.wait_for_function("() => window.__atlas_flown === '1:1'", timeout=DRAW_MS)
+    frame.wait_for_function(
+        "([lat, lng]) => { const c = window.map.getCenter();"
+        " return Math.abs(c.lat - lat) + Math.abs(c.lng - lng) > 1 && !window.map._animatingZoom; }",
+        arg=[before["c"]["lat"], before["c"]["lng"]],
+        timeout=DRAW_MS,
+    )
+    popup = page.frame_locator().locator(".leaflet-popup-content")
+    popup.wait_for(timeout=DRAW_MS)
+    assert "Passage 1" in popup.inner_text()
+    assert page.foreign_requests() == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"rings": "<img src=x onerror=\"window.__pwned=1;alert(1)\">"},
+        {"side": "</script><script>window.__pwned=1;alert(1)</script>"},
+        {"layers": "bands,<svg onload=alert(1)>", "basemap": "javascript:alert(1)"},
+    ],
+)
+def test_hostile_url_values_run_no_script(page, query):
+    page.open({"rings": "50,100,200", **query} if "rings" not in query else query)
+    page.page.locator('[data-testid="stAlert"]').first.wait_for(timeout=DRAW_MS)
+    assert page.page.evaluate("() => window.__pwned") is None
+    assert page.frame().evaluate("() => window.__pwned") is None
+    assert page.dialogs == []
+    assert page.foreign_requests() == []
