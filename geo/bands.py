@@ -210,22 +210,31 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
     # The guess only has to be close: refinement fixes every vertex, so a simplified
     # border (at 1 % of the distance) keeps GEOS's buffer cheap at large distances.
     guess = border_m.simplify(distance_m * _SIMPLIFY).buffer(distance_m, quad_segs=_QUAD_SEGS)
-    polygons = []
-    for poly in shapely.get_parts(guess):
-        rings = []
-        for ring in (poly.exterior, *poly.interiors):
-            x, y = np.asarray(ring.coords).T
-            lon, lat = to_deg.transform(x, y)
-            lon, lat = _refine_ring(np.asarray(lon), np.asarray(lat), distance_m, oracle)
-            rings.append(np.column_stack((lon, lat)))
-        polygons.append(shapely.Polygon(rings[0], rings[1:]))
-    zone = shapely.MultiPolygon(polygons) if len(polygons) > 1 else polygons[0]
-    if not zone.is_valid:
-        # Refined vertices can cross where two arcs meet; the crossings are slivers.
+    zone = _refine_polygons(reproject(guess, to_deg), distance_m, oracle)
+    for _ in range(2):
+        if zone.is_valid:
+            break
+        # Refined vertices can cross where two arcs meet: drop the slivers, then move
+        # the vertices that the repair created onto the exact distance as well.
         fixed = shapely.get_parts(shapely.make_valid(zone))
         keep = [p for p in fixed if p.geom_type == "Polygon" and p.area > zone.area * 1e-9]
-        zone = shapely.union_all(keep)
+        zone = _refine_polygons(shapely.union_all(keep), distance_m, oracle)
+    if not zone.is_valid:
+        fixed = shapely.get_parts(shapely.make_valid(zone))
+        zone = shapely.union_all([p for p in fixed if p.geom_type == "Polygon" and p.area > zone.area * 1e-9])
     return zone
+
+
+def _refine_polygons(geom: shapely.Geometry, distance_m: float, oracle: LineDistance) -> shapely.Geometry:
+    polygons = []
+    for poly in shapely.get_parts(geom):
+        rings = []
+        for ring in (poly.exterior, *poly.interiors):
+            lon, lat = np.asarray(ring.coords).T
+            lon, lat = _refine_ring(lon, lat, distance_m, oracle)
+            rings.append(np.column_stack((lon, lat)))
+        polygons.append(shapely.Polygon(rings[0], rings[1:]))
+    return shapely.MultiPolygon(polygons) if len(polygons) > 1 else polygons[0]
 
 
 @lru_cache(maxsize=8)
