@@ -1,0 +1,159 @@
+"""App latency, side by side: the real app (layers swapped in place) against a naive full rebuild.
+
+Run: .venv/bin/python bench/app_latency.py [--changes N]
+Starts each app with `streamlit run` on a free port, drives Debian's Chromium with Playwright
+and prints one table: median time from a distance change to the new bands on screen, whether
+the map iframe reloaded, cold start to a drawn map, and the bytes of the map's own script+data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
+RINGS = ("30, 60", "50, 100, 200")  # alternate: 2 and 3 bands
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(script: str) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    path = ROOT / script
+    if path.parent != ROOT:
+        # Streamlit serves ./static next to the main script: run a copy beside a link to ours.
+        tmp = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
+        (tmp / "static").symlink_to(ROOT / "static")
+        (tmp / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        path = tmp / path.name
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(path), "--server.headless", "true", "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--server.enableStaticServing", "true"],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                if r.read().strip() == b"ok":
+                    return proc, base
+        except OSError:
+            try:
+                proc.wait(timeout=0.2)
+                raise SystemExit(f"{script} exited early")
+            except subprocess.TimeoutExpired:
+                pass
+    proc.kill()
+    raise SystemExit(f"{script} did not become healthy")
+
+
+def wait_bands(page, expected: int, timeout_s: float = 60.0) -> float:
+    """Poll until the map shows ``expected`` bands; return the time it took (s)."""
+    t0 = time.perf_counter()
+    bands = page.frame_locator(MAP_IFRAME).first.locator("path.atlas-band")
+    while time.perf_counter() - t0 < timeout_s:
+        try:
+            if bands.count() == expected:
+                return time.perf_counter() - t0
+        except Exception:  # the iframe may be replaced mid-poll
+            pass
+        page.wait_for_timeout(5)
+    raise TimeoutError(f"no {expected} bands after {timeout_s} s")
+
+
+def payload_bytes(script: str) -> int:
+    """Bytes of the st_folium arguments (map script, header, html, layers) for the default view."""
+    at = AppTest.from_file(str(ROOT / script), default_timeout=180).run()
+    comp = next(c for c in at.get("component_instance") if "streamlit_folium" in c.proto.component_name)
+    return len(comp.proto.json_args.encode("utf-8"))
+
+
+def measure(browser, script: str, changes: int) -> dict:
+    proc, base = start(script)
+    try:
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = ctx.new_page()
+        t0 = time.perf_counter()
+        page.goto(base + "/")
+        wait_bands(page, 3, 180)
+        first = time.perf_counter() - t0  # server cold: data loaded and bands computed once
+        ctx.close()
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = ctx.new_page()
+        t0 = time.perf_counter()
+        page.goto(base + "/")
+        wait_bands(page, 3, 60)
+        cold = time.perf_counter() - t0  # a new visitor: empty browser cache, warm server
+        field = page.locator(".st-key-rings_text input")
+        times, reloads = [], 0
+        for i in range(changes + 1):
+            frame = page.locator(MAP_IFRAME).first.element_handle().content_frame()
+            frame.evaluate("() => { window.__atlas_marker = 1; }")
+            text = RINGS[i % 2]
+            field.fill(text)
+            t_change = time.perf_counter()
+            field.press("Enter")
+            wait_bands(page, text.count(",") + 1)
+            elapsed = time.perf_counter() - t_change
+            frame = page.locator(MAP_IFRAME).first.element_handle().content_frame()
+            survived = frame.evaluate("() => window.__atlas_marker === 1")
+            if i:  # the first change warms the caches for the second distance set
+                times.append(elapsed)
+                reloads += not survived
+        ctx.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    return {"median_ms": 1000 * statistics.median(times), "max_ms": 1000 * max(times), "reloads": reloads,
+            "changes": changes, "cold_s": cold, "first_s": first, "bytes": payload_bytes(script)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--changes", type=int, default=9, help="distance changes measured per app")
+    args = parser.parse_args()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        real = measure(browser, "app.py", args.changes)
+        naive = measure(browser, "bench/naive_app.py", args.changes)
+        browser.close()
+    rows = [
+        ("distance change -> new bands, median (ms)", "median_ms", "{:.0f}", "< 200"),
+        ("distance change -> new bands, max (ms)", "max_ms", "{:.0f}", ""),
+        ("map iframe reloads", "reloads", "{:d}/" + str(args.changes), "0"),
+        ("cold start, new visitor -> drawn map (s)", "cold_s", "{:.2f}", "< 3.5"),
+        ("first load after server start (s)", "first_s", "{:.2f}", ""),
+        ("map's own script+data (bytes)", "bytes", "{:,}", "< 1,000,000"),
+    ]
+    print(f"{'measure':44} {'app.py':>12} {'naive':>12} {'naive/app':>10} {'target':>12}")
+    for label, key, fmt, target in rows:
+        a, n = real[key], naive[key]
+        ratio = f"{n / a:.2f}" if a else ("inf" if n else "–")
+        print(f"{label:44} {fmt.format(a):>12} {fmt.format(n):>12} {ratio:>10} {target:>12}")
+    print(json.dumps({"app": real, "naive": naive}))
+
+
+if __name__ == "__main__":
+    main()
