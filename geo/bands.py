@@ -216,13 +216,15 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
             break
         # Refined vertices can cross where two arcs meet: drop the slivers, then move
         # the vertices that the repair created onto the exact distance as well.
-        fixed = shapely.get_parts(shapely.make_valid(zone))
-        keep = [p for p in fixed if p.geom_type == "Polygon" and p.area > zone.area * 1e-9]
-        zone = _refine_polygons(shapely.union_all(keep), distance_m, oracle)
-    if not zone.is_valid:
-        fixed = shapely.get_parts(shapely.make_valid(zone))
-        zone = shapely.union_all([p for p in fixed if p.geom_type == "Polygon" and p.area > zone.area * 1e-9])
-    return zone
+        zone = _refine_polygons(_repaired(zone), distance_m, oracle)
+    return zone if zone.is_valid else _repaired(zone)
+
+
+def _repaired(geom: shapely.Geometry) -> shapely.Geometry:
+    """``make_valid`` without the slivers and stray lines it leaves where rings cross."""
+    fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    parts = shapely.get_parts(shapely.get_parts(fixed))
+    return shapely.union_all([p for p in parts if p.geom_type == "Polygon" and p.area > geom.area * 1e-9])
 
 
 def _refine_polygons(geom: shapely.Geometry, distance_m: float, oracle: LineDistance) -> shapely.Geometry:
@@ -234,7 +236,7 @@ def _refine_polygons(geom: shapely.Geometry, distance_m: float, oracle: LineDist
             lon, lat = _refine_ring(lon, lat, distance_m, oracle)
             rings.append(np.column_stack((lon, lat)))
         polygons.append(shapely.Polygon(rings[0], rings[1:]))
-    return shapely.MultiPolygon(polygons) if len(polygons) > 1 else polygons[0]
+    return shapely.MultiPolygon(polygons) if len(polygons) != 1 else polygons[0]
 
 
 @lru_cache(maxsize=8)
