@@ -9,10 +9,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import branca
 import folium
+import folium.elements
 import streamlit as st
+import streamlit_folium as sf
 from branca.element import Element
-from streamlit_folium import st_folium
 
 from geo.assets import localize
 from geo.bands import CLIPS, SIDES, BandSpec, distance_bands
@@ -87,20 +89,93 @@ def _untouched(m: folium.Map) -> Iterator[folium.Map]:
 # --- cached library calls, keyed on small hashable values -----------------------------------
 
 
-@st.cache_resource(max_entries=8, show_spinner="Drawing the base map…")
-def _cached_base_map(basemap: str, layers: tuple[str, ...]) -> tuple[folium.Map, threading.Lock]:
-    """One base map per (basemap, layers), identical across reruns so the iframe never reloads.
+@dataclasses.dataclass(frozen=True, eq=False)
+class _RenderedMap:
+    """A map that never changes, with what streamlit-folium sends for it computed once.
 
-    st_folium renames elements and attaches layers to the map it is given, so every use
-    holds the lock and runs inside :func:`_untouched`.
+    ``st_folium`` renders the whole map (about 600 kB of GeoJSON through Jinja) on every
+    rerun; for a cached map the result is the same each time, so it is kept here and
+    only the adjustable feature groups are rendered per rerun.
     """
-    m = localize(base_map(MapView(basemap=basemap, layers=layers)), base_url=ASSET_BASE)
-    return m, threading.Lock()
+
+    map: folium.Map
+    lock: threading.Lock
+    script: str
+    header: str
+    html: str
+    map_id: str
+    css_links: tuple[str, ...]
+    js_links: tuple[str, ...]
+
+
+def _asset_links(elements) -> tuple[list[str], list[str]]:
+    css, js = [], []
+    for element in elements:
+        if isinstance(element, branca.colormap.ColorMap):
+            raise AtlasError("A colormap would make the map load d3 from a CDN; use a legend instead.")
+        css.extend(href for _, href in getattr(element, "default_css", []))
+        js.extend(src for _, src in getattr(element, "default_js", []))
+    return css, js
+
+
+def _render_once(m: folium.Map) -> _RenderedMap:
+    with _untouched(m):
+        m.get_root().render()
+        m.render()
+        html_text, header = sf._get_html(m), sf._get_header(m)
+        script = sf._get_map_string(m)
+        css, js = _asset_links(_elements(m))
+    return _RenderedMap(
+        m, threading.Lock(), script, header, html_text, sf.get_full_id(m),
+        tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)),
+    )
+
+
+def _show_map(
+    rendered: _RenderedMap,
+    key: str,
+    height: int,
+    groups: list[folium.FeatureGroup] | tuple = (),
+    control: folium.LayerControl | None = None,
+) -> None:
+    """Send a cached map plus freshly rendered feature groups to the st_folium component."""
+    with rendered.lock, _untouched(rendered.map):
+        group_js = "".join(
+            sf._get_feature_group_string(g, map=rendered.map, idx=i) for i, g in enumerate(groups)
+        )
+        control_js = sf._get_layer_control_string(control, rendered.map) if control is not None else None
+    css, js = _asset_links(e for g in groups for e in _elements(g))
+    sf._component_func(
+        script=rendered.script,
+        header=rendered.header,
+        html=rendered.html,
+        id=rendered.map_id,
+        key=sf.generate_js_hash(rendered.script, key, False),
+        height=height,
+        width=None,
+        returned_objects=[],
+        default={},
+        zoom=None,
+        center=None,
+        feature_group=group_js or None,
+        return_on_hover=False,
+        layer_control=control_js,
+        pixelated=False,
+        css_links=list(dict.fromkeys([*rendered.css_links, *css])),
+        js_links=list(dict.fromkeys([*rendered.js_links, *js])),
+        wrap_longitude=False,
+    )
+
+
+@st.cache_resource(max_entries=8, show_spinner="Drawing the base map…")
+def _cached_base_map(basemap: str, layers: tuple[str, ...]) -> _RenderedMap:
+    """One rendered base map per (basemap, layers), identical across reruns and sessions."""
+    return _render_once(localize(base_map(MapView(basemap=basemap, layers=layers)), base_url=ASSET_BASE))
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
-def _cached_analogy_map(units: str) -> tuple[folium.Map, threading.Lock]:
-    return localize(analogy_map(units), base_url=ASSET_BASE), threading.Lock()
+def _cached_analogy_map(units: str) -> _RenderedMap:
+    return _render_once(localize(analogy_map(units), base_url=ASSET_BASE))
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -190,23 +265,13 @@ def _write_url(state: UrlState) -> None:
 
 
 def _map_panel(state: UrlState, spec: BandSpec) -> None:
-    m, lock = _cached_base_map(state.basemap, state.layers)
+    rendered = _cached_base_map(state.basemap, state.layers)
     view = MapView(basemap=state.basemap, layers=state.layers)
     token = f"{state.passage}:{st.session_state.fly_count}" if state.passage else None
     groups = dynamic_layers(view, spec, state.units, state.passage, token)
     for group in groups:
         localize(group, base_url=ASSET_BASE)
-    control = folium.LayerControl(collapsed=True)
-    with lock, _untouched(m):
-        st_folium(
-            m,
-            key=MAP_KEY,
-            height=620,
-            use_container_width=True,
-            feature_group_to_add=groups or None,
-            layer_control=control,
-            returned_objects=[],
-        )
+    _show_map(rendered, MAP_KEY, 620, groups, folium.LayerControl(collapsed=True))
 
 
 def _facts_panel(state: UrlState, spec: BandSpec) -> None:
@@ -302,9 +367,7 @@ def _analogy_panel(units: str) -> None:
         f"has the radius of Kyiv's distance from Belarus, **{facts['kyiv_to_border'].format(units)}**, "
         "drawn geodesically around Washington, D.C., at the same scale as the main map's scale bar."
     )
-    m, lock = _cached_analogy_map(units)
-    with lock, _untouched(m):
-        st_folium(m, key=f"analogy-{units}", height=380, use_container_width=True, returned_objects=[])
+    _show_map(_cached_analogy_map(units), f"analogy-{units}", 380)
 
 
 def main() -> None:
