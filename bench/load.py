@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -377,6 +378,8 @@ def main() -> None:
         parser.error("--sessions must be 1..50 and --changes 1..100")
     if not Path(CHROMIUM).exists():
         parser.error(f"{CHROMIUM} is missing: run `make chromium`")
+    # On SIGTERM (a timeout in bench/run_all.py) unwind, so the server started here is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     sys.exit(asyncio.run(main_async(args)))
 
 
