@@ -2,7 +2,9 @@
 
 Run from the repository's top folder: ``.venv/bin/python bench/load.py [--sessions 10 20] [--changes 10]``.
 
-Starts ``streamlit run app.py`` on a free port of 127.0.0.1 and drives one Debian Chromium with
+Starts ``streamlit run app.py`` on a free port of 127.0.0.1 (by default from a snapshot of the
+committed tree, ``git archive HEAD``, so edits in the working tree cannot change the app mid-run;
+``--tree worktree`` runs the working tree) and drives one Debian Chromium with
 one browser context per session. For each N in ``--sessions`` (one after another, same server),
 N sessions open the app at the same moment, wait for the map's bands, then each changes the
 distances ``--changes`` times, cycling through valid ring sets (each session starts at a
@@ -22,11 +24,13 @@ import argparse
 import asyncio
 import dataclasses
 import os
+import shutil
 import signal
 import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -82,13 +86,26 @@ def get(url: str, timeout: float = 5.0) -> str:
         return r.read().decode("utf-8")
 
 
-def start_server(log) -> tuple[subprocess.Popen, str]:
-    """Start `streamlit run app.py` and return it with its base URL once /_stcore/health says ok."""
+def snapshot(into: Path) -> str:
+    """Extract the committed app (app.py, geo/, data/, static/, .streamlit/) into ``into``; return its commit."""
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True, capture_output=True,
+                            text=True, timeout=30).stdout.strip()
+    app = subprocess.run(["git", "log", "-1", "--format=%h %s", "--", "app.py"], cwd=ROOT, check=True,
+                         capture_output=True, text=True, timeout=30).stdout.strip()
+    archive = subprocess.run(["git", "archive", "--format=tar", "HEAD", "app.py", "geo", "data", "static",
+                              ".streamlit"], cwd=ROOT, check=True, capture_output=True, timeout=60).stdout
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True, timeout=60)
+    return f"{commit}; app.py last changed in {app[:90]}"
+
+
+def start_server(app_dir: Path, log) -> tuple[subprocess.Popen, str]:
+    """Start `streamlit run app.py` in ``app_dir``; return it and its base URL once /_stcore/health says ok."""
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)},
+         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+         "--server.fileWatcherType", "none"],
+        cwd=app_dir, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(app_dir)},
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + HEALTH_S
@@ -190,6 +207,15 @@ async def map_frame(page: Page):
     return frame
 
 
+async def check_errors(page: Page, result: Session) -> None:
+    """Count a Streamlit error element on the page, and keep its first line."""
+    errors = page.locator(ERROR_ELEMENTS)
+    if await errors.count():
+        result.error_elements += 1
+        text = (await errors.first.inner_text(timeout=CHANGE_MS)).strip().splitlines() or [""]
+        result.messages.append(f"session {result.index}: error on the page: {text[0][:200]}")
+
+
 async def run_session(browser: Browser, base: str, index: int, changes: int, rss: list[float], pid: int) -> Session:
     """Open the app in a fresh context, wait for the bands, then change the distances ``changes`` times."""
     result = Session(index)
@@ -216,7 +242,7 @@ async def run_session(browser: Browser, base: str, index: int, changes: int, rss
             if not await frame.evaluate("() => window.__load_marker === 1"):
                 result.reloads += 1
                 await frame.evaluate("() => { window.__load_marker = 1; }")
-            result.error_elements += await page.locator(ERROR_ELEMENTS).count() > 0
+            await check_errors(page, result)
     except PlaywrightTimeout as exc:  # a subclass of PlaywrightError: caught first
         result.timeouts += 1
         result.messages.append(f"session {index}: timeout: {str(exc).splitlines()[0]}")
@@ -226,7 +252,7 @@ async def run_session(browser: Browser, base: str, index: int, changes: int, rss
     finally:
         try:
             if result.open_s is not None:
-                result.error_elements += await page.locator(ERROR_ELEMENTS).count() > 0
+                await check_errors(page, result)
         except PlaywrightError as exc:
             result.exceptions += 1
             result.messages.append(f"session {index}: {str(exc).splitlines()[0]}")
@@ -338,41 +364,58 @@ def print_table(rows: list[dict]) -> None:
 async def main_async(args: argparse.Namespace) -> int:
     log_path = ROOT / ".pytest_cache" / "streamlit-load-bench.log"
     log_path.parent.mkdir(exist_ok=True)
-    with open(log_path, "w") as log:
-        proc, base = start_server(log)
-        try:
-            async with async_playwright() as p:
-                browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-                try:
-                    started = rss_mib(proc.pid)
-                    warm_s = await warm_up(browser, base)
-                    await wait_no_sessions(base, proc)
-                    print(f"server {base}: RSS {started:.0f} MiB at start, {rss_mib(proc.pid):.0f} MiB after a "
-                          f"warm-up session drew all {len(RING_SETS)} ring sets ({warm_s:.1f} s); "
-                          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
-                    rows = []
-                    for n in args.sessions:
-                        row = await run_round(browser, base, proc, n, args.changes, args.budget)
-                        rows.append(row)
-                        print(f"N={n} done in {row['wall_s']:.0f} s, load average {os.getloadavg()[0]:.1f}",
-                              flush=True)
-                finally:
-                    await browser.close()
-        finally:
-            stop_server(proc)
+    tmp = Path(tempfile.mkdtemp(prefix="atlas-load-"))
+    try:
+        if args.tree == "head":
+            commit = snapshot(tmp)
+            app_dir, what = tmp, f"the app at commit {commit} (git archive HEAD)"
+        else:
+            app_dir, what = ROOT, "app.py in the working tree"
+        with open(log_path, "w") as log:
+            rows = await run_rounds(args, app_dir, log)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     print()
-    print(f"`bench/load.py`: {args.changes} distance changes per session, all sessions at once, one Chromium "
-          "with a context per session; latency = Enter in the distances field -> new bands drawn")
+    print(f"`bench/load.py`: {what}; {args.changes} distance changes per session, all sessions at once, one "
+          "Chromium with a context per session; latency = Enter in the distances field -> new bands drawn")
     print()
     print_table(rows)
     return 1 if any(r["timeouts"] + r["exceptions"] + r["reloads"] + r["error_elements"] for r in rows) else 0
+
+
+async def run_rounds(args: argparse.Namespace, app_dir: Path, log) -> list[dict]:
+    """Start the server, warm it up, run one round per N, stop the server."""
+    proc, base = start_server(app_dir, log)
+    try:
+        async with async_playwright() as p:
+            browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            try:
+                started = rss_mib(proc.pid)
+                warm_s = await warm_up(browser, base)
+                await wait_no_sessions(base, proc)
+                print(f"server {base}: RSS {started:.0f} MiB at start, {rss_mib(proc.pid):.0f} MiB after a "
+                      f"warm-up session drew all {len(RING_SETS)} ring sets ({warm_s:.1f} s); "
+                      f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}", flush=True)
+                rows = []
+                for n in args.sessions:
+                    row = await run_round(browser, base, proc, n, args.changes, args.budget)
+                    rows.append(row)
+                    print(f"N={n} done in {row['wall_s']:.0f} s, load average {os.getloadavg()[0]:.1f}",
+                          flush=True)
+            finally:
+                await browser.close()
+    finally:
+        stop_server(proc)
+    return rows
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[10, 20], help="concurrent sessions per round")
     parser.add_argument("--changes", type=int, default=10, help="distance changes per session")
-    parser.add_argument("--budget", type=float, default=600.0, help="seconds a round may take before it is cut off")
+    parser.add_argument("--tree", choices=("head", "worktree"), default="head",
+                        help="run the committed app (a git archive of HEAD) or the working tree as it is")
+    parser.add_argument("--budget", type=float, default=900.0, help="seconds a round may take before it is cut off")
     args = parser.parse_args()
     if not all(1 <= n <= 50 for n in args.sessions) or not 1 <= args.changes <= 100:
         parser.error("--sessions must be 1..50 and --changes 1..100")
