@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.bands import BandSpec
 from geo.errors import ExportError, InputError
 from geo.static_map import SIZES, UNITS, MapSize, View
+from geo.userlayer import UserLayer, user_layer_geojson, user_layer_group
 
 __all__ = [
     "FORMATS",
@@ -33,7 +34,7 @@ MEDIA_TYPES = {
     "gpkg": "application/geopackage+sqlite3",
 }
 #: GeoPackage layer name for each overlay kind (the GeoJSON ``layer`` property).
-GPKG_LAYERS = {"border": "border", "band": "bands", "place": "places", "passage": "passages"}
+GPKG_LAYERS = {"border": "border", "band": "bands", "place": "places", "passage": "passages", "user": "user"}
 _STATIC = ("png", "svg", "pdf")
 
 
@@ -57,6 +58,8 @@ class ExportRequest:
         Units of the labels and scale bar.
     footnotes : bool
         Print the quoted passages beside a static map.
+    user : UserLayer, optional
+        The user's own layer, added to every format.
 
     Examples
     --------
@@ -72,6 +75,7 @@ class ExportRequest:
     view: View | None = None
     units: str = "km"
     footnotes: bool = False
+    user: UserLayer | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -90,6 +94,8 @@ class ExportRequest:
             raise InputError("The view must be a View (south, west, north, east).")
         if self.width is not None:
             MapSize(self.width, self.height)  # validates the range
+        if self.user is not None and not isinstance(self.user, UserLayer):
+            raise InputError("The user layer must be a UserLayer from geo.userlayer.read_user_layer.")
 
     @property
     def map_size(self) -> MapSize:
@@ -122,6 +128,7 @@ def export_request(
     bounds: View | tuple[float, float, float, float] | dict | str | None = None,
     units: str = "km",
     footnotes: bool = False,
+    user: UserLayer | None = None,
 ) -> ExportRequest:
     """Build a validated :class:`ExportRequest` from loose values.
 
@@ -141,24 +148,29 @@ def export_request(
             raise InputError("Bounds must be four numbers: south, west, north, east.") from None
         view = View(south, west, north, east)
     return ExportRequest(str(fmt).lower(), spec, size=size, width=width, height=height, view=view,
-                         units=units, footnotes=bool(footnotes))
+                         units=units, footnotes=bool(footnotes), user=user)
 
 
-def _overlays(spec: BandSpec) -> dict:
+def _overlays(request: ExportRequest) -> dict:
     from geo.layers import overlays_geojson
 
-    return overlays_geojson(spec)
+    collection = overlays_geojson(request.spec)
+    if request.user is not None:
+        for item in user_layer_geojson(request.user)["features"]:
+            item["properties"] = {**item["properties"], "layer": "user", "user_layer": request.user.name}
+            collection["features"].append(item)
+    return collection
 
 
 def _geojson(request: ExportRequest) -> bytes:
-    text = json.dumps(_overlays(request.spec), ensure_ascii=False, allow_nan=False)
+    text = json.dumps(_overlays(request), ensure_ascii=False, allow_nan=False)
     return text.encode("utf-8")
 
 
 def _gpkg(request: ExportRequest) -> bytes:
     import geopandas as gpd
 
-    collection = _overlays(request.spec)
+    collection = _overlays(request)
     by_kind: dict[str, list[dict]] = {kind: [] for kind in GPKG_LAYERS}
     for feat in collection["features"]:
         by_kind[feat["properties"]["layer"]].append(feat)
@@ -186,6 +198,8 @@ def _html(request: ExportRequest) -> bytes:
         view = MapView(center=(lat, (lon + 180.0) % 360.0 - 180.0), zoom=DEFAULT_VIEW.zoom,
                        basemap=DEFAULT_VIEW.basemap, layers=DEFAULT_VIEW.layers)
     m = build_map(view, request.spec, units=request.units)
+    if request.user is not None:
+        user_layer_group(request.user).add_to(m)
     if request.view is not None:
         v = request.view
         m.fit_bounds([(v.south, v.west), (v.north, v.east)])
@@ -196,7 +210,7 @@ def _static(request: ExportRequest) -> bytes:
     from geo.static_map import draw_map
 
     drawn = draw_map(request.spec, request.map_size, request.view, units=request.units,
-                     footnotes=request.footnotes)
+                     footnotes=request.footnotes, user=request.user)
     try:
         return drawn.to_bytes(request.format)
     finally:
@@ -224,6 +238,7 @@ def export_bytes(
     bounds: View | tuple[float, float, float, float] | dict | str | None = None,
     units: str = "km",
     footnotes: bool = False,
+    user: UserLayer | None = None,
 ) -> bytes:
     """Export the map in one format and return the file's bytes.
 
@@ -244,6 +259,10 @@ def export_bytes(
         Units of the labels and the scale bar.
     footnotes : bool
         Print the quoted passages beside a static map.
+    user : UserLayer, optional
+        The user's own layer (from :func:`geo.userlayer.read_user_layer`), added to
+        every format: drawn on static maps and the HTML map, a ``user`` layer in GeoJSON
+        and GeoPackage.
 
     Returns
     -------
@@ -264,5 +283,5 @@ def export_bytes(
     True
     """
     request = export_request(fmt, spec, size=size, width=width, height=height, bounds=bounds,
-                             units=units, footnotes=footnotes)
+                             units=units, footnotes=footnotes, user=user)
     return render(request)

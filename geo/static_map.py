@@ -28,6 +28,7 @@ from geo.errors import ExportError, InputError
 from geo.geodesy import GEOD, KM_PER_MILE
 from geo.places import article_places
 from geo.story import PUBLISHER, load_story
+from geo.userlayer import UserLayer
 
 __all__ = [
     "CREDITS",
@@ -432,6 +433,23 @@ def _draw_border(ax: Axes, frame: _Frame) -> Line2D:
                   label="Belarus–Ukraine border")
 
 
+def _draw_user(ax: Axes, frame: _Frame, layer: UserLayer) -> Line2D:
+    geoms = layer.frame.geometry.values
+    points = [g for g in geoms if g is not None and g.geom_type in ("Point", "MultiPoint")]
+    others = [g for g in geoms if g is not None and g.geom_type not in ("Point", "MultiPoint")]
+    if others:
+        _add(ax, frame.project(shapely.union_all(others)), fill=False, edgecolor=style.USER.color,
+             linewidth=style.USER.width, zorder=5)
+    if points:
+        xy = shapely.get_coordinates(frame.project(shapely.MultiPoint(
+            shapely.get_coordinates(shapely.GeometryCollection(points)))))
+        if len(xy):
+            ax.scatter(xy[:, 0], xy[:, 1], s=14, color=style.USER.color, zorder=9)
+    label = layer.name if len(layer.name) <= 40 else layer.name[:39] + "…"
+    return Line2D([], [], color=style.USER.color, linewidth=style.USER.width, marker="o",
+                  markersize=4, label=f"Your layer: {label}")
+
+
 _LABEL_BOX = {"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none", "alpha": 0.78}
 
 
@@ -590,6 +608,7 @@ def draw_map(
     *,
     units: str = "km",
     footnotes: bool = False,
+    user: UserLayer | None = None,
 ) -> StaticMap:
     """Draw the map: borders, Crimea, bands, places, passages, legend, scale, north arrow, credits.
 
@@ -605,6 +624,8 @@ def draw_map(
         Units of the legend, the scale bar and the Kyiv distance.
     footnotes : bool
         Add the quoted passages, numbered, in a column on the right.
+    user : UserLayer, optional
+        The user's own layer, drawn in outline above the bands.
 
     Returns
     -------
@@ -641,6 +662,8 @@ def draw_map(
         _draw_base(ax, frame, fs)
         _draw_graticule(ax, frame)
         handles = _draw_bands(ax, frame, spec, units)
+        if user is not None:
+            handles.append(_draw_user(ax, frame, user))
         handles.append(_draw_border(ax, frame))
         handles.append(_draw_crimea(ax, frame, fs))
         handles.append(Patch(facecolor=style.NATO_FILL, edgecolor=style.OUTLINE.color, label="NATO member"))

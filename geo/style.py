@@ -21,6 +21,7 @@ __all__ = [
     "PASSAGE",
     "PLACE",
     "SEA",
+    "USER",
     "LineStyle",
     "band_colors",
 ]
@@ -66,6 +67,8 @@ GRATICULE = LineStyle("#9fb3c2", 0.4)
 PLACE = LineStyle("#1f3b73", 1.2)
 #: Numbered passage badges.
 PASSAGE = LineStyle("#6a2c91", 1.0)
+#: A layer the user uploads: teal, unlike anything else on the map.
+USER = LineStyle("#00796b", 1.6)
 #: Text.
 INK = "#222222"
 FONT_FAMILY = "DejaVu Sans"

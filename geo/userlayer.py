@@ -22,6 +22,7 @@ import pyogrio
 import shapely
 from pyproj import CRS
 
+from geo import style
 from geo.errors import InputError
 from geo.layers import feature, feature_collection
 
@@ -49,7 +50,7 @@ EXTENSIONS = {
 MAX_VALUE_CHARS = 500
 #: More properties than this are dropped (the first ones are kept).
 MAX_COLUMNS = 50
-USER_COLOR = "#00796b"
+USER_COLOR = style.USER.color
 _MAX_NAME_CHARS = 120
 _MAX_KEY_CHARS = 100
 _MAX_MESSAGE_CHARS = 300

