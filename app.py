@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import hashlib
 import html
 import re
 import threading
@@ -19,12 +21,14 @@ from branca.element import Element
 from geo.assets import localize
 from geo.bands import CLIPS, SIDES, BandSpec, distance_bands
 from geo.errors import AtlasError
+from geo.export import FORMATS, SIZES, export_request, render
 from geo.facts import band_facts, compute_facts
 from geo.geodesy import KM_PER_MILE
 from geo.mapping import MapView, analogy_map, base_map, dynamic_layers, format_distance
 from geo.places import article_places
 from geo.story import PUBLISHER, load_story
 from geo.urlstate import BASEMAPS, DEFAULT_RINGS, LAYERS, UrlState, parse_query, to_query
+from geo.userlayer import EXTENSIONS, UserLayer, read_user_layer, user_layer_group
 
 ASSET_BASE = "/app/static/vendor"
 MAP_KEY = "atlas-map"
@@ -45,6 +49,20 @@ BASEMAP_LABELS = {
 HEADLINE_FACTS = ("kyiv_to_border", "minsk_to_border", "kyiv_to_minsk", "border_length")
 DRIVE_FACTS = ("drive_50", "drive_80", "drive_110")
 AREA_FACTS = ("ukraine_area", "crimea_area")
+FORMAT_LABELS = {
+    "png": "PNG image",
+    "svg": "SVG (editable)",
+    "pdf": "PDF for print",
+    "html": "Interactive HTML",
+    "geojson": "GeoJSON",
+    "gpkg": "GeoPackage",
+}
+SIZE_LABELS = {
+    "social": "Social media, 1200 × 675",
+    "slide": "Slides, 1920 × 1080",
+    "a4": "A4 at 300 dpi, 3508 × 2480",
+    "custom": "Custom size",
+}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -137,15 +155,19 @@ def _show_map(
     height: int,
     groups: list[folium.FeatureGroup] | tuple = (),
     control: folium.LayerControl | None = None,
-) -> None:
-    """Send a cached map plus freshly rendered feature groups to the st_folium component."""
+    returned: tuple[str, ...] = (),
+) -> dict | None:
+    """Send a cached map plus freshly rendered feature groups to the st_folium component.
+
+    Returns what the component reports back: only the keys in ``returned``.
+    """
     with rendered.lock, _untouched(rendered.map):
         group_js = "".join(
             sf._get_feature_group_string(g, map=rendered.map, idx=i) for i, g in enumerate(groups)
         )
         control_js = sf._get_layer_control_string(control, rendered.map) if control is not None else None
     css, js = _asset_links(e for g in groups for e in _elements(g))
-    sf._component_func(
+    return sf._component_func(
         script=rendered.script,
         header=rendered.header,
         html=rendered.html,
@@ -153,8 +175,8 @@ def _show_map(
         key=sf.generate_js_hash(rendered.script, key, False),
         height=height,
         width=None,
-        returned_objects=[],
-        default={},
+        returned_objects=list(returned),
+        default=dict.fromkeys(returned),
         zoom=None,
         center=None,
         feature_group=group_js or None,
@@ -182,6 +204,12 @@ def _cached_analogy_map(units: str) -> _RenderedMap:
 def _band_rows(distances: tuple[float, ...], side: str, clip: str) -> list[dict]:
     spec = BandSpec(distances, side=side, clip=clip)
     return [dataclasses.asdict(f) for f in band_facts(distance_bands(spec))]
+
+
+@st.cache_resource(max_entries=16, ttl=3600, show_spinner="Reading your layer…")
+def _cached_user_layer(name: str, digest: str, _data: bytes) -> UserLayer:
+    """Keyed on the file's name and sha256; the bytes themselves are not hashed again."""
+    return read_user_layer(name, _data)
 
 
 # --- state ------------------------------------------------------------------------------------
@@ -239,6 +267,13 @@ def _sidebar() -> tuple[UrlState, list[str]]:
     sb.header("Map")
     sb.selectbox("Basemap", BASEMAPS, key="basemap", format_func=BASEMAP_LABELS.get)
     sb.multiselect("Layers", LAYERS, key="layers")
+    sb.header("Your own layer")
+    sb.file_uploader(
+        "GeoJSON, GeoPackage, KML or zipped shapefile",
+        type=[ext.lstrip(".") for ext in EXTENSIONS],
+        key="upload",
+        help="Up to 10 MB, 5,000 features and 200,000 vertices. It is drawn on the map and added to exports.",
+    )
     ss = st.session_state
     parsed, warnings = parse_query({"rings": ss.rings_text})
     if not ss.rings_text.strip():
@@ -264,14 +299,31 @@ def _write_url(state: UrlState) -> None:
 # --- panels -----------------------------------------------------------------------------------
 
 
-def _map_panel(state: UrlState, spec: BandSpec) -> None:
+def _user_layer() -> UserLayer | None:
+    upload = st.session_state.get("upload")
+    if upload is None:
+        return None
+    data = upload.getvalue()
+    try:
+        layer = _cached_user_layer(upload.name, hashlib.sha256(data).hexdigest(), data)
+    except AtlasError as exc:
+        st.error(f"Your layer could not be added: {_md(str(exc))}")
+        return None
+    for note in layer.notes:
+        st.info(_md(note), icon="ℹ️")
+    return layer
+
+
+def _map_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None) -> dict | None:
     rendered = _cached_base_map(state.basemap, state.layers)
     view = MapView(basemap=state.basemap, layers=state.layers)
     token = f"{state.passage}:{st.session_state.fly_count}" if state.passage else None
     groups = dynamic_layers(view, spec, state.units, state.passage, token)
+    if layer is not None:
+        groups.append(user_layer_group(layer))
     for group in groups:
         localize(group, base_url=ASSET_BASE)
-    _show_map(rendered, MAP_KEY, 620, groups, folium.LayerControl(collapsed=True))
+    return _show_map(rendered, MAP_KEY, 620, groups, folium.LayerControl(collapsed=True), ("bounds",))
 
 
 def _facts_panel(state: UrlState, spec: BandSpec) -> None:
@@ -281,13 +333,14 @@ def _facts_panel(state: UrlState, spec: BandSpec) -> None:
     for key in HEADLINE_FACTS:
         fact = facts[key]
         st.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
-    st.markdown("**“Less than a few hours’ drive”**: Kyiv to the border, straight line")
-    cols = st.columns(len(DRIVE_FACTS))
-    for col, key in zip(cols, DRIVE_FACTS, strict=True):
+    st.markdown("**“Less than a few hours’ drive”**: Kyiv to the border in a straight line")
+    lines = []
+    for key in DRIVE_FACTS:
         fact = facts[key]
         speed = float(key.removeprefix("drive_"))
-        label = f"at {speed:g} km/h" if units == "km" else f"at {speed / KM_PER_MILE:.0f} mph"
-        col.metric(label, fact.format(units), help=f"{fact.label}: {fact.method}. Source: {fact.source}.")
+        label = f"{speed:g} km/h" if units == "km" else f"{speed / KM_PER_MILE:.0f} mph"
+        lines.append(f"- at {label}: **{fact.format(units)}**")
+    st.markdown("\n".join(lines), help=f"{facts[DRIVE_FACTS[0]].method}. Source: {facts[DRIVE_FACTS[0]].source}.")
     for key in AREA_FACTS:
         fact = facts[key]
         st.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
@@ -370,6 +423,51 @@ def _analogy_panel(units: str) -> None:
     _show_map(_cached_analogy_map(units), f"analogy-{units}", 380)
 
 
+def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, bounds: dict | None) -> None:
+    st.subheader("Export a snapshot")
+    st.caption(
+        "Static maps are drawn in a Lambert conformal conic projection with the same layers and colours; "
+        "HTML works offline; GeoJSON and GeoPackage hold the border, bands, places and quoted passages"
+        + (" and your layer." if layer is not None else ".")
+    )
+    left, middle, right = st.columns(3)
+    size = left.selectbox("Size of PNG, SVG and PDF", [*SIZES, "custom"], key="export_size",
+                          format_func=SIZE_LABELS.get)
+    width = height = None
+    if size == "custom":
+        width = int(left.number_input("Width (px)", 200, 8000, 1600, step=100, key="export_width"))
+        height = int(left.number_input("Height (px)", 200, 8000, 1000, step=100, key="export_height"))
+    extent = middle.radio("Extent", ("view", "default"), key="export_extent", horizontal=True,
+                          format_func={"view": "What the map shows", "default": "Default view"}.get)
+    footnotes = right.checkbox("Quoted passages as footnotes", key="export_footnotes")
+    try:
+        requests = {
+            fmt: export_request(
+                fmt, spec,
+                size=None if size == "custom" else size, width=width, height=height,
+                bounds=bounds if extent == "view" and bounds else None,
+                units=state.units, footnotes=footnotes, user=layer,
+            )
+            for fmt in FORMATS
+        }
+    except AtlasError as exc:
+        st.error(_md(str(exc)))
+        return
+    for col, (fmt, request) in zip(st.columns(len(FORMATS)), requests.items(), strict=True):
+        # A callable is run only when clicked, in its own thread: the page stays responsive
+        # while a large PDF is drawn, and the button shows that it is working.
+        col.download_button(
+            FORMAT_LABELS[fmt],
+            data=functools.partial(render, request),
+            file_name=request.filename,
+            mime=request.media_type,
+            key=f"download-{fmt}",
+            on_click="ignore",
+            icon=":material/download:",
+            use_container_width=True,
+        )
+
+
 def main() -> None:
     st.set_page_config(page_title="Article Atlas", page_icon="🗺️", layout="wide")
     _init_state()
@@ -390,12 +488,15 @@ def main() -> None:
             spec = dataclasses.replace(spec, clip="none")
             state = dataclasses.replace(state, clip="none")
         _write_url(state)
+        layer = _user_layer()
         map_col, facts_col = st.columns([5, 2])
         with map_col:
-            _map_panel(state, spec)
+            value = _map_panel(state, spec, layer)
         with facts_col:
             _facts_panel(state, spec)
         _article_panel(state)
+        bounds = value.get("bounds") if isinstance(value, dict) else None
+        _export_panel(state, spec, layer, bounds)
         _analogy_panel(state.units)
     except AtlasError as exc:
         st.error(_md(str(exc)))

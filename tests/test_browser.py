@@ -33,10 +33,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server():
+def server(tmp_path_factory):
     """`streamlit run app.py` on a free port; yields its base URL once /_stcore/health says ok."""
     port = _free_port()
-    log = open(ROOT / ".pytest_cache" / "streamlit-browser-test.log", "w")
+    log = open(tmp_path_factory.mktemp("streamlit") / "server.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
@@ -189,3 +189,48 @@ def test_hostile_url_values_run_no_script(page, query):
     assert page.frame().evaluate("() => window.__pwned") is None
     assert page.dialogs == []
     assert page.foreign_requests() == []
+
+
+def test_an_uploaded_layer_is_drawn_escaped_and_exported(page, tmp_path):
+    """A user's GeoJSON with a hostile property: drawn, its popup inert, and in the download."""
+    import json
+
+    hostile = '<img src=x onerror="window.__pwned=1;alert(1)">'
+    layer = {"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"name": hostile},
+        "geometry": {"type": "LineString", "coordinates": [[24.0, 50.0], [30.0, 49.0]]},
+    }]}
+    path = tmp_path / "my layer.geojson"
+    path.write_text(json.dumps(layer))
+    page.open({"rings": "50,100"})
+    page.page.locator('input[type="file"]').set_input_files(str(path))
+    frame = page.frame()
+    frame.wait_for_function("() => document.querySelectorAll('.atlas-user').length === 1", timeout=DRAW_MS)
+    page.frame_locator().locator(".atlas-user").first.click(force=True)
+    popup = page.frame_locator().locator(".leaflet-popup-content")
+    popup.wait_for(timeout=DRAW_MS)
+    assert hostile in popup.inner_text()  # shown as text, not run
+    assert page.page.evaluate("() => window.__pwned") is None
+    assert frame.evaluate("() => window.__pwned") is None
+    assert page.dialogs == []
+    with page.page.expect_download(timeout=DRAW_MS * 4) as download:
+        page.page.locator(".st-key-download-geojson button").click()
+    saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    kinds = [f["properties"]["layer"] for f in saved["features"]]
+    assert kinds.count("band") == 2 and kinds.count("user") == 1
+    user = next(f for f in saved["features"] if f["properties"]["layer"] == "user")
+    assert user["properties"]["name"] == hostile
+    assert page.foreign_requests() == []
+
+
+def test_a_png_download_is_a_real_image(page):
+    from io import BytesIO
+
+    from PIL import Image
+
+    page.open({"rings": "50,100"})
+    with page.page.expect_download(timeout=DRAW_MS * 4) as download:
+        page.page.locator(".st-key-download-png button").click()
+    assert download.value.suggested_filename.endswith(".png")
+    image = Image.open(BytesIO(Path(download.value.path()).read_bytes()))
+    assert image.size == (1200, 675)  # the default size preset: social media
