@@ -12,6 +12,24 @@ from geo.layers import bands_geojson, overlays_geojson
 from geo.places import Place, article_places
 from geo.story import Article, Passage, Story, load_story
 
+# Exports (matplotlib) and user layers (folium) load on first use, keeping `import geo` light.
+_LAZY = {
+    "ExportRequest": "geo.export",
+    "export_bytes": "geo.export",
+    "UploadLimits": "geo.userlayer",
+    "UserLayer": "geo.userlayer",
+    "read_user_layer": "geo.userlayer",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'geo' has no attribute {name!r}")
+
+
 __all__ = [
     "Article",
     "AssetError",
@@ -21,11 +39,14 @@ __all__ = [
     "BandSpec",
     "DataError",
     "ExportError",
+    "ExportRequest",
     "Fact",
     "InputError",
     "Passage",
     "Place",
     "Story",
+    "UploadLimits",
+    "UserLayer",
     "article_places",
     "band_facts",
     "bands_geojson",
@@ -33,8 +54,10 @@ __all__ = [
     "compute_facts",
     "distance_bands",
     "equidistant_zone",
+    "export_bytes",
     "facts_json",
     "load_story",
     "overlays_geojson",
+    "read_user_layer",
     "shared_border",
 ]

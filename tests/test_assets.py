@@ -228,9 +228,9 @@ def test_standalone_html_inlines_everything_and_restores_the_map() -> None:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     """Yield Debian's headless Chromium driven by Playwright."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (Debian's chromium drives the browser tests)")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser

@@ -10,8 +10,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-playwright_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api as playwright_api
 
 pytestmark = pytest.mark.browser
 

@@ -202,9 +202,9 @@ def test_geojson_command_matches_the_api(tmp_path):
 @pytest.fixture(scope="module")
 def browser() -> Iterator:
     """Debian's headless Chromium driven by Playwright."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (Debian's chromium drives the browser tests)")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser

@@ -131,7 +131,7 @@ def test_svg_keeps_legend_place_names_and_passages_as_text(svg_text):
 
 
 def test_pdf_is_one_complete_page_with_its_text():
-    pypdf = pytest.importorskip("pypdf")
+    import pypdf
     data = draw_map(SPEC, MapSize(800, 500)).to_bytes("pdf")
     assert data.startswith(b"%PDF") and data.rstrip().endswith(b"%%EOF")
     reader = pypdf.PdfReader(io.BytesIO(data))
