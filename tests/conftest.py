@@ -40,3 +40,27 @@ def data_copy(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(ROOT / "data", target)
     return target
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless Chromium, driven by Playwright, shared by every browser test."""
+    from browsing import BrowserMissing, chromium
+
+    try:
+        with chromium() as b:
+            yield b
+    except BrowserMissing as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture(scope="session")
+def app_server(tmp_path_factory):
+    """One real `streamlit run app.py` for the session; yields its base URL once healthy."""
+    from browsing import streamlit_app
+
+    try:
+        with streamlit_app(ROOT, tmp_path_factory.mktemp("streamlit") / "server.log") as base:
+            yield base
+    except RuntimeError as exc:
+        pytest.fail(str(exc))

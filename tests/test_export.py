@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,9 +25,6 @@ from geo.static_map import View
 from geo.story import load_story
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 SPEC = BandSpec((50.0, 100.0))
 
 
@@ -199,16 +195,7 @@ def test_geojson_command_matches_the_api(tmp_path):
 # --- standalone HTML in a browser ------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    """Debian's headless Chromium driven by Playwright."""
-    from playwright import sync_api
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (Debian's chromium drives the browser tests)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+
 
 
 @pytest.mark.browser

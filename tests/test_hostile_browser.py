@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import folium
 import pytest
 from payloads import HOSTILE
-from playwright import sync_api
 
 from geo.assets import standalone_html
 from geo.urlstate import parse_query
@@ -25,9 +18,6 @@ from geo.userlayer import UserLayer, read_user_layer, user_layer_group
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
 PAYLOADS = [payload for _, payload in HOSTILE]
 URL_KEYS = ("rings", "side", "units", "clip", "layers", "basemap", "passage")
 # Elements that escaped user text can never produce inside a popup, tooltip or label.
@@ -64,15 +54,7 @@ OPEN_EVERYTHING = """() => {
 SETTLE = "() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 0))))"
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    """Debian's headless Chromium driven by Playwright."""
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (Debian's chromium drives the browser tests)")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+
 
 
 def _hostile_map() -> tuple[folium.Map, int]:
@@ -158,48 +140,8 @@ def test_the_harness_detects_a_payload_that_runs(browser, tmp_path):
 # URL parameters, through the running app ------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(tmp_path_factory) -> Iterator[str]:
-    """`streamlit run app.py` on a free port, once /_stcore/health answers ok (polled, bounded)."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("streamlit") / "server.log"
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    try:
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"streamlit exited with {proc.returncode}: {log_path.read_text()[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("streamlit did not report healthy within 60 s")
-            try:
-                proc.wait(timeout=0.2)  # returns early only if the server died; else the poll interval
-            except subprocess.TimeoutExpired:
-                pass
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def _queries() -> list[dict[str, str]]:
@@ -221,13 +163,13 @@ def test_every_payload_is_a_warning_in_plain_text():
 
 
 @pytest.mark.parametrize("query", _queries(), ids=lambda q: f"{len(q)}-values")
-def test_url_payloads_never_run_in_the_app(browser, app_url, query):
+def test_url_payloads_never_run_in_the_app(browser, app_server, query):
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     _, warnings = parse_query(query)
-    page.goto(f"{app_url}/?{urllib.parse.urlencode(query)}")
+    page.goto(f"{app_server}/?{urllib.parse.urlencode(query)}")
     alerts = page.locator('[data-testid="stAlert"]')
     page.wait_for_function(
         "n => document.querySelectorAll('[data-testid=\"stAlert\"]').length >= n", arg=len(warnings), timeout=60_000
