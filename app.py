@@ -16,9 +16,8 @@ import folium
 import folium.elements
 import streamlit as st
 import streamlit_folium as sf
-from branca.element import Element
 
-from geo.assets import localize
+from geo.assets import localize, walk_elements
 from geo.bands import CLIPS, SIDES, BandSpec, distance_bands
 from geo.errors import AtlasError
 from geo.export import FORMATS, SIZES, export_request, render
@@ -75,18 +74,6 @@ def _rings_text(rings: tuple[float, ...]) -> str:
     return ", ".join(f"{r:g}" for r in rings)
 
 
-def _elements(root: Element) -> Iterator[Element]:
-    stack, seen = [root], set()
-    while stack:
-        element = stack.pop()
-        if id(element) in seen:
-            continue
-        seen.add(id(element))
-        yield element
-        stack.extend(getattr(element, "_children", {}).values())
-        stack.extend(v for k in ("header", "html", "script") if isinstance(v := element.__dict__.get(k), Element))
-
-
 @contextmanager
 def _untouched(m: folium.Map) -> Iterator[folium.Map]:
     """Undo the children that rendering and st_folium attach to a cached map.
@@ -95,7 +82,7 @@ def _untouched(m: folium.Map) -> Iterator[folium.Map]:
     layers it is given; left in place they would change the map's script, hence the
     component's key, and the browser would reload the map on every rerun.
     """
-    saved = [(e, dict(e._children)) for e in _elements(m.get_root()) if hasattr(e, "_children")]
+    saved = [(e, dict(e._children)) for e in walk_elements(m.get_root()) if hasattr(e, "_children")]
     try:
         yield m
     finally:
@@ -142,7 +129,7 @@ def _render_once(m: folium.Map) -> _RenderedMap:
         m.render()
         html_text, header = sf._get_html(m), sf._get_header(m)
         script = sf._get_map_string(m)
-        css, js = _asset_links(_elements(m))
+        css, js = _asset_links(walk_elements(m))
     return _RenderedMap(
         m, threading.Lock(), script, header, html_text, sf.get_full_id(m),
         tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)),
@@ -166,7 +153,7 @@ def _show_map(
             sf._get_feature_group_string(g, map=rendered.map, idx=i) for i, g in enumerate(groups)
         )
         control_js = sf._get_layer_control_string(control, rendered.map) if control is not None else None
-    css, js = _asset_links(e for g in groups for e in _elements(g))
+    css, js = _asset_links(e for g in groups for e in walk_elements(g))
     return sf._component_func(
         script=rendered.script,
         header=rendered.header,

@@ -20,7 +20,13 @@ from folium.template import Template
 
 from geo.errors import AssetError
 
-__all__ = ["VENDOR_DIR", "asset_urls", "localize", "standalone_html"]
+__all__ = [
+    "VENDOR_DIR",
+    "asset_urls",
+    "localize",
+    "standalone_html",
+    "walk_elements",
+]
 
 VENDOR_DIR: Path = Path(__file__).resolve().parents[1] / "static" / "vendor"
 """Folder of the vendored files and their ``MANIFEST.json``."""
@@ -97,7 +103,7 @@ def _cdn_map() -> dict[str, str]:
         raise AssetError(f"cannot read {path}: {exc}; {_FIX}") from exc
 
 
-def _walk(root: Element) -> Iterator[Element]:
+def walk_elements(root: Element) -> Iterator[Element]:
     """Yield ``root`` and every element below it, depth first.
 
     Follows ``_children`` and, for figures, popups and similar containers, their
@@ -211,7 +217,7 @@ def _localize(m: folium.Map, base_url: str, *, icon_path: bool) -> folium.Map:
     """Do :func:`localize`; ``icon_path`` adds the default-marker image path to maps."""
     base = base_url.rstrip("/")
     maps = []
-    for element in _walk(m.get_root()):
+    for element in walk_elements(m.get_root()):
         _check_render_time_cdn(element)
         if isinstance(element, folium.Map):
             maps.append(element)
@@ -284,7 +290,7 @@ def _snapshot(root: Element) -> list[tuple[Element, dict[str, Any], dict[str, An
     """Record what localize() and render() may change below ``root``."""
     keys = (*_LINK_ATTRS, "url", _SAVED)
     state = []
-    for element in _walk(root):
+    for element in walk_elements(root):
         attrs = {k: copy.copy(element.__dict__[k]) for k in keys if k in element.__dict__}
         children = getattr(element, "_children", None)
         state.append((element, attrs, dict(children) if children is not None else {}))
