@@ -211,18 +211,19 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
     # border (at 1 % of the distance) keeps GEOS's buffer cheap at large distances.
     guess = border_m.simplify(distance_m * _SIMPLIFY).buffer(distance_m, quad_segs=_QUAD_SEGS)
     zone = _refine_polygons(reproject(guess, to_deg), distance_m, oracle)
-    for _ in range(2):
-        if zone.is_valid:
-            break
-        # Refined vertices can cross where two arcs meet: drop the slivers, then move
-        # the vertices that the repair created onto the exact distance as well.
-        zone = _refine_polygons(_repaired(zone), distance_m, oracle)
-    return zone if zone.is_valid else _repaired(zone)
+    if zone.is_valid:
+        return zone
+    # Refined vertices can cross where two arcs meet: dissolve the crossings, then move the
+    # vertices that the repair created onto the exact distance too, if that stays valid.
+    repaired = _repaired(zone)
+    again = _refine_polygons(repaired, distance_m, oracle)
+    return again if again.is_valid else repaired
 
 
 def _repaired(geom: shapely.Geometry) -> shapely.Geometry:
     """``make_valid`` without the slivers and stray lines it leaves where rings cross."""
-    fixed = shapely.make_valid(geom, method="structure", keep_collapsed=False)
+    # A zero buffer dissolves the small crossings far faster than make_valid (10 s at 10 km).
+    fixed = shapely.buffer(geom, 0.0)
     parts = shapely.get_parts(shapely.get_parts(fixed))
     return shapely.union_all([p for p in parts if p.geom_type == "Polygon" and p.area > geom.area * 1e-9])
 

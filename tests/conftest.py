@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -64,3 +65,8 @@ def app_server(tmp_path_factory):
             yield base
     except RuntimeError as exc:
         pytest.fail(str(exc))
+
+
+# Property tests draw the same examples on every run, so CI is reproducible.
+settings.register_profile("atlas", derandomize=True, deadline=None)
+settings.load_profile("atlas")
