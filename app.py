@@ -310,7 +310,7 @@ def _map_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None) -> dict
         groups.append(user_layer_group(layer))
     for group in groups:
         localize(group, base_url=ASSET_BASE)
-    return _show_map(rendered, MAP_KEY, 620, groups, folium.LayerControl(collapsed=True), ("bounds",))
+    return _show_map(rendered, MAP_KEY, 620, groups, folium.LayerControl(collapsed=True))
 
 
 def _facts_panel(state: UrlState, spec: BandSpec) -> None:
@@ -410,29 +410,27 @@ def _analogy_panel(units: str) -> None:
     _show_map(_cached_analogy_map(units), f"analogy-{units}", 380)
 
 
-def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, bounds: dict | None) -> None:
+def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None) -> None:
     st.subheader("Export a snapshot")
     st.caption(
         "Static maps are drawn in a Lambert conformal conic projection with the same layers and colours; "
+        "they show Belarus, Ukraine and every band (`python -m geo export --bounds` takes any extent). "
         "HTML works offline; GeoJSON and GeoPackage hold the border, bands, places and quoted passages"
         + (" and your layer." if layer is not None else ".")
     )
-    left, middle, right = st.columns(3)
+    left, right = st.columns(2)
     size = left.selectbox("Size of PNG, SVG and PDF", [*SIZES, "custom"], key="export_size",
                           format_func=SIZE_LABELS.get)
     width = height = None
     if size == "custom":
         width = int(left.number_input("Width (px)", 200, 8000, 1600, step=100, key="export_width"))
         height = int(left.number_input("Height (px)", 200, 8000, 1000, step=100, key="export_height"))
-    extent = middle.radio("Extent", ("view", "default"), key="export_extent", horizontal=True,
-                          format_func={"view": "What the map shows", "default": "Default view"}.get)
     footnotes = right.checkbox("Quoted passages as footnotes", key="export_footnotes")
     try:
         requests = {
             fmt: export_request(
                 fmt, spec,
                 size=None if size == "custom" else size, width=width, height=height,
-                bounds=bounds if extent == "view" and bounds else None,
                 units=state.units, footnotes=footnotes, user=layer,
             )
             for fmt in FORMATS
@@ -478,12 +476,11 @@ def main() -> None:
         layer = _user_layer()
         map_col, facts_col = st.columns([5, 2])
         with map_col:
-            value = _map_panel(state, spec, layer)
+            _map_panel(state, spec, layer)
         with facts_col:
             _facts_panel(state, spec)
         _article_panel(state)
-        bounds = value.get("bounds") if isinstance(value, dict) else None
-        _export_panel(state, spec, layer, bounds)
+        _export_panel(state, spec, layer)
         _analogy_panel(state.units)
     except AtlasError as exc:
         st.error(_md(str(exc)))
