@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -24,17 +23,13 @@ from playwright.sync_api import sync_playwright
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browsing import CHROMIUM, CHROMIUM_ARGS, free_port, stop_process  # noqa: E402
+
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 RINGS = ("30, 60", "50, 100, 200")  # alternate: 2 and 3 bands
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(script: str) -> tuple[subprocess.Popen, str]:
@@ -124,8 +119,7 @@ def measure(browser, script: str, changes: int) -> dict:
                 reloads += not survived
         ctx.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=15)
+        stop_process(proc)
     return {"median_ms": 1000 * statistics.median(times), "max_ms": 1000 * max(times), "reloads": reloads,
             "changes": changes, "cold_s": cold, "first_s": first, "bytes": payload_bytes(script)}
 
@@ -135,7 +129,7 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=9, help="distance changes measured per app")
     args = parser.parse_args()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         real = measure(browser, "app.py", args.changes)
         naive = measure(browser, "bench/naive_app.py", args.changes)
         browser.close()

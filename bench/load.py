@@ -26,7 +26,6 @@ import dataclasses
 import os
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,9 +39,10 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from browsing import CHROMIUM, CHROMIUM_ARGS, free_port, stop_process  # noqa: E402
+
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 RINGS_INPUT = ".st-key-rings_text input"
 ERROR_ELEMENTS = '[data-testid="stException"], [data-testid="stAlertContentError"]'
@@ -74,11 +74,6 @@ CHANGED_JS = """n => {
     return paths.length === n && Array.from(paths, p => p.getAttribute('d')).join('|') !== window.__load_prev;
 }"""
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(url: str, timeout: float = 5.0) -> str:
@@ -120,17 +115,9 @@ def start_server(app_dir: Path, log) -> tuple[subprocess.Popen, str]:
             raise RuntimeError(f"streamlit exited with {proc.returncode}; see {log.name}")
         except subprocess.TimeoutExpired:
             pass
-    stop_server(proc)
+    stop_process(proc)
     raise RuntimeError(f"streamlit did not report healthy within {HEALTH_S} s; see {log.name}")
 
-
-def stop_server(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=5)
 
 
 def rss_mib(pid: int) -> float:
@@ -388,7 +375,7 @@ async def run_rounds(args: argparse.Namespace, app_dir: Path, log) -> list[dict]
     proc, base = start_server(app_dir, log)
     try:
         async with async_playwright() as p:
-            browser = await p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:
                 started = rss_mib(proc.pid)
                 warm_s = await warm_up(browser, base)
@@ -405,7 +392,7 @@ async def run_rounds(args: argparse.Namespace, app_dir: Path, log) -> list[dict]
             finally:
                 await browser.close()
     finally:
-        stop_server(proc)
+        stop_process(proc)
     return rows
 
 
@@ -419,7 +406,7 @@ def main() -> None:
     args = parser.parse_args()
     if not all(1 <= n <= 50 for n in args.sessions) or not 1 <= args.changes <= 100:
         parser.error("--sessions must be 1..50 and --changes 1..100")
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM.exists():
         parser.error(f"{CHROMIUM} is missing: run `make chromium`")
     # On SIGTERM (a timeout in bench/run_all.py) unwind, so the server started here is stopped.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
