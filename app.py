@@ -23,7 +23,16 @@ from geo.errors import AtlasError
 from geo.export import FORMATS, SIZES, export_request, render
 from geo.facts import band_facts, compute_facts
 from geo.geodesy import KM_PER_MILE
-from geo.mapping import MapView, analogy_map, base_map, dynamic_layers, format_distance
+from geo.mapping import (
+    DYNAMIC_LAYERS,
+    MapView,
+    analogy_map,
+    band_layer,
+    base_map,
+    format_distance,
+    kyiv_line_layer,
+    passage_layer,
+)
 from geo.places import article_places
 from geo.story import PUBLISHER, load_story
 from geo.urlstate import BASEMAPS, DEFAULT_RINGS, LAYERS, UrlState, parse_query, to_query
@@ -136,24 +145,39 @@ def _render_once(m: folium.Map) -> _RenderedMap:
     )
 
 
+@dataclasses.dataclass(frozen=True)
+class _GroupScript:
+    """A feature group rendered for one cached map: its script and the assets it needs."""
+
+    script: str
+    css_links: tuple[str, ...]
+    js_links: tuple[str, ...]
+
+
+def _render_group(rendered: _RenderedMap, group: folium.FeatureGroup, idx: int) -> _GroupScript:
+    localize(group, base_url=ASSET_BASE)
+    with rendered.lock, _untouched(rendered.map):
+        script = sf._get_feature_group_string(group, map=rendered.map, idx=idx)
+    css, js = _asset_links(walk_elements(group))
+    return _GroupScript(script, tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)))
+
+
 def _show_map(
     rendered: _RenderedMap,
     key: str,
     height: int,
-    groups: list[folium.FeatureGroup] | tuple = (),
+    groups: list[_GroupScript] | tuple = (),
     control: folium.LayerControl | None = None,
     returned: tuple[str, ...] = (),
 ) -> dict | None:
-    """Send a cached map plus freshly rendered feature groups to the st_folium component.
+    """Send a cached map plus rendered feature groups to the st_folium component.
 
     Returns what the component reports back: only the keys in ``returned``.
     """
-    with rendered.lock, _untouched(rendered.map):
-        group_js = "".join(
-            sf._get_feature_group_string(g, map=rendered.map, idx=i) for i, g in enumerate(groups)
-        )
-        control_js = sf._get_layer_control_string(control, rendered.map) if control is not None else None
-    css, js = _asset_links(e for g in groups for e in walk_elements(g))
+    control_js = None
+    if control is not None:
+        with rendered.lock, _untouched(rendered.map):
+            control_js = sf._get_layer_control_string(control, rendered.map)
     return sf._component_func(
         script=rendered.script,
         header=rendered.header,
@@ -166,12 +190,12 @@ def _show_map(
         default=dict.fromkeys(returned),
         zoom=None,
         center=None,
-        feature_group=group_js or None,
+        feature_group="".join(g.script for g in groups) or None,
         return_on_hover=False,
         layer_control=control_js,
         pixelated=False,
-        css_links=list(dict.fromkeys([*rendered.css_links, *css])),
-        js_links=list(dict.fromkeys([*rendered.js_links, *js])),
+        css_links=list(dict.fromkeys([*rendered.css_links, *(c for g in groups for c in g.css_links)])),
+        js_links=list(dict.fromkeys([*rendered.js_links, *(j for g in groups for j in g.js_links)])),
         wrap_longitude=False,
     )
 
@@ -185,6 +209,23 @@ def _cached_base_map(basemap: str, layers: tuple[str, ...]) -> _RenderedMap:
 @st.cache_resource(max_entries=2, show_spinner=False)
 def _cached_analogy_map(units: str) -> _RenderedMap:
     return _render_once(localize(analogy_map(units), base_url=ASSET_BASE))
+
+
+@st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
+def _cached_group(basemap: str, layers: tuple[str, ...], idx: int, kind: str, args: tuple) -> _GroupScript:
+    """One adjustable layer rendered for one base map, keyed only on what that layer shows.
+
+    Rendering a group through folium's templates costs far more than the change it
+    shows, and most reruns change one layer at most (the bands when a distance moves).
+    """
+    if kind == "bands":
+        distances, side, clip, units = args
+        group = band_layer(BandSpec(distances, side=side, clip=clip), units)
+    elif kind == "kyiv-line":
+        group = kyiv_line_layer(*args)
+    else:
+        group = passage_layer(*args)
+    return _render_group(_cached_base_map(basemap, layers), group, idx)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -237,10 +278,9 @@ def _select_passage(number: int) -> None:
     st.session_state.fly_count += 1
 
 
-def _sidebar() -> tuple[UrlState, list[str]]:
-    """Draw the controls; return the state they describe and any input warnings."""
+def _band_controls() -> None:
+    """The band controls, drawn into the sidebar by the map's fragment."""
     sb = st.sidebar
-    sb.header("Distance bands")
     sb.selectbox("Preset", [*PRESETS, CUSTOM], key="preset", on_change=_on_preset)
     sb.text_input(
         "Distances from the border (km)",
@@ -249,9 +289,14 @@ def _sidebar() -> tuple[UrlState, list[str]]:
         help="Up to 8 values from 1 to 1,500 km, separated by commas, e.g. 30, 90, 300.",
     )
     sb.radio("Side of the border", SIDES[::-1], key="side", format_func=SIDE_LABELS.get)
-    sb.radio("Units", ("km", "mi"), key="units", horizontal=True, format_func={"km": "km", "mi": "miles"}.get)
     sb.selectbox("Clip the bands", CLIPS, key="clip", format_func=CLIP_LABELS.get)
+
+
+def _map_controls() -> None:
+    """Controls that change the base map or the whole page: each reruns the page."""
+    sb = st.sidebar
     sb.header("Map")
+    sb.radio("Units", ("km", "mi"), key="units", horizontal=True, format_func={"km": "km", "mi": "miles"}.get)
     sb.selectbox("Basemap", BASEMAPS, key="basemap", format_func=BASEMAP_LABELS.get)
     sb.multiselect("Layers", LAYERS, key="layers")
     sb.header("Your own layer")
@@ -261,6 +306,10 @@ def _sidebar() -> tuple[UrlState, list[str]]:
         key="upload",
         help="Up to 10 MB, 5,000 features and 200,000 vertices. It is drawn on the map and added to exports.",
     )
+
+
+def _current_state() -> tuple[UrlState, list[str]]:
+    """The state the controls describe, and any warnings about the typed distances."""
     ss = st.session_state
     parsed, warnings = parse_query({"rings": ss.rings_text})
     if not ss.rings_text.strip():
@@ -303,13 +352,16 @@ def _user_layer() -> UserLayer | None:
 
 def _map_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None) -> dict | None:
     rendered = _cached_base_map(state.basemap, state.layers)
-    view = MapView(basemap=state.basemap, layers=state.layers)
     token = f"{state.passage}:{st.session_state.fly_count}" if state.passage else None
-    groups = dynamic_layers(view, spec, state.units, state.passage, token)
+    args = {
+        "bands": (spec.distances_km, spec.side, spec.clip, state.units),
+        "kyiv-line": (state.units,),
+        "passages": (state.passage, token),
+    }
+    kinds = [kind for kind in DYNAMIC_LAYERS if kind in state.layers]
+    groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind]) for i, kind in enumerate(kinds)]
     if layer is not None:
-        groups.append(user_layer_group(layer))
-    for group in groups:
-        localize(group, base_url=ASSET_BASE)
+        groups.append(_render_group(rendered, user_layer_group(layer), len(groups)))
     return _show_map(rendered, MAP_KEY, 620, groups, folium.LayerControl(collapsed=True))
 
 
@@ -335,19 +387,21 @@ def _facts_panel(state: UrlState, spec: BandSpec) -> None:
     area_unit = "sq mi" if units == "mi" else "km²"
     scale = KM_PER_MILE**2 if units == "mi" else 1.0
     st.markdown("**Ukraine inside each band**")
-    st.table(
-        [
-            {
-                "Band": f"{format_distance(r['inner_km'], units)} – {format_distance(r['outer_km'], units)}",
-                f"Area ({area_unit})": f"{r['ukraine_area_km2'] / scale:,.0f}",
-                "Share of Ukraine": f"{r['ukraine_share']:.1%}",
-                "Towns ≥ 15,000": len(r["places"]),
-                "Their population": f"{r['population']:,}",
-                "Largest": ", ".join(r["places"][:3]) or "–",
-            }
-            for r in rows
-        ]
-    )
+    header = ("Band", f"Area ({area_unit})", "Share of Ukraine", "Towns ≥ 15,000", "Their population", "Largest")
+    lines = ["| " + " | ".join(header) + " |", "|---|" + "--:|" * 4 + "---|"]
+    for r in rows:
+        cells = (
+            f"{format_distance(r['inner_km'], units)} – {format_distance(r['outer_km'], units)}",
+            f"{r['ukraine_area_km2'] / scale:,.0f}",
+            f"{r['ukraine_share']:.1%}",
+            f"{len(r['places'])}",
+            f"{r['population']:,}",
+            ", ".join(r["places"][:3]) or "–",
+        )
+        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+    # A markdown table, not st.table: that one makes a new visitor's browser fetch about
+    # 1 MB of Arrow and date-formatting code before the page settles.
+    st.markdown("\n".join(lines))
     st.caption(
         "Area: geodesic on the WGS84 ellipsoid over Ukraine's polygon (Digital Chart of the World 1:1M). "
         "Towns: GeoNames places of 15,000 people or more."
@@ -453,15 +507,15 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None) -> N
         )
 
 
-def main() -> None:
-    st.set_page_config(page_title="Article Atlas", page_icon="🗺️", layout="wide")
-    _init_state()
-    state, input_warnings = _sidebar()
-    st.title("Article Atlas")
-    st.caption(
-        "The geography behind a news article: U.S. warnings to Belarus about joining a Russian attack on "
-        "Ukraine. Every figure is computed from the bundled data."
-    )
+@st.fragment(key="atlas-bands")
+def _bands_fragment() -> None:
+    """The band controls, the map, its figures and the export buttons.
+
+    A distance change reruns only this fragment: the article, the analogy and the rest
+    of the page are neither recomputed nor sent again.
+    """
+    _band_controls()
+    state, input_warnings = _current_state()
     for message in [*st.session_state.url_warnings, *input_warnings]:
         st.warning(_md(message), icon="⚠️")
     try:
@@ -479,8 +533,25 @@ def main() -> None:
             _map_panel(state, spec, layer)
         with facts_col:
             _facts_panel(state, spec)
-        _article_panel(state)
         _export_panel(state, spec, layer)
+    except AtlasError as exc:
+        st.error(_md(str(exc)))
+
+
+def main() -> None:
+    st.set_page_config(page_title="Article Atlas", page_icon="🗺️", layout="wide")
+    _init_state()
+    st.sidebar.header("Distance bands")
+    st.title("Article Atlas")
+    st.caption(
+        "The geography behind a news article: U.S. warnings to Belarus about joining a Russian attack on "
+        "Ukraine. Every figure is computed from the bundled data."
+    )
+    _bands_fragment()
+    _map_controls()
+    state, _ = _current_state()
+    try:
+        _article_panel(state)
         _analogy_panel(state.units)
     except AtlasError as exc:
         st.error(_md(str(exc)))

@@ -57,6 +57,10 @@ _TILES = {
     "dark": ("https://{s}.basemaps.cartocdn.com/dark_all/{z}/{x}/{y}.png", _CARTO_ATTR, "Dark (CARTO)"),
 }
 _OFFLINE_NAME = "Offline basemap (bundled data)"
+_MAP_JS = ("leaflet", "jquery")
+# Islands under about 20 km² are a pixel or two at the analogy map's zooms.
+_ANALOGY_MIN_ISLAND = 0.002
+_MAP_CSS = ("leaflet_css",)
 # Display simplification: invisible at the zooms the map allows, and it keeps the
 # map's own script and data well under 1 MB. Exports (geo.layers) keep full detail.
 _FOCUS = ("BY", "UA")
@@ -444,6 +448,20 @@ def _places_layer(show: bool) -> folium.FeatureGroup:
     return layer
 
 
+def _new_map(**options) -> folium.Map:
+    """A ``folium.Map`` that loads only the libraries these maps use.
+
+    Folium loads Bootstrap, Font Awesome and Leaflet.awesome-markers for its ``Icon``
+    markers; these maps use none of them (jQuery stays: folium's popups need it).
+    Leaving them out spares the browser four of the scripts and stylesheets it loads
+    one after another before the map can draw.
+    """
+    m = folium.Map(**options)
+    m.default_js = [(name, url) for name, url in folium.Map.default_js if name in _MAP_JS]
+    m.default_css = [(name, url) for name, url in folium.Map.default_css if name in _MAP_CSS]
+    return m
+
+
 def base_map(view: MapView = DEFAULT_VIEW) -> folium.Map:
     """Return the map without its adjustable layers: basemap, countries, Crimea, border, places.
 
@@ -467,7 +485,7 @@ def base_map(view: MapView = DEFAULT_VIEW) -> folium.Map:
     True
     """
     offline = view.basemap == "offline"
-    m = folium.Map(
+    m = _new_map(
         location=view.center, zoom_start=view.zoom, tiles=None, control_scale=True,
         min_zoom=3, max_zoom=12, prefer_canvas=False, zoom_control=True,
     )
@@ -727,11 +745,17 @@ def analogy_map(units: str = "km") -> folium.Map:
     dc, va = places["washington"], places["central-virginia"]
     circle = _geodesic_circle(dc.lon, dc.lat, radius.value)
     us = load_united_states()
-    m = folium.Map(location=(dc.lat, dc.lon), zoom_start=7, tiles=None, control_scale=True,
-                   min_zoom=4, max_zoom=11, zoom_control=True)
+    # The map is held to a window around Washington, so the rest of the United States
+    # (Alaska and Hawaii included) need not be sent to the browser.
+    west, south, east, north = dc.lon - 16.0, dc.lat - 10.0, dc.lon + 16.0, dc.lat + 10.0
+    m = _new_map(location=(dc.lat, dc.lon), zoom_start=7, tiles=None, control_scale=True,
+                 min_zoom=6, max_zoom=11, zoom_control=True, max_bounds=True,
+                 min_lat=south, max_lat=north, min_lon=west, max_lon=east)
     _css(m, offline=True)
+    inside = shapely.get_parts(us.loc["US"].geometry.intersection(shapely.box(west, south, east, north)))
+    outline = shapely.MultiPolygon([p for p in inside if p.area > _ANALOGY_MIN_ISLAND])
     folium.GeoJson(
-        {"type": "Feature", "properties": {}, "geometry": _display(us.loc["US"].geometry, 0.05, 2)},
+        {"type": "Feature", "properties": {}, "geometry": _display(outline, 0.03, 2)},
         style_function=lambda _f: {
             "fillColor": style.LAND_FILL, "fillOpacity": 1, "color": style.OUTLINE.color, "weight": 0.8,
         },
