@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import numpy as np
 import shapely
@@ -18,10 +19,12 @@ from geo.places import article_places
 
 __all__ = [
     "DRIVE_SPEEDS_KMH",
+    "FACT_KEYS",
     "UNITS",
     "BandFact",
     "Fact",
     "band_facts",
+    "compute_fact",
     "compute_facts",
     "facts_json",
 ]
@@ -125,6 +128,158 @@ def _ne_border() -> shapely.LineString:
     return shapely.line_merge(ua.boundary.intersection(by.boundary.buffer(tol_deg)))
 
 
+def _kyiv_to_border() -> Fact:
+    kyiv = article_places()["kyiv"]
+    return _distance_fact("kyiv_to_border", "Kyiv to the Belarus border", kyiv, border_distance(),
+                          f"{_DCW}; {_GEONAMES}")
+
+
+def _minsk_to_border() -> Fact:
+    minsk = article_places()["minsk"]
+    return _distance_fact("minsk_to_border", "Minsk to the Ukraine border", minsk, border_distance(),
+                          f"{_DCW}; {_GEONAMES}")
+
+
+def _kyiv_to_minsk() -> Fact:
+    places = article_places()
+    kyiv, minsk = places["kyiv"], places["minsk"]
+    return Fact(
+        "kyiv_to_minsk",
+        "Kyiv to Minsk",
+        point_distance_km((kyiv.lon, kyiv.lat), (minsk.lon, minsk.lat)),
+        "km",
+        f"{_GEODESIC} between the two city points",
+        _GEONAMES,
+        ((kyiv.lon, kyiv.lat), (minsk.lon, minsk.lat)),
+    )
+
+
+def _border_length() -> Fact:
+    return Fact(
+        "border_length",
+        "Length of the Belarus–Ukraine border",
+        geodesic_length_km(belarus_ukraine_border()),
+        "km",
+        f"{_GEODESIC} length of the shared boundary; a border's length grows with map "
+        "detail (the 'coastline paradox'), so it is given with its source scale",
+        _DCW,
+    )
+
+
+def _border_length_ne() -> Fact:
+    return Fact(
+        "border_length_ne",
+        "Length of the border at Natural Earth 1:10m detail",
+        geodesic_length_km(_ne_border()),
+        "km",
+        f"{_GEODESIC} length at the coarser scale, for comparison",
+        _NE,
+    )
+
+
+def _kyiv_to_border_ne() -> Fact:
+    return _distance_fact(
+        "kyiv_to_border_ne",
+        "Kyiv to the border at Natural Earth 1:10m detail",
+        article_places()["kyiv"],
+        LineDistance(_ne_border()),
+        f"{_NE}; {_GEONAMES}",
+    )
+
+
+def _ukraine_area() -> Fact:
+    return Fact(
+        "ukraine_area",
+        "Area of Ukraine, Crimea included",
+        geodesic_area_km2(load_countries().loc["UA"].geometry),
+        "km2",
+        f"{_GEODESIC} area of the country polygon",
+        _DCW,
+    )
+
+
+def _crimea_area() -> Fact:
+    return Fact(
+        "crimea_area",
+        "Area of Crimea, occupied by Russia since 2014",
+        geodesic_area_km2(load_crimea().geometry.iloc[0]),
+        "km2",
+        f"{_GEODESIC} area; land boundary from Natural Earth's de facto view",
+        f"{_DCW}; {_NE}",
+    )
+
+
+def _washington_to_central_virginia() -> Fact:
+    places = article_places()
+    va, dc = places["central-virginia"], places["washington"]
+    return Fact(
+        "washington_to_central_virginia",
+        "Washington, D.C. to central Virginia",
+        point_distance_km((dc.lon, dc.lat), (va.lon, va.lat)),
+        "km",
+        f"{_GEODESIC} from Washington to the middle of Virginia ({va.method})",
+        f"{_DCW}; {_GEONAMES}",
+        ((dc.lon, dc.lat), (va.lon, va.lat)),
+    )
+
+
+def _drive(speed: float) -> Fact:
+    return Fact(
+        f"drive_{speed:g}",
+        f"Kyiv to the border at {speed:g} km/h ({speed / KM_PER_MILE:.0f} mph)",
+        compute_fact("kyiv_to_border").value / speed,
+        "h",
+        "straight-line distance divided by the speed; roads are longer",
+        f"{_DCW}; {_GEONAMES}",
+    )
+
+
+# Each figure on its own, in the order they are listed: a map that quotes one figure
+# computes that one, not the Natural Earth comparison or the areas.
+_BUILDERS: dict[str, Callable[[], Fact]] = {
+    "kyiv_to_border": _kyiv_to_border,
+    "minsk_to_border": _minsk_to_border,
+    "kyiv_to_minsk": _kyiv_to_minsk,
+    "border_length": _border_length,
+    "border_length_ne": _border_length_ne,
+    "kyiv_to_border_ne": _kyiv_to_border_ne,
+    "ukraine_area": _ukraine_area,
+    "crimea_area": _crimea_area,
+    "washington_to_central_virginia": _washington_to_central_virginia,
+    **{f"drive_{speed:g}": partial(_drive, speed) for speed in DRIVE_SPEEDS_KMH},
+}
+#: Every fact's key, in display order.
+FACT_KEYS = tuple(_BUILDERS)
+
+
+@lru_cache(maxsize=len(FACT_KEYS))
+def compute_fact(key: str) -> Fact:
+    """Compute one headline figure from the bundled data.
+
+    Parameters
+    ----------
+    key : str
+        One of :data:`FACT_KEYS`, for example ``"kyiv_to_border"``.
+
+    Returns
+    -------
+    Fact
+
+    Raises
+    ------
+    InputError
+        For an unknown key.
+
+    Examples
+    --------
+    >>> compute_fact("kyiv_to_border").unit
+    'km'
+    """
+    if key not in _BUILDERS:
+        raise InputError(f"Unknown fact {str(key)[:40]!r}: use one of {', '.join(FACT_KEYS)}.")
+    return _BUILDERS[key]()
+
+
 @lru_cache(maxsize=1)
 def compute_facts() -> dict[str, Fact]:
     """Compute every headline figure from the bundled data.
@@ -132,99 +287,18 @@ def compute_facts() -> dict[str, Fact]:
     Returns
     -------
     dict of str to Fact
-        Keys: ``kyiv_to_border``, ``minsk_to_border``, ``kyiv_to_minsk``,
-        ``border_length``, ``border_length_ne``, ``kyiv_to_border_ne``,
-        ``ukraine_area``, ``crimea_area``, ``washington_to_central_virginia`` and
-        ``drive_<speed>`` for each speed in :data:`DRIVE_SPEEDS_KMH`.
+        Keys (:data:`FACT_KEYS`): ``kyiv_to_border``, ``minsk_to_border``,
+        ``kyiv_to_minsk``, ``border_length``, ``border_length_ne``,
+        ``kyiv_to_border_ne``, ``ukraine_area``, ``crimea_area``,
+        ``washington_to_central_virginia`` and ``drive_<speed>`` for each speed in
+        :data:`DRIVE_SPEEDS_KMH`.
 
     Examples
     --------
     >>> 85 < compute_facts()["kyiv_to_border"].value < 95
     True
     """
-    places = article_places()
-    kyiv, minsk = places["kyiv"], places["minsk"]
-    border = belarus_ukraine_border()
-    oracle = border_distance()
-    ne_border = _ne_border()
-    facts = [
-        _distance_fact("kyiv_to_border", "Kyiv to the Belarus border", kyiv, oracle, f"{_DCW}; {_GEONAMES}"),
-        _distance_fact("minsk_to_border", "Minsk to the Ukraine border", minsk, oracle, f"{_DCW}; {_GEONAMES}"),
-        Fact(
-            "kyiv_to_minsk",
-            "Kyiv to Minsk",
-            point_distance_km((kyiv.lon, kyiv.lat), (minsk.lon, minsk.lat)),
-            "km",
-            f"{_GEODESIC} between the two city points",
-            _GEONAMES,
-            ((kyiv.lon, kyiv.lat), (minsk.lon, minsk.lat)),
-        ),
-        Fact(
-            "border_length",
-            "Length of the Belarus–Ukraine border",
-            geodesic_length_km(border),
-            "km",
-            f"{_GEODESIC} length of the shared boundary; a border's length grows with map "
-            "detail (the 'coastline paradox'), so it is given with its source scale",
-            _DCW,
-        ),
-        Fact(
-            "border_length_ne",
-            "Length of the border at Natural Earth 1:10m detail",
-            geodesic_length_km(ne_border),
-            "km",
-            f"{_GEODESIC} length at the coarser scale, for comparison",
-            _NE,
-        ),
-        _distance_fact(
-            "kyiv_to_border_ne",
-            "Kyiv to the border at Natural Earth 1:10m detail",
-            kyiv,
-            LineDistance(ne_border),
-            f"{_NE}; {_GEONAMES}",
-        ),
-        Fact(
-            "ukraine_area",
-            "Area of Ukraine, Crimea included",
-            geodesic_area_km2(load_countries().loc["UA"].geometry),
-            "km2",
-            f"{_GEODESIC} area of the country polygon",
-            _DCW,
-        ),
-        Fact(
-            "crimea_area",
-            "Area of Crimea, occupied by Russia since 2014",
-            geodesic_area_km2(load_crimea().geometry.iloc[0]),
-            "km2",
-            f"{_GEODESIC} area; land boundary from Natural Earth's de facto view",
-            f"{_DCW}; {_NE}",
-        ),
-    ]
-    va, dc = places["central-virginia"], places["washington"]
-    facts.append(
-        Fact(
-            "washington_to_central_virginia",
-            "Washington, D.C. to central Virginia",
-            point_distance_km((dc.lon, dc.lat), (va.lon, va.lat)),
-            "km",
-            f"{_GEODESIC} from Washington to the middle of Virginia ({va.method})",
-            f"{_DCW}; {_GEONAMES}",
-            ((dc.lon, dc.lat), (va.lon, va.lat)),
-        )
-    )
-    km = facts[0].value
-    for speed in DRIVE_SPEEDS_KMH:
-        facts.append(
-            Fact(
-                f"drive_{speed:g}",
-                f"Kyiv to the border at {speed:g} km/h ({speed / KM_PER_MILE:.0f} mph)",
-                km / speed,
-                "h",
-                "straight-line distance divided by the speed; roads are longer",
-                f"{_DCW}; {_GEONAMES}",
-            )
-        )
-    return {f.key: f for f in facts}
+    return {key: compute_fact(key) for key in FACT_KEYS}
 
 
 def facts_json() -> dict[str, float]:
