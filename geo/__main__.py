@@ -86,7 +86,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _pixels(text: str) -> int:
-    from geo.static_map import MAX_PX, MIN_PX
+    from geo.framing import MAX_PX, MIN_PX
 
     try:
         value = int(text)
@@ -98,7 +98,7 @@ def _pixels(text: str) -> int:
 
 
 def _bounds(text: str):
-    from geo.static_map import View
+    from geo.framing import View
 
     try:
         return View.parse(text)

@@ -6,11 +6,15 @@ import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from geo.bands import BandSpec
 from geo.errors import ExportError, InputError
-from geo.static_map import SIZES, UNITS, MapSize, View
-from geo.userlayer import UserLayer, user_layer_geojson, user_layer_group
+from geo.framing import SIZES, UNITS, MapSize, View
+
+if TYPE_CHECKING:
+    # folium and geopandas come with user layers: a command without one never loads them.
+    from geo.userlayer import UserLayer
 
 __all__ = [
     "FORMATS",
@@ -94,8 +98,11 @@ class ExportRequest:
             raise InputError("The view must be a View (south, west, north, east).")
         if self.width is not None:
             MapSize(self.width, self.height)  # validates the range
-        if self.user is not None and not isinstance(self.user, UserLayer):
-            raise InputError("The user layer must be a UserLayer from geo.userlayer.read_user_layer.")
+        if self.user is not None:
+            from geo.userlayer import UserLayer
+
+            if not isinstance(self.user, UserLayer):
+                raise InputError("The user layer must be a UserLayer from geo.userlayer.read_user_layer.")
 
     @property
     def map_size(self) -> MapSize:
@@ -156,6 +163,8 @@ def _overlays(request: ExportRequest) -> dict:
 
     collection = overlays_geojson(request.spec)
     if request.user is not None:
+        from geo.userlayer import user_layer_geojson
+
         for item in user_layer_geojson(request.user)["features"]:
             item["properties"] = {**item["properties"], "layer": "user", "user_layer": request.user.name}
             collection["features"].append(item)
@@ -199,6 +208,8 @@ def _html(request: ExportRequest) -> bytes:
                        basemap=DEFAULT_VIEW.basemap, layers=DEFAULT_VIEW.layers)
     m = build_map(view, request.spec, units=request.units)
     if request.user is not None:
+        from geo.userlayer import user_layer_group
+
         user_layer_group(request.user).add_to(m)
     if request.view is not None:
         v = request.view

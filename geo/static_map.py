@@ -7,6 +7,7 @@ import math
 import textwrap
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import matplotlib as mpl
 import numpy as np
@@ -25,10 +26,13 @@ from geo.bands import BandSpec, distance_bands
 from geo.borders import belarus_ukraine_border
 from geo.data import load_countries, load_crimea, load_united_states
 from geo.errors import ExportError, InputError
+from geo.framing import MAX_PIXELS, MAX_PX, MIN_PX, SIZES, UNITS, MapSize, View
 from geo.geodesy import GEOD, KM_PER_MILE
 from geo.places import article_places
 from geo.story import PUBLISHER, load_story
-from geo.userlayer import UserLayer
+
+if TYPE_CHECKING:
+    from geo.userlayer import UserLayer
 
 __all__ = [
     "CREDITS",
@@ -45,127 +49,13 @@ __all__ = [
     "projection_for",
 ]
 
-MIN_PX = 200
-MAX_PX = 8000
-#: A cap on width × height, so one request cannot take gigabytes of memory.
-MAX_PIXELS = 40_000_000
-UNITS = ("km", "mi")
 #: Data sources and the article's publisher, printed on every map.
 CREDITS = (
     "Borders: Digital Chart of the World 1:1M (Debian gmt-dcw) and Natural Earth",
     "Places: GeoNames",
     f"Article: {PUBLISHER}",
 )
-# Screens get a 6.75 in short side (12 × 6.75 in for 16:9), so text keeps its size across presets.
-_SCREEN_SHORT_IN = 6.75
 _FOOTNOTE_SHARE = 0.34
-
-
-@dataclass(frozen=True)
-class MapSize:
-    """An image size in pixels and the resolution that sets its physical size.
-
-    Parameters
-    ----------
-    width, height : int
-        Pixels, each from :data:`MIN_PX` to :data:`MAX_PX`.
-    dpi : float, optional
-        Dots per inch; by default the short side measures 6.75 inches.
-
-    Examples
-    --------
-    >>> MapSize(1600, 1000).dpi
-    148.148...
-    """
-
-    width: int
-    height: int
-    dpi: float = 0.0
-
-    def __post_init__(self) -> None:
-        for name, value in (("width", self.width), ("height", self.height)):
-            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-                raise InputError(f"Image {name} must be a whole number of pixels, got {value!r}.")
-            if not MIN_PX <= value <= MAX_PX:
-                raise InputError(f"Image {name} {value} px is out of range: use {MIN_PX} to {MAX_PX} px.")
-        if self.width * self.height > MAX_PIXELS:
-            raise InputError(
-                f"Image {self.width}×{self.height} px is too large: keep width × height under "
-                f"{MAX_PIXELS / 1e6:g} million pixels."
-            )
-        if self.dpi == 0.0:
-            object.__setattr__(self, "dpi", min(self.width, self.height) / _SCREEN_SHORT_IN)
-        if not (math.isfinite(self.dpi) and 10 <= self.dpi <= 1200):
-            raise InputError(f"Resolution {self.dpi!r} dpi is out of range: use 10 to 1200 dpi.")
-
-    @property
-    def inches(self) -> tuple[float, float]:
-        """Physical size; a hair over the exact value so that rendering never loses a pixel."""
-        return (self.width + 1e-3) / self.dpi, (self.height + 1e-3) / self.dpi
-
-
-#: Named sizes: social media (16:9), slides (full HD) and A4 landscape at 300 dpi.
-SIZES: dict[str, MapSize] = {
-    "social": MapSize(1200, 675, 100.0),
-    "slide": MapSize(1920, 1080, 160.0),
-    "a4": MapSize(3508, 2480, 300.0),
-}
-
-
-@dataclass(frozen=True)
-class View:
-    """A map extent in degrees, in the order Leaflet's bounds use: south, west, north, east.
-
-    Examples
-    --------
-    >>> View.parse("49,22,56,34").centre
-    (28.0, 52.5)
-    """
-
-    south: float
-    west: float
-    north: float
-    east: float
-
-    def __post_init__(self) -> None:
-        values = (self.south, self.west, self.north, self.east)
-        numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
-        if not numeric or not all(math.isfinite(v) for v in values):
-            raise InputError("View bounds must be four finite numbers: south, west, north, east.")
-        if not -90 <= self.south < self.north <= 90:
-            raise InputError(f"View bounds need -90 <= south < north <= 90, "
-                             f"got south {self.south:g}, north {self.north:g}.")
-        if not -540 <= self.west < self.east <= 540 or self.east - self.west > 360:
-            raise InputError(f"View bounds need west < east, at most 360° apart, "
-                             f"got west {self.west:g}, east {self.east:g}.")
-        if self.north - self.south < 0.01 or self.east - self.west < 0.01:
-            raise InputError("The view is too small: give bounds at least 0.01° across.")
-
-    @classmethod
-    def parse(cls, text: str) -> View:
-        """Read ``"S,W,N,E"`` (degrees, comma separated)."""
-        parts = str(text).split(",")
-        if len(parts) != 4:
-            raise InputError(f"Bounds {str(text)[:60]!r} must be four numbers: south,west,north,east.")
-        try:
-            values = [float(p) for p in parts]
-        except ValueError:
-            raise InputError(f"Bounds {str(text)[:60]!r} must be four numbers: south,west,north,east.") from None
-        return cls(*values)
-
-    @classmethod
-    def from_leaflet(cls, bounds: dict) -> View:
-        """Read the ``bounds`` dict that st_folium returns (``_southWest`` and ``_northEast``)."""
-        try:
-            sw, ne = bounds["_southWest"], bounds["_northEast"]
-            return cls(float(sw["lat"]), float(sw["lng"]), float(ne["lat"]), float(ne["lng"]))
-        except (KeyError, TypeError, ValueError):
-            raise InputError("Map bounds must hold _southWest and _northEast with lat and lng.") from None
-
-    @property
-    def centre(self) -> tuple[float, float]:
-        """The centre as (lon, lat)."""
-        return (self.west + self.east) / 2, (self.south + self.north) / 2
 
 
 def default_view(spec: BandSpec) -> View:
@@ -454,9 +344,9 @@ _LABEL_BOX = {"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "
 
 
 def _draw_kyiv_line(ax: Axes, frame: _Frame, units: str, fs: float) -> None:
-    from geo.facts import compute_facts
+    from geo.facts import compute_fact
 
-    fact = compute_facts()["kyiv_to_border"]
+    fact = compute_fact("kyiv_to_border")
     if fact.line is None:
         return
     (lon0, lat0), (lon1, lat1) = fact.line
@@ -556,12 +446,12 @@ def _draw_north_arrow(ax: Axes, frame: _Frame, fs: float) -> None:
 
 
 def _title(spec: BandSpec, units: str) -> tuple[str, str]:
-    from geo.facts import compute_facts
+    from geo.facts import compute_fact
 
     bands = distance_bands(spec)
     side = {"both": "both sides", "ukraine": "the Ukrainian side", "belarus": "the Belarusian side"}
     side = side[spec.side]
-    kyiv = compute_facts()["kyiv_to_border"].format(units)
+    kyiv = compute_fact("kyiv_to_border").format(units)
     title = "How close Kyiv lies to Belarus"
     subtitle = (f"Geodesic distance bands from the Belarus–Ukraine border on {side}, "
                 f"{bands[0].inner_km:g}–{_unit_label(bands[-1].outer_km, units)} {units}. "
