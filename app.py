@@ -34,6 +34,7 @@ from geo.mapping import (
     passage_layer,
 )
 from geo.places import article_places
+from geo.static_map import View
 from geo.story import PUBLISHER, load_story
 from geo.urlstate import BASEMAPS, DEFAULT_RINGS, LAYERS, UrlState, parse_query, to_query
 from geo.userlayer import EXTENSIONS, UserLayer, read_user_layer, user_layer_group
@@ -77,6 +78,10 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def _md(text: str) -> str:
     """Escape text for Streamlit markdown (button labels, captions)."""
     return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _degrees(value: float, positive: str, negative: str) -> str:
+    return f"{abs(value):.2f}° {positive if value >= 0 else negative}"
 
 
 def _rings_text(rings: tuple[float, ...]) -> str:
@@ -362,7 +367,7 @@ def _map_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None) -> dict
     groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind]) for i, kind in enumerate(kinds)]
     if layer is not None:
         groups.append(_render_group(rendered, user_layer_group(layer), len(groups)))
-    return _show_map(rendered, MAP_KEY, 620, groups, folium.LayerControl(collapsed=True))
+    return _show_map(rendered, MAP_KEY, 620, groups, folium.LayerControl(collapsed=True), ("bounds",))
 
 
 def _facts_panel(state: UrlState, spec: BandSpec) -> None:
@@ -464,28 +469,43 @@ def _analogy_panel(units: str) -> None:
     _show_map(_cached_analogy_map(units), f"analogy-{units}", 380)
 
 
-def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None) -> None:
+def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, bounds: dict | None) -> None:
     st.subheader("Export a snapshot")
     st.caption(
         "Static maps are drawn in a Lambert conformal conic projection with the same layers and colours; "
-        "they show Belarus, Ukraine and every band (`python -m geo export --bounds` takes any extent). "
         "HTML works offline; GeoJSON and GeoPackage hold the border, bands, places and quoted passages"
         + (" and your layer." if layer is not None else ".")
     )
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
     size = left.selectbox("Size of PNG, SVG and PDF", [*SIZES, "custom"], key="export_size",
                           format_func=SIZE_LABELS.get)
     width = height = None
     if size == "custom":
         width = int(left.number_input("Width (px)", 200, 8000, 1600, step=100, key="export_width"))
         height = int(left.number_input("Height (px)", 200, 8000, 1000, step=100, key="export_height"))
+    extent = middle.radio(
+        "Extent", ("view", "default"), key="export_extent",
+        format_func={"view": "What the map shows now", "default": "Belarus, Ukraine and every band"}.get,
+        help="The map reports its view after each pan or zoom; until it has, exports use the default extent.",
+    )
     footnotes = right.checkbox("Quoted passages as footnotes", key="export_footnotes")
+    view = None
+    if extent == "view" and bounds:
+        try:
+            view = View.from_leaflet(bounds)
+        except AtlasError as exc:
+            st.info(f"The map's view cannot be exported ({_md(str(exc))}); using the default extent.")
+        else:
+            middle.caption(
+                f"Exports show {_degrees(view.south, 'N', 'S')} to {_degrees(view.north, 'N', 'S')}, "
+                f"{_degrees(view.west, 'E', 'W')} to {_degrees(view.east, 'E', 'W')}, as the map does now."
+            )
     try:
         requests = {
             fmt: export_request(
                 fmt, spec,
                 size=None if size == "custom" else size, width=width, height=height,
-                units=state.units, footnotes=footnotes, user=layer,
+                bounds=view, units=state.units, footnotes=footnotes, user=layer,
             )
             for fmt in FORMATS
         }
@@ -530,10 +550,11 @@ def _bands_fragment() -> None:
         layer = _user_layer()
         map_col, facts_col = st.columns([5, 2])
         with map_col:
-            _map_panel(state, spec, layer)
+            value = _map_panel(state, spec, layer)
         with facts_col:
             _facts_panel(state, spec)
-        _export_panel(state, spec, layer)
+        bounds = value.get("bounds") if isinstance(value, dict) else None
+        _export_panel(state, spec, layer, bounds or None)
     except AtlasError as exc:
         st.error(_md(str(exc)))
 

@@ -14,14 +14,6 @@ MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 FIRST_DRAW_MS = 120_000  # a cold server computes the data once
 DRAW_MS = 30_000
 
-
-
-
-
-
-
-
-
 class Page:
     """A fresh browser page that records every request and dialog."""
 
@@ -174,3 +166,26 @@ def test_a_png_download_is_a_real_image(page):
     assert download.value.suggested_filename.endswith(".png")
     image = Image.open(BytesIO(Path(download.value.path()).read_bytes()))
     assert image.size == (1200, 675)  # the default size preset: social media
+
+
+def test_exports_follow_the_view_the_user_chose(page):
+    """Pan and zoom the map: the exported HTML opens on exactly that view."""
+    import re
+
+    page.open({"rings": "50,100"})
+    frame = page.frame()
+    frame.evaluate("() => window.map.setView([50.45, 30.52], 9, {animate: false})")
+    b = frame.evaluate("() => { const b = window.map.getBounds();"
+                       " return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }")
+    note = page.page.get_by_text("as the map does now")
+    note.wait_for(timeout=DRAW_MS)
+    assert f"{b[0]:.2f}° N to {b[2]:.2f}° N, {b[1]:.2f}° E to {b[3]:.2f}° E" in note.inner_text()
+    with page.page.expect_download(timeout=DRAW_MS * 4) as download:
+        page.page.locator(".st-key-download-html button").click()
+    html = Path(download.value.path()).read_text(encoding="utf-8")
+    views = [
+        [float(v) for v in f"{sw},{ne}".split(",")]
+        for sw, ne in re.findall(r"fitBounds\(\s*\[\[([^\]]+)\],\s*\[([^\]]+)\]\]", html)
+    ]
+    assert any(v == pytest.approx(b, abs=1e-9) for v in views), f"no fitBounds on {b}: {views}"
+    assert page.foreign_requests() == []
