@@ -22,6 +22,7 @@ from geo.bands import CLIPS, SIDES, BandSpec, distance_bands
 from geo.errors import AtlasError
 from geo.export import FORMATS, SIZES, export_request, render
 from geo.facts import band_facts, compute_facts
+from geo.framing import View
 from geo.geodesy import KM_PER_MILE
 from geo.mapping import (
     DYNAMIC_LAYERS,
@@ -34,7 +35,6 @@ from geo.mapping import (
     passage_layer,
 )
 from geo.places import article_places
-from geo.static_map import View
 from geo.story import PUBLISHER, load_story
 from geo.urlstate import BASEMAPS, DEFAULT_RINGS, LAYERS, UrlState, parse_query, to_query
 from geo.userlayer import EXTENSIONS, UserLayer, read_user_layer, user_layer_group
