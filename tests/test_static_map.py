@@ -12,7 +12,7 @@ from matplotlib.colors import to_rgb
 from PIL import Image
 from pyproj import Transformer
 
-from geo import style
+from geo import data, style
 from geo.bands import BandSpec, distance_bands
 from geo.data import load_countries
 from geo.errors import InputError
@@ -53,6 +53,20 @@ def expected_pixel(drawn, lon: float, lat: float) -> tuple[float, float]:
 
 def blend(color: str, under: str, alpha: float) -> np.ndarray:
     return 255 * (alpha * np.array(to_rgb(color)) + (1 - alpha) * np.array(to_rgb(under)))
+
+
+@pytest.mark.parametrize("loader", ["load_countries", "load_crimea", "load_united_states", "load_places",
+                                    "load_comparison"])
+def test_every_bundled_shape_is_valid_geometry(loader):
+    # Loading trusts checksummed files to be the valid geometry the build wrote, so the
+    # clipping and simplifying that draw a map can rely on it; this holds the build to that.
+    frame = getattr(data, loader)()
+    reasons = {r for r in shapely.is_valid_reason(frame.geometry.values) if r != "Valid Geometry"}
+    assert reasons == set()
+
+
+def test_the_land_that_bands_clip_to_is_valid_geometry():
+    assert shapely.is_valid_reason(data.load_land()) == "Valid Geometry"
 
 
 def test_the_projection_is_conformal_conic_never_plain_lon_lat(drawn):
