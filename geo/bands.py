@@ -39,7 +39,8 @@ RELATIVE_TOLERANCE = 2e-4
 # Refinement aims well inside the promise so that rounding never breaks it.
 _AIM = RELATIVE_TOLERANCE / 4
 _QUAD_SEGS = 32
-_SIMPLIFY = 0.01
+# Simplifying the border for the first guess: finer near it, where cusps are dense.
+_SIMPLIFY = ((0.03, 20_000.0), (0.01, 0.0))
 _MAX_PASSES = 8
 _SIDE_OF = {"ukraine": "UA", "belarus": "BY"}
 
@@ -148,10 +149,15 @@ def _projection():
     return to_m, to_deg, reproject(border, to_m)
 
 
-def _refine_ring(lon: np.ndarray, lat: np.ndarray, distance_m: float, oracle: LineDistance):
-    """Move each vertex to the exact distance, then split segments whose midpoints sag."""
+def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistance) -> list[np.ndarray]:
+    """Move each vertex to the exact distance, then split segments whose midpoints sag.
+
+    All rings are refined together, so each pass is one call to the distance oracle.
+    """
     aim = _AIM * distance_m
-    lon, lat = lon.copy(), lat.copy()
+    sizes = [len(r) for r in rings]
+    lon, lat = np.vstack(rings).T.copy()
+    ring = np.repeat(np.arange(len(rings)), sizes)
     todo = np.arange(len(lon))
     for _ in range(3):
         dist, az, blon, blat = oracle.nearest(lon[todo], lat[todo])
@@ -161,7 +167,7 @@ def _refine_ring(lon: np.ndarray, lat: np.ndarray, distance_m: float, oracle: Li
         todo = todo[bad]
         lon[todo], lat[todo], _ = GEOD.fwd(blon[bad], blat[bad], az[bad], np.full(bad.sum(), distance_m))
     # Only segments next to a newly inserted vertex need checking again.
-    check = np.ones(len(lon) - 1, dtype=bool)
+    check = ring[:-1] == ring[1:]
     for _ in range(_MAX_PASSES):
         seg = np.flatnonzero(check)
         mlon, mlat = (lon[seg] + lon[seg + 1]) / 2, (lat[seg] + lat[seg + 1]) / 2
@@ -171,12 +177,13 @@ def _refine_ring(lon: np.ndarray, lat: np.ndarray, distance_m: float, oracle: Li
             break
         nlon, nlat, _ = GEOD.fwd(blon[sag], blat[sag], az[sag], np.full(sag.sum(), distance_m))
         idx = seg[sag] + 1
-        lon, lat = np.insert(lon, idx, nlon), np.insert(lat, idx, nlat)
+        lon, lat, ring = np.insert(lon, idx, nlon), np.insert(lat, idx, nlat), np.insert(ring, idx, ring[idx])
         check = np.zeros(len(lon) - 1, dtype=bool)
         new = idx + np.arange(len(idx))
         check[new - 1] = True
         check[new] = True
-    return lon, lat
+    bounds = np.flatnonzero(np.diff(ring)) + 1
+    return [np.column_stack(part) for part in zip(np.split(lon, bounds), np.split(lat, bounds))]
 
 
 @lru_cache(maxsize=64)
@@ -209,7 +216,8 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
     oracle = _oracle_for(distance_m)
     # The guess only has to be close: refinement fixes every vertex, so a simplified
     # border (at 1 % of the distance) keeps GEOS's buffer cheap at large distances.
-    guess = border_m.simplify(distance_m * _SIMPLIFY).buffer(distance_m, quad_segs=_QUAD_SEGS)
+    simplify = next(f for f, from_m in _SIMPLIFY if distance_m >= from_m)
+    guess = border_m.simplify(distance_m * simplify).buffer(distance_m, quad_segs=_QUAD_SEGS)
     zone = _refine_polygons(reproject(guess, to_deg), distance_m, oracle)
     if zone.is_valid:
         return zone
@@ -229,15 +237,18 @@ def _repaired(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 def _refine_polygons(geom: shapely.Geometry, distance_m: float, oracle: LineDistance) -> shapely.Geometry:
-    polygons = []
-    for poly in shapely.get_parts(geom):
-        rings = []
+    polygons = shapely.get_parts(geom)
+    rings, owner = [], []
+    for i, poly in enumerate(polygons):
         for ring in (poly.exterior, *poly.interiors):
-            lon, lat = np.asarray(ring.coords).T
-            lon, lat = _refine_ring(lon, lat, distance_m, oracle)
-            rings.append(np.column_stack((lon, lat)))
-        polygons.append(shapely.Polygon(rings[0], rings[1:]))
-    return shapely.MultiPolygon(polygons) if len(polygons) != 1 else polygons[0]
+            rings.append(np.asarray(ring.coords))
+            owner.append(i)
+    refined = _refine_rings(rings, distance_m, oracle)
+    parts = []
+    for i in range(len(polygons)):
+        own = [r for r, o in zip(refined, owner) if o == i]
+        parts.append(shapely.Polygon(own[0], own[1:]))
+    return shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0]
 
 
 @lru_cache(maxsize=8)
