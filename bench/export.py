@@ -2,6 +2,8 @@
 
 Run from the repository's top folder: ``.venv/bin/python bench/export.py [--repeat 3]``.
 Targets (issue 4): PNG at 1600 × 1000 under 1 s in process and under 3 s as a command.
+Start-up alone (the imports the PNG command needs, no data read) is timed too: the floor
+that no change inside ``geo`` can take the command below.
 """
 
 from __future__ import annotations
@@ -55,6 +57,17 @@ def command(fmt: str, repeat: int, folder: Path) -> float:
     return statistics.median(times)
 
 
+def imports_only(repeat: int) -> float:
+    """Median wall-clock seconds of a fresh interpreter that only imports what the PNG command imports."""
+    args = [sys.executable, "-c", "import geo.__main__, geo.export, geo.static_map"]
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(args, check=True, cwd=ROOT, capture_output=True)
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
@@ -77,7 +90,10 @@ def main() -> None:
                 verdict = f"< {target[0]:g} s / < {target[1]:g} s: {'met' if ok else 'MISSED'}"
             print(f"{fmt:<8} {inside * 1000:>8.0f} ms {whole:>7.2f} s {whole / inside:>18.1f}× "
                   f"{size / 1024:>7.0f} KiB  {verdict}")
-    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+    floor = imports_only(args.repeat)
+    print(f"\nstart-up alone (a fresh interpreter importing geo.__main__, geo.export and geo.static_map, "
+          f"with numpy, shapely, pyproj, pandas, geopandas, scipy and matplotlib): {floor:.2f} s")
+    print(f"load average {os.getloadavg()[0]:.1f} at the end")
 
 
 if __name__ == "__main__":
