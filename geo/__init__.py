@@ -7,7 +7,7 @@ The library never imports Streamlit; ``app.py`` is a thin page over it and
 from geo.bands import Band, BandSpec, distance_bands, equidistant_zone
 from geo.borders import belarus_ukraine_border, shared_border
 from geo.errors import AssetError, AtlasError, DataError, ExportError, InputError
-from geo.facts import BandFact, Fact, band_facts, compute_facts, facts_json
+from geo.facts import BandFact, Fact, band_facts, compute_fact, compute_facts, facts_json
 from geo.layers import bands_geojson, overlays_geojson
 from geo.places import Place, article_places
 from geo.story import Article, Passage, Story, load_story
@@ -51,6 +51,7 @@ __all__ = [
     "band_facts",
     "bands_geojson",
     "belarus_ukraine_border",
+    "compute_fact",
     "compute_facts",
     "distance_bands",
     "equidistant_zone",
