@@ -41,7 +41,8 @@ _AIM = RELATIVE_TOLERANCE / 4
 _QUAD_SEGS = 32
 # Simplifying the border for the first guess: finer near it, where cusps are dense.
 _SIMPLIFY = ((0.03, 20_000.0), (0.01, 0.0))
-_MAX_PASSES = 8
+_MAX_PASSES = 24
+_MOVES = 3
 _SIDE_OF = {"ukraine": "UA", "belarus": "BY"}
 
 
@@ -153,37 +154,153 @@ def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistan
     """Move each vertex to the exact distance, then split segments whose midpoints sag.
 
     All rings are refined together, so each pass is one call to the distance oracle.
+    A point moved outwards from inside the zone can land where another part of the
+    border is nearer (past a cusp, where two arcs meet): such points are checked on the
+    next pass, moved again or dropped. A segment across a notch (a concave cusp) is split
+    at a guess of the cusp (where the circles around its ends' nearest border points
+    meet, or where the lines through its neighbouring segments cross), which reaches the
+    cusp in a few passes where halving would take dozens.
     """
-    aim = _AIM * distance_m
+    d = distance_m
+    aim = _AIM * d
     sizes = [len(r) for r in rings]
     lon, lat = np.vstack(rings).T.copy()
     ring = np.repeat(np.arange(len(rings)), sizes)
-    todo = np.arange(len(lon))
-    for _ in range(3):
-        dist, az, blon, blat = oracle.nearest(lon[todo], lat[todo])
-        bad = np.abs(dist - distance_m) > aim
-        if not bad.any():
-            break
-        todo = todo[bad]
-        lon[todo], lat[todo], _ = GEOD.fwd(blon[bad], blat[bad], az[bad], np.full(bad.sum(), distance_m))
-    # Only segments next to a newly inserted vertex need checking again.
+    dist, az, flon, flat = oracle.nearest(lon, lat)
+    unverified = dist < d - aim
+    lon, lat, _ = GEOD.fwd(flon, flat, az, np.full(len(lon), d))
+    # A ring's first and last vertex are the same point and must stay.
+    ends = np.zeros(len(lon), dtype=bool)
+    ends[np.cumsum(sizes) - 1] = ends[np.r_[0, np.cumsum(sizes)[:-1]]] = True
     check = ring[:-1] == ring[1:]
+    tries = np.zeros(len(lon), dtype=int)
     for _ in range(_MAX_PASSES):
-        seg = np.flatnonzero(check)
-        mlon, mlat = (lon[seg] + lon[seg + 1]) / 2, (lat[seg] + lat[seg + 1]) / 2
-        dist, az, blon, blat = oracle.nearest(mlon, mlat)
-        sag = np.abs(dist - distance_m) > aim
-        if not sag.any():
+        seg, ver = np.flatnonzero(check), np.flatnonzero(unverified)
+        if not len(seg) and not len(ver):
             break
-        nlon, nlat, _ = GEOD.fwd(blon[sag], blat[sag], az[sag], np.full(sag.sum(), distance_m))
-        idx = seg[sag] + 1
-        lon, lat, ring = np.insert(lon, idx, nlon), np.insert(lat, idx, nlat), np.insert(ring, idx, ring[idx])
-        check = np.zeros(len(lon) - 1, dtype=bool)
-        new = idx + np.arange(len(idx))
-        check[new - 1] = True
-        check[new] = True
+        qlon = np.r_[(lon[seg] + lon[seg + 1]) / 2, lon[ver]]
+        qlat = np.r_[(lat[seg] + lat[seg + 1]) / 2, lat[ver]]
+        dist, az, blon, blat = oracle.nearest(qlon, qlat)
+        ns = len(seg)
+        # A hidden vertex moves out from the border point that hides it; after a few
+        # tries, or if that move would jump past its neighbours, it goes instead.
+        off = dist[ns:] < d - aim
+        sel = off & (tries[ver] < _MOVES) & (ver > 0) & (ver < len(lon) - 1)
+        to_lon, to_lat, _ = GEOD.fwd(blon[ns:][sel], blat[ns:][sel], az[ns:][sel], np.full(sel.sum(), d))
+        v = ver[sel]
+        _, _, step = GEOD.inv(lon[v], lat[v], to_lon, to_lat)
+        _, _, before = GEOD.inv(lon[v - 1], lat[v - 1], lon[v], lat[v])
+        _, _, after = GEOD.inv(lon[v], lat[v], lon[v + 1], lat[v + 1])
+        near = step < 2 * np.maximum(before, after)
+        sel[np.flatnonzero(sel)[~near]] = False
+        moved = v[near]
+        to_lon, to_lat = to_lon[near], to_lat[near]
+        lon[moved], lat[moved] = to_lon, to_lat
+        flon[moved], flat[moved] = blon[ns:][sel], blat[ns:][sel]
+        tries[moved] += 1
+        hidden = np.zeros(len(lon), dtype=bool)
+        hidden[ver[off & ~sel]] = True
+        hidden &= ~ends
+        sag = np.abs(dist[:ns] - d) > aim
+        changed = np.zeros(len(lon), dtype=bool)
+        changed[moved] = True
+        sag &= ~hidden[seg] & ~hidden[seg + 1] & ~changed[seg] & ~changed[seg + 1]
+        s = seg[sag]
+        new_lon, new_lat, _ = GEOD.fwd(blon[:ns][sag], blat[:ns][sag], az[:ns][sag], np.full(len(s), d))
+        new_flon, new_flat = blon[:ns][sag], blat[:ns][sag]
+        new_unverified = dist[:ns][sag] < d
+        # Across a notch (two arcs meeting in a concave part) halving creeps towards the
+        # cusp; guess the cusp instead, and keep a guess only if it lands on the boundary.
+        notch = np.flatnonzero(dist[:ns][sag] > d)
+        if len(notch):
+            n = s[notch]
+            near = qlon[:ns][sag][notch], qlat[:ns][sag][notch]
+            _, _, length = GEOD.inv(lon[n], lat[n], lon[n + 1], lat[n + 1])
+            guesses = [_wall_crossing(lon, lat, ring, n)]
+            across = _across_cusp(flon, flat, n, length, d)
+            if across.any():
+                c = np.where(across, n, 0)
+                glon, glat = _cusp_guess(flon[c], flat[c], flon[c + 1], flat[c + 1], *near, d)
+                guesses.insert(0, (np.where(across, glon, np.nan), np.where(across, glat, np.nan)))
+            todo = np.ones(len(n), dtype=bool)
+            for glon, glat in guesses:
+                try_ = todo & np.isfinite(glon) & np.isfinite(glat)
+                if not try_.any():
+                    continue
+                t = np.flatnonzero(try_)
+                cd, caz, cblon, cblat = oracle.nearest(glon[t], glat[t])
+                plon, plat, _ = GEOD.fwd(cblon, cblat, caz, np.full(len(t), d))
+                fine = cd >= d
+                if not fine.all():
+                    fine[~fine] = oracle.nearest(plon[~fine], plat[~fine])[0] >= d - aim
+                _, _, off_a = GEOD.inv(plon, plat, lon[n[t]], lat[n[t]])
+                _, _, off_b = GEOD.inv(plon, plat, lon[n[t] + 1], lat[n[t] + 1])
+                # A cusp lies between the segment's ends: a guess that lands far away does not.
+                reach = np.minimum(2 * length[t], d / 2)
+                fine &= (np.minimum(off_a, off_b) > 1e-3) & (np.maximum(off_a, off_b) < reach)
+                take = notch[t[fine]]
+                new_lon[take], new_lat[take] = plon[fine], plat[fine]
+                new_flon[take], new_flat[take] = cblon[fine], cblat[fine]
+                new_unverified[take] = False
+                todo[t[fine]] = False
+        # Insert the new points, then drop hidden ones; check every segment that changed.
+        pos = s + 1
+        lon, lat = np.insert(lon, pos, new_lon), np.insert(lat, pos, new_lat)
+        flon, flat = np.insert(flon, pos, new_flon), np.insert(flat, pos, new_flat)
+        ring = np.insert(ring, pos, ring[s])
+        ends = np.insert(ends, pos, False)
+        unverified = np.insert(changed, pos, new_unverified)
+        hidden = np.insert(hidden, pos, False)
+        tries = np.insert(tries, pos, 0)
+        mark = np.insert(changed, pos, True)
+        mark[np.flatnonzero(mark[1:])] = True
+        gone = np.flatnonzero(hidden)
+        mark[gone - 1] = True
+        keep = ~hidden
+        lon, lat, flon, flat = lon[keep], lat[keep], flon[keep], flat[keep]
+        ring, ends, unverified, mark = ring[keep], ends[keep], unverified[keep], mark[keep]
+        tries = tries[keep]
+        check = mark[:-1] & (ring[:-1] == ring[1:])
     bounds = np.flatnonzero(np.diff(ring)) + 1
     return [np.column_stack(part) for part in zip(np.split(lon, bounds), np.split(lat, bounds))]
+
+
+def _across_cusp(flon, flat, seg: np.ndarray, length: np.ndarray, distance_m: float) -> np.ndarray:
+    """Whether each segment joins arcs around distinct parts of the border whose circles meet."""
+    _, _, feet = GEOD.inv(flon[seg], flat[seg], flon[seg + 1], flat[seg + 1])
+    return (feet > 1.5 * length) & (feet < 2 * distance_m)
+
+
+def _wall_crossing(lon, lat, ring, seg: np.ndarray):
+    """Where the lines through the segments before and after each segment cross (NaN if none)."""
+    last = len(lon) - 1
+    before, after = np.maximum(seg - 1, 0), np.minimum(seg + 2, last)
+    ok = (ring[before] == ring[seg]) & (ring[after] == ring[seg]) & (seg >= 1) & (seg + 2 <= last)
+    scale = np.cos(np.radians(lat[seg]))
+    ax, ay = lon[seg] * scale, lat[seg]
+    bx, by = lon[seg + 1] * scale, lat[seg + 1]
+    ux, uy = ax - lon[before] * scale, ay - lat[before]
+    vx, vy = bx - lon[after] * scale, by - lat[after]
+    det = ux * vy - uy * vx
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = ((bx - ax) * vy - (by - ay) * vx) / det
+        u = ((bx - ax) * uy - (by - ay) * ux) / det
+        ok &= np.isfinite(t) & (t > 0) & (u > 0)
+        x, y = ax + t * ux, ay + t * uy
+    return np.where(ok, x / scale, np.nan), np.where(ok, y, np.nan)
+
+
+def _cusp_guess(alon, alat, blon, blat, near_lon, near_lat, distance_m: float):
+    """Where the circles of the distance around two border points meet, nearest a given point."""
+    az, _, gap = GEOD.inv(alon, alat, blon, blat)
+    mlon, mlat, back = GEOD.fwd(alon, alat, az, gap / 2)
+    reach = np.sqrt(np.maximum(distance_m**2 - (gap / 2) ** 2, 0.0))
+    left_lon, left_lat, _ = GEOD.fwd(mlon, mlat, back + 90.0, reach)
+    right_lon, right_lat, _ = GEOD.fwd(mlon, mlat, back - 90.0, reach)
+    _, _, to_left = GEOD.inv(left_lon, left_lat, near_lon, near_lat)
+    _, _, to_right = GEOD.inv(right_lon, right_lat, near_lon, near_lat)
+    left = to_left <= to_right
+    return np.where(left, left_lon, right_lon), np.where(left, left_lat, right_lat)
 
 
 @lru_cache(maxsize=64)
