@@ -332,17 +332,60 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
     distance_m = distance_km * 1000.0
     oracle = _oracle_for(distance_m)
     # The guess only has to be close: refinement fixes every vertex, so a simplified
-    # border (at 1 % of the distance) keeps GEOS's buffer cheap at large distances.
+    # border (at 1–3 % of the distance) keeps GEOS's buffer cheap at large distances.
     simplify = next(f for f, from_m in _SIMPLIFY if distance_m >= from_m)
     guess = border_m.simplify(distance_m * simplify).buffer(distance_m, quad_segs=_QUAD_SEGS)
     zone = _refine_polygons(reproject(guess, to_deg), distance_m, oracle)
     if zone.is_valid:
         return zone
-    # Refined vertices can cross where two arcs meet: dissolve the crossings, then move the
-    # vertices that the repair created onto the exact distance too, if that stays valid.
-    repaired = _repaired(zone)
-    again = _refine_polygons(repaired, distance_m, oracle)
-    return again if again.is_valid else repaired
+    # Refined vertices can still cross where arcs meet, in small loops: cut them off at the
+    # crossing (where two chords of arcs at the distance meet, so within the sag of either),
+    # then refine once more. Dissolving the crossings with a zero buffer is the last resort.
+    for repair in (_unlooped, _repaired):
+        fixed = repair(zone)
+        again = _refine_polygons(fixed, distance_m, oracle)
+        if again.is_valid:
+            return again
+    return fixed
+
+
+def _unlooped(geom: shapely.Geometry) -> shapely.Geometry:
+    """Cut off the small loops where a ring crosses itself, at the crossing point."""
+    polygons = []
+    for poly in shapely.get_parts(geom):
+        rings = [_cut_loops(np.asarray(r.coords)) for r in (poly.exterior, *poly.interiors)]
+        polygons.append(shapely.Polygon(rings[0], [r for r in rings[1:] if len(r) >= 4]))
+    return shapely.MultiPolygon(polygons) if len(polygons) != 1 else polygons[0]
+
+
+def _cut_loops(xy: np.ndarray) -> np.ndarray:
+    for _ in range(4):
+        segments = shapely.linestrings(np.stack((xy[:-1], xy[1:]), axis=1))
+        i, j = shapely.STRtree(segments).query(segments, predicate="intersects")
+        n = len(segments)
+        # Neighbours share a vertex; a loop is the shorter way round between two crossing segments.
+        cross = (j > i + 1) & ~((i == 0) & (j == n - 1)) & (j - i < n // 2)
+        if not cross.any():
+            return xy
+        keep = np.ones(len(xy), dtype=bool)
+        points, at = [], []
+        last = -1
+        for a, b in sorted(zip(i[cross], j[cross]), key=lambda p: (p[0], -p[1])):
+            if a <= last:
+                continue
+            hit = shapely.intersection(segments[a], segments[b])
+            if hit.geom_type != "Point":
+                continue
+            keep[a + 1 : b + 1] = False
+            points.append(shapely.get_coordinates(hit)[0])
+            at.append(a + 1)
+            last = b
+        if not points:
+            return xy
+        cut = np.insert(xy, at, points, axis=0)
+        flags = np.insert(keep, at, True)
+        xy = cut[flags]
+    return xy
 
 
 def _repaired(geom: shapely.Geometry) -> shapely.Geometry:
