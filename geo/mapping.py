@@ -66,6 +66,9 @@ _MAP_CSS = ("leaflet_css",)
 _FOCUS = ("BY", "UA")
 _TOLERANCE = {"focus": 0.003, "near": 0.01, "far": 0.03}
 _DECIMALS = {"focus": 4, "near": 3, "far": 2}
+# Islands smaller than this (deg²; about 30 km² far away, 3 km² nearby) are left off the screen
+# map: Norway's and Sweden's skerries alone were a fifth of the map's data.
+_MIN_ISLAND = {"focus": 0.0, "near": 0.0005, "far": 0.005}
 _BAND_TOLERANCE = 0.003
 _MINIMAP_TOLERANCE = 0.15
 _GROUPS = ("other", "nato", "RU", "BY", "UA")
@@ -196,12 +199,14 @@ def _countries_by_group() -> dict[str, dict]:
         level = "focus" if iso in _FOCUS else "near" if bool(row["focus"]) else "far"
         group = _country_group(str(iso), row["nato_since"])
         since = "" if group != "nato" else f" · NATO member since {int(row['nato_since'])}"
+        parts = shapely.get_parts(row.geometry)
+        kept = [p for p in parts if p.area > _MIN_ISLAND[level]] or [max(parts, key=lambda p: p.area)]
         groups[group].append(
             {
                 "type": "Feature",
                 "id": str(iso),
                 "properties": {"name": escape_text(row["name"]) + since},
-                "geometry": _display(row.geometry, _TOLERANCE[level], _DECIMALS[level]),
+                "geometry": _display(shapely.MultiPolygon(kept), _TOLERANCE[level], _DECIMALS[level]),
             }
         )
     return {g: {"type": "FeatureCollection", "features": f} for g, f in groups.items() if f}
