@@ -10,10 +10,16 @@ Run ``.venv/bin/python bench/bands.py``. For 1, 3 and 8 distances it times:
 and measures each one's worst edge error against an independent geodesic distance
 (``tests/geodesic_check.py``) on sampled vertices and segment midpoints. Times are the
 median of several interleaved rounds, so a busy machine slows all variants alike.
+
+``--sweep`` instead checks many distances (8.93 km, 200 random from 1 to 1,500 km and
+100 random from 1 to 30 km, where cusps are dense): every vertex and segment midpoint is
+screened with a fine distance oracle (the border every 5 m, eight candidates), and the
+worst few of each zone are measured again with the independent brute-force distance.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import sys
 import time
@@ -28,9 +34,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from geodesic_check import BruteForceDistance, edge_samples  # noqa: E402
 
-from geo.bands import BandSpec, border_distance, distance_bands, equidistant_zone  # noqa: E402
+from geo.bands import RELATIVE_TOLERANCE, BandSpec, border_distance, distance_bands, equidistant_zone  # noqa: E402
 from geo.borders import belarus_ukraine_border  # noqa: E402
-from geo.geodesy import reproject  # noqa: E402
+from geo.geodesy import LineDistance, reproject  # noqa: E402
 
 SETS = {
     1: (100.0,),
@@ -64,7 +70,39 @@ def worst_error(zones, distances, oracle: BruteForceDistance) -> float:
     return worst
 
 
+def sweep() -> None:
+    border = belarus_ukraine_border()
+    screen = LineDistance(border, spacing_m=5.0, candidates=8)
+    oracle = BruteForceDistance(border)
+    rng = np.random.default_rng(2)
+    distances = [8.93, *np.round(rng.uniform(1, 1500, 200), 2), *np.round(rng.uniform(1, 30, 100), 2)]
+    failed, invalid, worst, spent = [], [], 0.0, 0.0
+    for d in map(float, distances):
+        start = time.perf_counter()
+        zone = equidistant_zone(d)
+        spent += time.perf_counter() - start
+        pts = edge_samples(zone, 10**9)
+        screened = np.abs(screen.distance_m(pts[:, 0], pts[:, 1]) / 1000.0 / d - 1.0)
+        top = pts[np.argsort(screened)[-3:]]
+        measured = np.abs(np.array([oracle.distance_m(x, y) for x, y in top]) / 1000.0 / d - 1.0)
+        err = max(float(screened.max()), float(measured.max()))
+        worst = max(worst, err)
+        if err > RELATIVE_TOLERANCE:
+            failed.append(f"{d:g} km ({err * 100:.3f}%)")
+        if not zone.is_valid:
+            invalid.append(f"{d:g} km")
+    print(f"{len(distances)} distances, {spent:.1f} s in equidistant_zone")
+    print(f"beyond 0.02 %: {len(failed)} {', '.join(failed)}")
+    print(f"invalid: {len(invalid)} {', '.join(invalid)}")
+    print(f"worst edge error: {worst * 100:.4f}%")
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sweep", action="store_true", help="check many distances for precision and validity")
+    if parser.parse_args().sweep:
+        sweep()
+        return
     border = belarus_ukraine_border()
     for spacing in (20.0, 100.0, 500.0):
         border_distance(spacing)  # build the distance oracles: "once data is loaded"
