@@ -29,6 +29,34 @@ from browsing import CHROMIUM, CHROMIUM_ARGS, free_port, stop_process  # noqa: E
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 RINGS = ("30, 60", "50, 100, 200")  # alternate: 2 and 3 bands
+VISITORS = 3  # new visitors per app; the cold start is their median
+# Timestamps taken inside the browser, so Playwright's polling adds nothing to the figures:
+# the page notes when Enter goes down in the distances field; every map frame (a reloaded
+# one too) notes each time its number of band paths changes.
+CLOCKS = """
+(() => {
+  if (window === window.top) {
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') window.__atlas_enter = Date.now();
+    }, true);
+    return;
+  }
+  window.__atlas_bands = [];
+  let last = -1;
+  const note = () => {
+    const n = document.querySelectorAll('path.atlas-band').length;
+    if (n !== last) { last = n; window.__atlas_bands.push([Date.now(), n]); }
+  };
+  // streamlit-folium rewrites its document after load, so watch the map itself once it exists.
+  const wait = setInterval(() => {
+    const map = document.querySelector('.leaflet-container');
+    if (!map) return;
+    clearInterval(wait);
+    note();
+    new MutationObserver(note).observe(map, {subtree: true, childList: true});
+  }, 5);
+})();
+"""
 
 
 
@@ -94,13 +122,19 @@ def measure(browser, script: str, changes: int) -> dict:
         page.goto(base + "/")
         wait_bands(page, 3, 180)
         first = time.perf_counter() - t0  # server cold: data loaded and bands computed once
-        ctx.close()
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = ctx.new_page()
-        t0 = time.perf_counter()
-        page.goto(base + "/")
-        wait_bands(page, 3, 60)
-        cold = time.perf_counter() - t0  # a new visitor: empty browser cache, warm server
+        colds = []
+        for _ in range(VISITORS):
+            ctx.close()
+            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+            ctx.add_init_script(CLOCKS)
+            page = ctx.new_page()
+            page.goto(base + "/")
+            wait_bands(page, 3, 60)
+            # A new visitor (empty browser cache, warm server): navigation start to bands drawn.
+            origin = page.evaluate("() => performance.timeOrigin")
+            frame = page.locator(MAP_IFRAME).first.element_handle().content_frame()
+            colds.append((next(t for t, n in frame.evaluate("() => window.__atlas_bands") if n == 3) - origin) / 1e3)
+        cold = statistics.median(colds)
         field = page.locator(".st-key-rings_text input")
         times, reloads = [], 0
         for i in range(changes + 1):
@@ -108,11 +142,13 @@ def measure(browser, script: str, changes: int) -> dict:
             frame.evaluate("() => { window.__atlas_marker = 1; }")
             text = RINGS[i % 2]
             field.fill(text)
-            t_change = time.perf_counter()
             field.press("Enter")
-            wait_bands(page, text.count(",") + 1)
-            elapsed = time.perf_counter() - t_change
+            expected = text.count(",") + 1
+            wait_bands(page, expected)
             frame = page.locator(MAP_IFRAME).first.element_handle().content_frame()
+            enter = page.evaluate("() => window.__atlas_enter")
+            drawn = next(t for t, n in frame.evaluate("() => window.__atlas_bands") if t >= enter and n == expected)
+            elapsed = (drawn - enter) / 1000.0
             survived = frame.evaluate("() => window.__atlas_marker === 1")
             if i:  # the first change warms the caches for the second distance set
                 times.append(elapsed)
@@ -137,7 +173,7 @@ def main() -> None:
         ("distance change -> new bands, median (ms)", "median_ms", "{:.0f}", "< 200"),
         ("distance change -> new bands, max (ms)", "max_ms", "{:.0f}", ""),
         ("map iframe reloads", "reloads", "{:d}/" + str(args.changes), "0"),
-        ("cold start, new visitor -> drawn map (s)", "cold_s", "{:.2f}", "< 3.5"),
+        ("cold start: new visitor -> drawn map (s)", "cold_s", "{:.2f}", "< 3.5"),
         ("first load after server start (s)", "first_s", "{:.2f}", ""),
         ("map's own script+data (bytes)", "bytes", "{:,}", "< 1,000,000"),
     ]
