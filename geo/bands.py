@@ -236,7 +236,7 @@ def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistan
                 _, _, off_a = GEOD.inv(plon, plat, lon[n[t]], lat[n[t]])
                 _, _, off_b = GEOD.inv(plon, plat, lon[n[t] + 1], lat[n[t] + 1])
                 # A cusp lies between the segment's ends: a guess that lands far away does not.
-                reach = np.minimum(2 * length[t], d / 2)
+                reach = np.minimum(6 * length[t], d / 2)
                 fine &= (np.minimum(off_a, off_b) > 1e-3) & (np.maximum(off_a, off_b) < reach)
                 take = notch[t[fine]]
                 new_lon[take], new_lat[take] = plon[fine], plat[fine]
