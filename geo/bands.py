@@ -209,6 +209,15 @@ def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistan
         new_lon, new_lat, _ = GEOD.fwd(blon[:ns][sag], blat[:ns][sag], az[:ns][sag], np.full(len(s), d))
         new_flon, new_flat = blon[:ns][sag], blat[:ns][sag]
         new_unverified = dist[:ns][sag] < d
+        # On one arc (ends and midpoint near the same border point) nothing can hide the
+        # point between the ends: only points near a change of border point are checked.
+        if new_unverified.any():
+            u = np.flatnonzero(new_unverified)
+            su = s[u]
+            _, _, gap = GEOD.inv(flon[su], flat[su], flon[su + 1], flat[su + 1])
+            _, _, gap_a = GEOD.inv(flon[su], flat[su], new_flon[u], new_flat[u])
+            _, _, span = GEOD.inv(lon[su], lat[su], lon[su + 1], lat[su + 1])
+            new_unverified[u] = (gap > span) | (gap_a > span)
         # Across a notch (two arcs meeting in a concave part) halving creeps towards the
         # cusp; guess the cusp instead, and keep a guess only if it lands on the boundary.
         notch = np.flatnonzero(dist[:ns][sag] > d)
