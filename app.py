@@ -265,6 +265,8 @@ def _init_state() -> None:
     ss.basemap = state.basemap
     ss.passage = state.passage
     ss.fly_count = 0
+    ss.full_runs = 0
+    ss.in_full_run = False
 
 
 def _on_preset() -> None:
@@ -551,6 +553,11 @@ def _bands_fragment() -> None:
         map_col, facts_col = st.columns([5, 2])
         with map_col:
             value = _map_panel(state, spec, layer)
+        if _map_first():
+            if not st.session_state.in_full_run:  # the map has drawn and reported: fill in the page
+                st.rerun()
+            st.caption("The figures, the article and the export buttons follow once the map has drawn.")
+            return
         with facts_col:
             _facts_panel(state, spec)
         bounds = value.get("bounds") if isinstance(value, dict) else None
@@ -559,23 +566,41 @@ def _bands_fragment() -> None:
         st.error(_md(str(exc)))
 
 
+def _map_first() -> bool:
+    """Whether this session's page still shows only the map and its controls.
+
+    A new visitor's browser has to fetch the code of every kind of element on the page
+    before it settles; on a small machine that held the map back by seconds. So the
+    first run sends only the map and the band controls; the map's first report (its
+    bounds, once drawn) reruns the fragment, which asks for the whole page.
+    """
+    return st.session_state.full_runs <= 1
+
+
 def main() -> None:
     st.set_page_config(page_title="Article Atlas", page_icon="🗺️", layout="wide")
     _init_state()
-    st.sidebar.header("Distance bands")
-    st.title("Article Atlas")
-    st.caption(
-        "The geography behind a news article: U.S. warnings to Belarus about joining a Russian attack on "
-        "Ukraine. Every figure is computed from the bundled data."
-    )
-    _bands_fragment()
-    _map_controls()
-    state, _ = _current_state()
+    ss = st.session_state
+    ss.full_runs += 1
+    ss.in_full_run = True
     try:
+        st.sidebar.header("Distance bands")
+        st.title("Article Atlas")
+        st.caption(
+            "The geography behind a news article: U.S. warnings to Belarus about joining a Russian attack on "
+            "Ukraine. Every figure is computed from the bundled data."
+        )
+        _bands_fragment()
+        if _map_first():
+            return
+        _map_controls()
+        state, _ = _current_state()
         _article_panel(state)
         _analogy_panel(state.units)
     except AtlasError as exc:
         st.error(_md(str(exc)))
+    finally:
+        ss.in_full_run = False
 
 
 main()

@@ -9,12 +9,17 @@ from streamlit.testing.v1 import AppTest
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def run_app(**query: str) -> AppTest:
-    """Run the page once with the given query parameters."""
+def open_app(**query: str) -> AppTest:
+    """A new visitor's first run of the page, with the given query parameters."""
     at = AppTest.from_file(APP, default_timeout=120)
     for key, value in query.items():
         at.query_params[key] = value
     return at.run()
+
+
+def run_app(**query: str) -> AppTest:
+    """The whole page: in a browser, the map's first report triggers the second run."""
+    return open_app(**query).run()
 
 
 def map_args(at: AppTest) -> dict:
@@ -42,6 +47,18 @@ def test_runs_without_exception_or_warning(default_app):
     assert not default_app.exception
     assert not default_app.warning
     assert not default_app.error
+
+
+def test_a_new_visitor_gets_the_map_first_then_the_whole_page():
+    at = open_app(rings="50,100,200")
+    assert not at.exception
+    assert band_count(at) == 3
+    assert at.text_input(key="rings_text").value == "50, 100, 200"
+    assert not at.metric and not [b for b in at.button if b.key and b.key.startswith("passage-")]
+    first_map = map_args(at)
+    at.run()
+    assert at.metric and len([b for b in at.button if b.key and b.key.startswith("passage-")]) >= 10
+    assert map_args(at) == first_map, "filling in the page must not change the map"
 
 
 def test_widgets_exist(default_app):
