@@ -154,43 +154,45 @@ def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistan
     """Move each vertex to the exact distance, then split segments whose midpoints sag.
 
     All rings are refined together, so each pass is one call to the distance oracle.
-    A point moved outwards from inside the zone can land where another part of the
-    border is nearer (past a cusp, where two arcs meet): such points are checked on the
-    next pass, moved again or dropped. A segment across a notch (a concave cusp) is split
-    at a guess of the cusp (where the circles around its ends' nearest border points
-    meet, or where the lines through its neighbouring segments cross), which reaches the
-    cusp in a few passes where halving would take dozens.
+    Rings are handled open (without the repeated closing vertex), so the first vertex
+    is moved or dropped like any other. A point moved outwards from inside the zone can
+    land where another part of the border is nearer (past a cusp, where two arcs meet):
+    such points are checked on the next pass, moved again or dropped. A segment across a
+    notch (a concave cusp) is split at a guess of the cusp (where the circles around its
+    ends' nearest border points meet, or where the lines through its neighbouring
+    segments cross), which reaches the cusp in a few passes where halving would take
+    dozens; if no guess lands on the edge, the edge point straight across the segment
+    (found by bisection along its normal) is used instead.
     """
     d = distance_m
     aim = _AIM * d
-    sizes = [len(r) for r in rings]
-    lon, lat = np.vstack(rings).T.copy()
+    sizes = [len(r) - 1 for r in rings]
+    lon, lat = np.vstack([r[:-1] for r in rings]).T.copy()
     ring = np.repeat(np.arange(len(rings)), sizes)
     dist, az, flon, flat = oracle.nearest(lon, lat)
     unverified = dist < d - aim
     lon, lat, _ = GEOD.fwd(flon, flat, az, np.full(len(lon), d))
-    # A ring's first and last vertex are the same point and must stay.
-    ends = np.zeros(len(lon), dtype=bool)
-    ends[np.cumsum(sizes) - 1] = ends[np.r_[0, np.cumsum(sizes)[:-1]]] = True
-    check = ring[:-1] == ring[1:]
+    # Segment i runs from vertex i to the next vertex of its ring (the last one wraps round).
+    check = np.ones(len(lon), dtype=bool)
     tries = np.zeros(len(lon), dtype=int)
     for _ in range(_MAX_PASSES):
         seg, ver = np.flatnonzero(check), np.flatnonzero(unverified)
         if not len(seg) and not len(ver):
             break
-        qlon = np.r_[(lon[seg] + lon[seg + 1]) / 2, lon[ver]]
-        qlat = np.r_[(lat[seg] + lat[seg + 1]) / 2, lat[ver]]
+        prev, nxt = _neighbours(ring)
+        qlon = np.r_[(lon[seg] + lon[nxt[seg]]) / 2, lon[ver]]
+        qlat = np.r_[(lat[seg] + lat[nxt[seg]]) / 2, lat[ver]]
         dist, az, blon, blat = oracle.nearest(qlon, qlat)
         ns = len(seg)
         # A hidden vertex moves out from the border point that hides it; after a few
         # tries, or if that move would jump past its neighbours, it goes instead.
         off = dist[ns:] < d - aim
-        sel = off & (tries[ver] < _MOVES) & (ver > 0) & (ver < len(lon) - 1)
+        sel = off & (tries[ver] < _MOVES)
         to_lon, to_lat, _ = GEOD.fwd(blon[ns:][sel], blat[ns:][sel], az[ns:][sel], np.full(sel.sum(), d))
         v = ver[sel]
         _, _, step = GEOD.inv(lon[v], lat[v], to_lon, to_lat)
-        _, _, before = GEOD.inv(lon[v - 1], lat[v - 1], lon[v], lat[v])
-        _, _, after = GEOD.inv(lon[v], lat[v], lon[v + 1], lat[v + 1])
+        _, _, before = GEOD.inv(lon[prev[v]], lat[prev[v]], lon[v], lat[v])
+        _, _, after = GEOD.inv(lon[v], lat[v], lon[nxt[v]], lat[nxt[v]])
         near = step < 2 * np.maximum(before, after)
         sel[np.flatnonzero(sel)[~near]] = False
         moved = v[near]
@@ -200,11 +202,13 @@ def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistan
         tries[moved] += 1
         hidden = np.zeros(len(lon), dtype=bool)
         hidden[ver[off & ~sel]] = True
-        hidden &= ~ends
+        # A ring keeps at least three vertices.
+        kept = np.bincount(ring, weights=~hidden, minlength=ring.max() + 1)
+        hidden &= kept[ring] >= 3
         sag = np.abs(dist[:ns] - d) > aim
         changed = np.zeros(len(lon), dtype=bool)
         changed[moved] = True
-        sag &= ~hidden[seg] & ~hidden[seg + 1] & ~changed[seg] & ~changed[seg + 1]
+        sag &= ~hidden[seg] & ~hidden[nxt[seg]] & ~changed[seg] & ~changed[nxt[seg]]
         s = seg[sag]
         new_lon, new_lat, _ = GEOD.fwd(blon[:ns][sag], blat[:ns][sag], az[:ns][sag], np.full(len(s), d))
         new_flon, new_flat = blon[:ns][sag], blat[:ns][sag]
@@ -213,23 +217,24 @@ def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistan
         # point between the ends: only points near a change of border point are checked.
         if new_unverified.any():
             u = np.flatnonzero(new_unverified)
-            su = s[u]
-            _, _, gap = GEOD.inv(flon[su], flat[su], flon[su + 1], flat[su + 1])
+            su, sn = s[u], nxt[s[u]]
+            _, _, gap = GEOD.inv(flon[su], flat[su], flon[sn], flat[sn])
             _, _, gap_a = GEOD.inv(flon[su], flat[su], new_flon[u], new_flat[u])
-            _, _, span = GEOD.inv(lon[su], lat[su], lon[su + 1], lat[su + 1])
+            _, _, span = GEOD.inv(lon[su], lat[su], lon[sn], lat[sn])
             new_unverified[u] = (gap > span) | (gap_a > span)
         # Across a notch (two arcs meeting in a concave part) halving creeps towards the
         # cusp; guess the cusp instead, and keep a guess only if it lands on the boundary.
         notch = np.flatnonzero(dist[:ns][sag] > d)
         if len(notch):
             n = s[notch]
+            m = nxt[n]
             near = qlon[:ns][sag][notch], qlat[:ns][sag][notch]
-            _, _, length = GEOD.inv(lon[n], lat[n], lon[n + 1], lat[n + 1])
-            guesses = [_wall_crossing(lon, lat, ring, n)]
-            across = _across_cusp(flon, flat, n, length, d)
+            _, _, length = GEOD.inv(lon[n], lat[n], lon[m], lat[m])
+            guesses = [_wall_crossing(lon, lat, prev, nxt, n)]
+            across = _across_cusp(flon[n], flat[n], flon[m], flat[m], length, d)
             if across.any():
                 c = np.where(across, n, 0)
-                glon, glat = _cusp_guess(flon[c], flat[c], flon[c + 1], flat[c + 1], *near, d)
+                glon, glat = _cusp_guess(flon[c], flat[c], flon[nxt[c]], flat[nxt[c]], *near, d)
                 guesses.insert(0, (np.where(across, glon, np.nan), np.where(across, glat, np.nan)))
             todo = np.ones(len(n), dtype=bool)
             for glon, glat in guesses:
@@ -243,7 +248,7 @@ def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistan
                 if not fine.all():
                     fine[~fine] = oracle.nearest(plon[~fine], plat[~fine])[0] >= d - aim
                 _, _, off_a = GEOD.inv(plon, plat, lon[n[t]], lat[n[t]])
-                _, _, off_b = GEOD.inv(plon, plat, lon[n[t] + 1], lat[n[t] + 1])
+                _, _, off_b = GEOD.inv(plon, plat, lon[m[t]], lat[m[t]])
                 # A cusp lies between the segment's ends: a guess that lands far away does not.
                 reach = np.minimum(6 * length[t], d / 2)
                 fine &= (np.minimum(off_a, off_b) > 1e-3) & (np.maximum(off_a, off_b) < reach)
@@ -252,42 +257,109 @@ def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistan
                 new_flon[take], new_flat[take] = cblon[fine], cblat[fine]
                 new_unverified[take] = False
                 todo[t[fine]] = False
+            if todo.any():
+                t = np.flatnonzero(todo)
+                found = _edge_across(oracle, lon[n[t]], lat[n[t]], lon[m[t]], lat[m[t]], d, aim)
+                ok = np.isfinite(found[0])
+                take = notch[t[ok]]
+                new_lon[take], new_lat[take] = found[0][ok], found[1][ok]
+                new_flon[take], new_flat[take] = found[2][ok], found[3][ok]
+                new_unverified[take] = False
         # Insert the new points, then drop hidden ones; check every segment that changed.
         pos = s + 1
         lon, lat = np.insert(lon, pos, new_lon), np.insert(lat, pos, new_lat)
         flon, flat = np.insert(flon, pos, new_flon), np.insert(flat, pos, new_flat)
         ring = np.insert(ring, pos, ring[s])
-        ends = np.insert(ends, pos, False)
         unverified = np.insert(changed, pos, new_unverified)
         hidden = np.insert(hidden, pos, False)
         tries = np.insert(tries, pos, 0)
-        mark = np.insert(changed, pos, True)
-        mark[np.flatnonzero(mark[1:])] = True
-        gone = np.flatnonzero(hidden)
-        mark[gone - 1] = True
+        mark = np.insert(changed, pos, True) | hidden
+        # The segment into a changed vertex changed too; a dropped run joins its neighbours.
+        prev, _ = _neighbours(ring)
+        mark[prev[mark & ~hidden]] = True
+        run = hidden
+        while run.any():
+            before = np.zeros(len(lon), dtype=bool)
+            before[prev[run]] = True
+            mark |= before
+            run = before & hidden & ~run
         keep = ~hidden
         lon, lat, flon, flat = lon[keep], lat[keep], flon[keep], flat[keep]
-        ring, ends, unverified, mark = ring[keep], ends[keep], unverified[keep], mark[keep]
-        tries = tries[keep]
-        check = mark[:-1] & (ring[:-1] == ring[1:])
+        ring, unverified, tries, check = ring[keep], unverified[keep], tries[keep], mark[keep]
     bounds = np.flatnonzero(np.diff(ring)) + 1
-    return [np.column_stack(part) for part in zip(np.split(lon, bounds), np.split(lat, bounds))]
+    parts = zip(np.split(lon, bounds), np.split(lat, bounds))
+    return [np.column_stack((np.r_[x, x[:1]], np.r_[y, y[:1]])) for x, y in parts]
 
 
-def _across_cusp(flon, flat, seg: np.ndarray, length: np.ndarray, distance_m: float) -> np.ndarray:
+def _neighbours(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The previous and next vertex of each vertex in its (open, cyclic) ring."""
+    index = np.arange(len(ring))
+    starts = np.r_[0, np.flatnonzero(np.diff(ring)) + 1]
+    ends = np.r_[starts[1:], len(ring)] - 1
+    rank = np.r_[0, np.cumsum(np.diff(ring) != 0)]
+    first, last = starts[rank], ends[rank]
+    return np.where(index == first, last, index - 1), np.where(index == last, first, index + 1)
+
+
+def _edge_across(oracle: LineDistance, alon, alat, blon, blat, distance_m: float, aim: float):
+    """The edge point on the normal through each segment's midpoint, by bisection (NaN if none).
+
+    Returns the point and its nearest border point. The normal is walked from the midpoint
+    towards the side where the distance comes back to ``distance_m``.
+    """
+    d = distance_m
+    mlon, mlat = (alon + blon) / 2, (alat + blat) / 2
+    along, _, length = GEOD.inv(mlon, mlat, blon, blat)
+    dist, _, flon, flat = oracle.nearest(mlon, mlat)
+    to_foot, _, _ = GEOD.inv(mlon, mlat, flon, flat)
+    normal = along + 90.0
+    towards = np.cos(np.radians(to_foot - normal)) > 0
+    # Beyond the distance walk towards the border, short of it walk away.
+    normal = np.where(towards == (dist > d), normal, normal - 180.0)
+    sign = np.sign(dist - d)
+    lo, hi = np.zeros(len(mlon)), np.maximum(length, 1e-3)
+    bracket = np.zeros(len(mlon), dtype=bool)
+    for _ in range(40):
+        open_ = ~bracket & (hi <= d / 2)
+        if not open_.any():
+            break
+        i = np.flatnonzero(open_)
+        plon, plat, _ = GEOD.fwd(mlon[i], mlat[i], normal[i], hi[i])
+        crossed = np.sign(oracle.distance_m(plon, plat) - d) != sign[i]
+        bracket[i[crossed]] = True
+        lo[i[~crossed]] = hi[i[~crossed]]
+        hi[i[~crossed]] *= 2
+    out = np.full((4, len(mlon)), np.nan)
+    i = np.flatnonzero(bracket)
+    for _ in range(60):
+        if not len(i):
+            break
+        mid = (lo[i] + hi[i]) / 2
+        plon, plat, _ = GEOD.fwd(mlon[i], mlat[i], normal[i], mid)
+        pd, _, pflon, pflat = oracle.nearest(plon, plat)
+        done = np.abs(pd - d) <= aim / 2
+        out[:, i[done]] = plon[done], plat[done], pflon[done], pflat[done]
+        same = np.sign(pd - d) == sign[i]
+        lo[i[same]] = mid[same]
+        hi[i[~same]] = mid[~same]
+        i = i[~done]
+    return tuple(out)
+
+
+def _across_cusp(alon, alat, blon, blat, length: np.ndarray, distance_m: float) -> np.ndarray:
     """Whether each segment joins arcs around distinct parts of the border whose circles meet."""
-    _, _, feet = GEOD.inv(flon[seg], flat[seg], flon[seg + 1], flat[seg + 1])
+    _, _, feet = GEOD.inv(alon, alat, blon, blat)
     return (feet > 1.5 * length) & (feet < 2 * distance_m)
 
 
-def _wall_crossing(lon, lat, ring, seg: np.ndarray):
+def _wall_crossing(lon, lat, prev, nxt, seg: np.ndarray):
     """Where the lines through the segments before and after each segment cross (NaN if none)."""
-    last = len(lon) - 1
-    before, after = np.maximum(seg - 1, 0), np.minimum(seg + 2, last)
-    ok = (ring[before] == ring[seg]) & (ring[after] == ring[seg]) & (seg >= 1) & (seg + 2 <= last)
+    end = nxt[seg]
+    before, after = prev[seg], nxt[end]
+    ok = (before != end) & (after != seg)
     scale = np.cos(np.radians(lat[seg]))
     ax, ay = lon[seg] * scale, lat[seg]
-    bx, by = lon[seg + 1] * scale, lat[seg + 1]
+    bx, by = lon[end] * scale, lat[end]
     ux, uy = ax - lon[before] * scale, ay - lat[before]
     vx, vy = bx - lon[after] * scale, by - lat[after]
     det = ux * vy - uy * vx

@@ -45,11 +45,9 @@ def screen(border):
     return LineDistance(border, spacing_m=5.0, candidates=8)
 
 
-@pytest.mark.parametrize("distance_km", [
-    1.0, 2.86, 3.5, 8.39, 8.45, 8.47, 8.93, 11.17, 18.55, 20.23,
-    pytest.param(1.63, marks=pytest.mark.xfail(strict=True, reason="a notch segment still 2 % off")),
-    pytest.param(10.0, marks=pytest.mark.xfail(strict=True, reason="a notch segment still 0.07 % off")),
-])
+@pytest.mark.parametrize(
+    "distance_km", [1.0, 1.63, 2.86, 3.5, 8.39, 8.45, 8.47, 8.93, 10.0, 11.17, 11.25, 18.55, 20.23]
+)
 def test_every_edge_point_near_cusps_is_precise(distance_km, screen, brute_force):
     """Distances whose edges once strayed past 0.02 % where arcs meet, every point checked.
 
