@@ -150,7 +150,9 @@ def _projection():
     return to_m, to_deg, reproject(border, to_m)
 
 
-def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistance) -> list[np.ndarray]:
+def _refine_rings(
+    rings: list[np.ndarray], distance_m: float, oracle: LineDistance, settled: set | None = None
+) -> tuple[list[np.ndarray], set[tuple[float, float]]]:
     """Move each vertex to the exact distance, then split segments whose midpoints sag.
 
     All rings are refined together, so each pass is one call to the distance oracle.
@@ -163,17 +165,32 @@ def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistan
     segments cross), which reaches the cusp in a few passes where halving would take
     dozens; if no guess lands on the edge, the edge point straight across the segment
     (found by bisection along its normal) is used instead.
+
+    Segments in ``settled`` (``(x0, y0, x1, y1)`` already refined, either way round) are
+    taken as they are: only the other segments and their ends are refined. Returns the
+    rings and the vertices still to be checked when the passes ran out.
     """
     d = distance_m
     aim = _AIM * d
     sizes = [len(r) - 1 for r in rings]
     lon, lat = np.vstack([r[:-1] for r in rings]).T.copy()
     ring = np.repeat(np.arange(len(rings)), sizes)
-    dist, az, flon, flat = oracle.nearest(lon, lat)
-    unverified = dist < d - aim
-    lon, lat, _ = GEOD.fwd(flon, flat, az, np.full(len(lon), d))
     # Segment i runs from vertex i to the next vertex of its ring (the last one wraps round).
-    check = np.ones(len(lon), dtype=bool)
+    prev, nxt = _neighbours(ring)
+    start = np.ones(len(lon), dtype=bool)
+    if settled is not None:
+        x, y = lon.tolist(), lat.tolist()
+        new = np.array([(x[a], y[a], x[b], y[b]) not in settled for a, b in enumerate(nxt.tolist())])
+        start = new | new[prev]
+    # Settled vertices' nearest border points are unknown (NaN): checks that need them say "check".
+    flon, flat = np.full(len(lon), np.nan), np.full(len(lon), np.nan)
+    unverified = np.zeros(len(lon), dtype=bool)
+    i = np.flatnonzero(start)
+    if len(i):
+        dist, az, flon[i], flat[i] = oracle.nearest(lon[i], lat[i])
+        unverified[i] = dist < d - aim
+        lon[i], lat[i], _ = GEOD.fwd(flon[i], flat[i], az, np.full(len(i), d))
+    check = start | start[nxt]
     tries = np.zeros(len(lon), dtype=int)
     for _ in range(_MAX_PASSES):
         seg, ver = np.flatnonzero(check), np.flatnonzero(unverified)
@@ -214,14 +231,18 @@ def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistan
         new_flon, new_flat = blon[:ns][sag], blat[:ns][sag]
         new_unverified = dist[:ns][sag] < d
         # On one arc (ends and midpoint near the same border point) nothing can hide the
-        # point between the ends: only points near a change of border point are checked.
+        # point between the ends. Near a change of border point the projection may be
+        # hidden (and dropped, and tried again, round and round): take the edge point
+        # across the midpoint instead, checked as it is found.
+        edge = np.zeros(len(s), dtype=bool)
         if new_unverified.any():
             u = np.flatnonzero(new_unverified)
             su, sn = s[u], nxt[s[u]]
             _, _, gap = GEOD.inv(flon[su], flat[su], flon[sn], flat[sn])
             _, _, gap_a = GEOD.inv(flon[su], flat[su], new_flon[u], new_flat[u])
             _, _, span = GEOD.inv(lon[su], lat[su], lon[sn], lat[sn])
-            new_unverified[u] = (gap > span) | (gap_a > span)
+            new_unverified[u] = ~((gap <= span) & (gap_a <= span))
+            edge |= new_unverified
         # Across a notch (two arcs meeting in a concave part) halving creeps towards the
         # cusp; guess the cusp instead, and keep a guess only if it lands on the boundary.
         notch = np.flatnonzero(dist[:ns][sag] > d)
@@ -257,14 +278,16 @@ def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistan
                 new_flon[take], new_flat[take] = cblon[fine], cblat[fine]
                 new_unverified[take] = False
                 todo[t[fine]] = False
-            if todo.any():
-                t = np.flatnonzero(todo)
-                found = _edge_across(oracle, lon[n[t]], lat[n[t]], lon[m[t]], lat[m[t]], d, aim)
-                ok = np.isfinite(found[0])
-                take = notch[t[ok]]
-                new_lon[take], new_lat[take] = found[0][ok], found[1][ok]
-                new_flon[take], new_flat[take] = found[2][ok], found[3][ok]
-                new_unverified[take] = False
+            edge[notch[todo]] = True
+        if edge.any():
+            e = np.flatnonzero(edge)
+            se, sn, mid = s[e], nxt[s[e]], np.flatnonzero(sag)[e]
+            found = _edge_across(oracle, lon[se], lat[se], lon[sn], lat[sn], dist[mid], blon[mid], blat[mid], d, aim)
+            ok = np.isfinite(found[0])
+            take = e[ok]
+            new_lon[take], new_lat[take] = found[0][ok], found[1][ok]
+            new_flon[take], new_flat[take] = found[2][ok], found[3][ok]
+            new_unverified[take] = False
         # Insert the new points, then drop hidden ones; check every segment that changed.
         pos = s + 1
         lon, lat = np.insert(lon, pos, new_lon), np.insert(lat, pos, new_lat)
@@ -286,9 +309,12 @@ def _refine_rings(rings: list[np.ndarray], distance_m: float, oracle: LineDistan
         keep = ~hidden
         lon, lat, flon, flat = lon[keep], lat[keep], flon[keep], flat[keep]
         ring, unverified, tries, check = ring[keep], unverified[keep], tries[keep], mark[keep]
+    prev, _ = _neighbours(ring)
+    open_ = np.flatnonzero(unverified | check | check[prev])
+    pending = set(zip(lon[open_].tolist(), lat[open_].tolist()))
     bounds = np.flatnonzero(np.diff(ring)) + 1
     parts = zip(np.split(lon, bounds), np.split(lat, bounds))
-    return [np.column_stack((np.r_[x, x[:1]], np.r_[y, y[:1]])) for x, y in parts]
+    return [np.column_stack((np.r_[x, x[:1]], np.r_[y, y[:1]])) for x, y in parts], pending
 
 
 def _neighbours(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -301,47 +327,55 @@ def _neighbours(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(index == first, last, index - 1), np.where(index == last, first, index + 1)
 
 
-def _edge_across(oracle: LineDistance, alon, alat, blon, blat, distance_m: float, aim: float):
-    """The edge point on the normal through each segment's midpoint, by bisection (NaN if none).
+def _edge_across(oracle: LineDistance, alon, alat, blon, blat, dist, flon, flat, distance_m: float, aim: float):
+    """The edge point on the normal through each segment's midpoint (NaN where none is found).
 
-    Returns the point and its nearest border point. The normal is walked from the midpoint
-    towards the side where the distance comes back to ``distance_m``.
+    ``dist`` and ``flon, flat`` are the midpoints' distances and nearest border points.
+    The normal is walked from the midpoint towards the side where the distance comes
+    back to ``distance_m``, doubling the step until it does; regula falsi then finds
+    the crossing (the distance is nearly linear along the normal). Returns the point
+    and its nearest border point.
     """
     d = distance_m
     mlon, mlat = (alon + blon) / 2, (alat + blat) / 2
     along, _, length = GEOD.inv(mlon, mlat, blon, blat)
-    dist, _, flon, flat = oracle.nearest(mlon, mlat)
     to_foot, _, _ = GEOD.inv(mlon, mlat, flon, flat)
     normal = along + 90.0
     towards = np.cos(np.radians(to_foot - normal)) > 0
     # Beyond the distance walk towards the border, short of it walk away.
     normal = np.where(towards == (dist > d), normal, normal - 180.0)
-    sign = np.sign(dist - d)
     lo, hi = np.zeros(len(mlon)), np.maximum(length, 1e-3)
-    bracket = np.zeros(len(mlon), dtype=bool)
-    for _ in range(40):
-        open_ = ~bracket & (hi <= d / 2)
-        if not open_.any():
-            break
-        i = np.flatnonzero(open_)
-        plon, plat, _ = GEOD.fwd(mlon[i], mlat[i], normal[i], hi[i])
-        crossed = np.sign(oracle.distance_m(plon, plat) - d) != sign[i]
-        bracket[i[crossed]] = True
-        lo[i[~crossed]] = hi[i[~crossed]]
-        hi[i[~crossed]] *= 2
+    f_lo, f_hi = dist - d, np.full(len(mlon), np.nan)
     out = np.full((4, len(mlon)), np.nan)
-    i = np.flatnonzero(bracket)
-    for _ in range(60):
+    i = np.arange(len(mlon))
+    while len(i):
+        plon, plat, _ = GEOD.fwd(mlon[i], mlat[i], normal[i], hi[i])
+        f = oracle.distance_m(plon, plat) - d
+        crossed = np.sign(f) != np.sign(f_lo[i])
+        f_hi[i[crossed]] = f[crossed]
+        j = i[~crossed]
+        lo[j], f_lo[j] = hi[j], f[~crossed]
+        hi[j] *= 2
+        i = j[hi[j] <= d / 2]
+    i = np.flatnonzero(np.isfinite(f_hi))
+    side = np.zeros(len(mlon))
+    for _ in range(30):
         if not len(i):
             break
-        mid = (lo[i] + hi[i]) / 2
-        plon, plat, _ = GEOD.fwd(mlon[i], mlat[i], normal[i], mid)
+        x = hi[i] - f_hi[i] * (hi[i] - lo[i]) / (f_hi[i] - f_lo[i])
+        plon, plat, _ = GEOD.fwd(mlon[i], mlat[i], normal[i], x)
         pd, _, pflon, pflat = oracle.nearest(plon, plat)
-        done = np.abs(pd - d) <= aim / 2
+        f = pd - d
+        done = np.abs(f) <= aim / 2
         out[:, i[done]] = plon[done], plat[done], pflon[done], pflat[done]
-        same = np.sign(pd - d) == sign[i]
-        lo[i[same]] = mid[same]
-        hi[i[~same]] = mid[~same]
+        # Illinois: when the same end stays twice, halve its value so the other end moves.
+        low = np.sign(f) == np.sign(f_lo[i])
+        a, b = i[low], i[~low]
+        lo[a], f_lo[a] = x[low], f[low]
+        f_hi[a] *= np.where(side[a] == 1, 0.5, 1.0)
+        hi[b], f_hi[b] = x[~low], f[~low]
+        f_lo[b] *= np.where(side[b] == -1, 0.5, 1.0)
+        side[a], side[b] = 1, -1
         i = i[~done]
     return tuple(out)
 
@@ -416,18 +450,32 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
     # border (at 1–3 % of the distance) keeps GEOS's buffer cheap at large distances.
     simplify = next(f for f, from_m in _SIMPLIFY if distance_m >= from_m)
     guess = border_m.simplify(distance_m * simplify).buffer(distance_m, quad_segs=_QUAD_SEGS)
-    zone = _refine_polygons(reproject(guess, to_deg), distance_m, oracle)
+    zone, pending = _refine_polygons(reproject(guess, to_deg), distance_m, oracle)
     if zone.is_valid:
         return zone
     # Refined vertices can still cross where arcs meet, in small loops: cut them off at the
     # crossing (where two chords of arcs at the distance meet, so within the sag of either),
-    # then refine once more. Dissolving the crossings with a zero buffer is the last resort.
+    # then refine once more where the repair changed the rings. Dissolving the crossings
+    # with a zero buffer is the last resort.
+    settled = _segments(zone, pending)
     for repair in (_unlooped, _repaired):
         fixed = repair(zone)
-        again = _refine_polygons(fixed, distance_m, oracle)
+        again, _ = _refine_polygons(fixed, distance_m, oracle, settled)
         if again.is_valid:
             return again
     return fixed
+
+
+def _segments(geom: shapely.Geometry, skip: set[tuple[float, float]]) -> set[tuple[float, float, float, float]]:
+    """Every ring segment of a polygonal geometry without an end in ``skip``, both ways round."""
+    out = set()
+    for poly in shapely.get_parts(geom):
+        for ring in (poly.exterior, *poly.interiors):
+            xy = np.asarray(ring.coords)
+            pairs = [p for p in np.hstack((xy[:-1], xy[1:])).tolist() if not {tuple(p[:2]), tuple(p[2:])} & skip]
+            out.update(map(tuple, pairs))
+            out.update((x1, y1, x0, y0) for x0, y0, x1, y1 in pairs)
+    return out
 
 
 def _unlooped(geom: shapely.Geometry) -> shapely.Geometry:
@@ -477,19 +525,21 @@ def _repaired(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.union_all([p for p in parts if p.geom_type == "Polygon" and p.area > geom.area * 1e-9])
 
 
-def _refine_polygons(geom: shapely.Geometry, distance_m: float, oracle: LineDistance) -> shapely.Geometry:
+def _refine_polygons(
+    geom: shapely.Geometry, distance_m: float, oracle: LineDistance, settled: set | None = None
+) -> tuple[shapely.Geometry, set[tuple[float, float]]]:
     polygons = shapely.get_parts(geom)
     rings, owner = [], []
     for i, poly in enumerate(polygons):
         for ring in (poly.exterior, *poly.interiors):
             rings.append(np.asarray(ring.coords))
             owner.append(i)
-    refined = _refine_rings(rings, distance_m, oracle)
+    refined, pending = _refine_rings(rings, distance_m, oracle, settled)
     parts = []
     for i in range(len(polygons)):
         own = [r for r, o in zip(refined, owner) if o == i]
         parts.append(shapely.Polygon(own[0], own[1:]))
-    return shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0]
+    return (shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0]), pending
 
 
 @lru_cache(maxsize=8)
