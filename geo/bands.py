@@ -130,7 +130,10 @@ def border_distance(spacing_m: float = 20.0) -> LineDistance:
     Densifying every ``spacing_m`` overestimates a distance ``d`` by at most
     ``spacing_m**2 / (8 d)``; 20 m keeps that under 0.05 m at 1 km.
     """
-    return LineDistance(belarus_ukraine_border(), spacing_m=spacing_m)
+    # One candidate a point: where the nearest vertex by chord (in the k-d tree) is not the
+    # nearest by geodesic, the two tie to millimetres, far inside the aim, and one geodesic
+    # inverse a point instead of two makes the refinement about a seventh faster.
+    return LineDistance(belarus_ukraine_border(), spacing_m=spacing_m, candidates=1)
 
 
 def _oracle_for(distance_m: float) -> LineDistance:
