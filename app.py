@@ -62,7 +62,7 @@ FORMAT_LABELS = {
     "png": "PNG image",
     "svg": "SVG (editable)",
     "pdf": "PDF for print",
-    "html": "Interactive HTML",
+    "html": "HTML (offline)",
     "geojson": "GeoJSON",
     "gpkg": "GeoPackage",
 }
@@ -372,9 +372,9 @@ def _map_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None) -> dict
     return _show_map(rendered, MAP_KEY, 620, groups, folium.LayerControl(collapsed=True), ("bounds",))
 
 
-def _facts_panel(state: UrlState, spec: BandSpec) -> None:
+def _headline_facts(units: str) -> None:
+    """The figures that do not depend on the bands (they change only with the units)."""
     facts = compute_facts()
-    units = state.units
     st.subheader("The figures")
     for key in HEADLINE_FACTS:
         fact = facts[key]
@@ -390,6 +390,10 @@ def _facts_panel(state: UrlState, spec: BandSpec) -> None:
     for key in AREA_FACTS:
         fact = facts[key]
         st.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
+
+
+def _band_table(state: UrlState, spec: BandSpec) -> None:
+    units = state.units
     rows = _band_rows(spec.distances_km, spec.side, spec.clip)
     area_unit = "sq mi" if units == "mi" else "km²"
     scale = KM_PER_MILE**2 if units == "mi" else 1.0
@@ -530,40 +534,44 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
 
 
 @st.fragment(key="atlas-bands")
-def _bands_fragment() -> None:
-    """The band controls, the map, its figures and the export buttons.
+def _bands_fragment(notes, map_col) -> None:
+    """The band controls, the map, the table of what each band holds, the export buttons.
 
-    A distance change reruns only this fragment: the article, the analogy and the rest
-    of the page are neither recomputed nor sent again.
+    A distance change reruns only this fragment: the headline figures, the article, the
+    analogy and the rest of the page are neither recomputed nor sent again. Its warnings
+    and the map go into containers the page laid out above and beside the figures.
     """
+    # Writing to each outside container on every run keeps a place reserved there for the
+    # fragment's reruns (Streamlit refuses writes to a container skipped in the full run).
+    notes, map_col = notes.container(), map_col.container()
     _band_controls()
     state, input_warnings = _current_state()
-    for message in [*st.session_state.url_warnings, *input_warnings]:
-        st.warning(_md(message), icon="⚠️")
+    with notes:
+        for message in [*st.session_state.url_warnings, *input_warnings]:
+            st.warning(_md(message), icon="⚠️")
     try:
         spec = BandSpec(state.rings, side=state.side, clip=state.clip)
         try:
             _band_rows(spec.distances_km, spec.side, spec.clip)
         except AtlasError as exc:
-            st.error(f"The bands could not be clipped: {_md(str(exc))} Showing them unclipped.")
+            notes.error(f"The bands could not be clipped: {_md(str(exc))} Showing them unclipped.")
             spec = dataclasses.replace(spec, clip="none")
             state = dataclasses.replace(state, clip="none")
         _write_url(state)
-        layer = _user_layer()
-        map_col, facts_col = st.columns([5, 2])
+        with notes:
+            layer = _user_layer()
         with map_col:
             value = _map_panel(state, spec, layer)
         if _map_first():
             if not st.session_state.in_full_run:  # the map has drawn and reported: fill in the page
                 st.rerun()
-            st.caption("The figures, the article and the export buttons follow once the map has drawn.")
+            map_col.caption("The figures, the article and the export buttons follow once the map has drawn.")
             return
-        with facts_col:
-            _facts_panel(state, spec)
+        _band_table(state, spec)
         bounds = value.get("bounds") if isinstance(value, dict) else None
         _export_panel(state, spec, layer, bounds or None)
     except AtlasError as exc:
-        st.error(_md(str(exc)))
+        notes.error(_md(str(exc)))
 
 
 def _map_first() -> bool:
@@ -590,11 +598,16 @@ def main() -> None:
             "The geography behind a news article: U.S. warnings to Belarus about joining a Russian attack on "
             "Ukraine. Every figure is computed from the bundled data."
         )
-        _bands_fragment()
+        notes = st.container()
+        map_col, facts_col = st.columns([5, 2])
+        state, _ = _current_state()
+        if not _map_first():
+            with facts_col:
+                _headline_facts(state.units)
+        _bands_fragment(notes, map_col)
         if _map_first():
             return
         _map_controls()
-        state, _ = _current_state()
         _article_panel(state)
         _analogy_panel(state.units)
     except AtlasError as exc:
