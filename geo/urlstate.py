@@ -137,7 +137,7 @@ def _rings(raw: str, warn: list[str]) -> tuple[float, ...] | None:
         rings = rings[:MAX_BANDS]
     if not rings:
         default = ", ".join(f"{d:g}" for d in DEFAULT_RINGS)
-        warn.append(f"No usable ring distance in the link; showing {default} km.")
+        warn.append(f"No usable ring distance given; showing {default} km.")
         return None
     return tuple(rings)
 
