@@ -11,6 +11,9 @@ and measures each one's worst edge error against an independent geodesic distanc
 (``tests/geodesic_check.py``) on sampled vertices and segment midpoints. Times are the
 median of several interleaved rounds, so a busy machine slows all variants alike.
 
+``--against REV`` instead times cold bands side by side with ``geo/bands.py`` as it was
+at git revision ``REV`` (same rounds, same oracles built beforehand, medians).
+
 ``--sweep`` instead checks many distances (8.93 km, 200 random from 1 to 1,500 km and
 100 random from 1 to 30 km, where cusps are dense): every vertex and segment midpoint is
 screened with a fine distance oracle (the border every 5 m, eight candidates), and the
@@ -21,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import numpy as np
@@ -97,11 +102,41 @@ def sweep() -> None:
     print(f"worst edge error: {worst * 100:.4f}%")
 
 
+def against(rev: str) -> None:
+    source = subprocess.run(
+        ["git", "show", f"{rev}:geo/bands.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    then = types.ModuleType("bands_then")
+    sys.modules[then.__name__] = then  # dataclasses look their module up
+    exec(compile(source, f"{rev}:geo/bands.py", "exec"), then.__dict__)
+    import geo.bands as now
+
+    for module in (then, now):
+        for spacing in (20.0, 100.0, 500.0):
+            module.border_distance(spacing)
+    print(f"{'bands':>5}  {rev + ' ms':>12} {'now ms':>8} {'now/then':>9}")
+    for n, distances in SETS.items():
+        times: dict[str, list[float]] = {"then": [], "now": []}
+        for _ in range(ROUNDS):
+            for name, module in (("then", then), ("now", now)):
+                module.equidistant_zone.cache_clear()
+                start = time.perf_counter()
+                module.distance_bands(module.BandSpec(distances))
+                times[name].append(time.perf_counter() - start)
+        a, b = statistics.median(times["then"]), statistics.median(times["now"])
+        print(f"{n:>5}  {a * 1000:>12.1f} {b * 1000:>8.1f} {b / a:>9.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true", help="check many distances for precision and validity")
-    if parser.parse_args().sweep:
+    parser.add_argument("--against", metavar="REV", help="time cold bands side by side with geo/bands.py at REV")
+    args = parser.parse_args()
+    if args.sweep:
         sweep()
+        return
+    if args.against:
+        against(args.against)
         return
     border = belarus_ukraine_border()
     for spacing in (20.0, 100.0, 500.0):
