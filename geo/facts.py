@@ -15,7 +15,7 @@ from geo.borders import BORDER_TOLERANCE_M, belarus_ukraine_border
 from geo.data import load_comparison, load_countries, load_crimea, load_places
 from geo.errors import InputError
 from geo.geodesy import KM_PER_MILE, LineDistance, geodesic_area_km2, geodesic_length_km, point_distance_km
-from geo.places import article_places
+from geo.places import Place, article_places
 
 __all__ = [
     "DRIVE_SPEEDS_KMH",
@@ -140,18 +140,18 @@ def _minsk_to_border() -> Fact:
                           f"{_DCW}; {_GEONAMES}")
 
 
+def _between(key: str, label: str, a: Place, b: Place, method: str, source: str) -> Fact:
+    """The geodesic distance between two places, with the line that joins them."""
+    return Fact(
+        key, label, point_distance_km((a.lon, a.lat), (b.lon, b.lat)), "km", method, source,
+        ((a.lon, a.lat), (b.lon, b.lat)),
+    )
+
+
 def _kyiv_to_minsk() -> Fact:
     places = article_places()
-    kyiv, minsk = places["kyiv"], places["minsk"]
-    return Fact(
-        "kyiv_to_minsk",
-        "Kyiv to Minsk",
-        point_distance_km((kyiv.lon, kyiv.lat), (minsk.lon, minsk.lat)),
-        "km",
-        f"{_GEODESIC} between the two city points",
-        _GEONAMES,
-        ((kyiv.lon, kyiv.lat), (minsk.lon, minsk.lat)),
-    )
+    return _between("kyiv_to_minsk", "Kyiv to Minsk", places["kyiv"], places["minsk"],
+                    f"{_GEODESIC} between the two city points", _GEONAMES)
 
 
 def _border_length() -> Fact:
@@ -212,15 +212,9 @@ def _crimea_area() -> Fact:
 def _washington_to_central_virginia() -> Fact:
     places = article_places()
     va, dc = places["central-virginia"], places["washington"]
-    return Fact(
-        "washington_to_central_virginia",
-        "Washington, D.C. to central Virginia",
-        point_distance_km((dc.lon, dc.lat), (va.lon, va.lat)),
-        "km",
-        f"{_GEODESIC} from Washington to the middle of Virginia ({va.method})",
-        f"{_DCW}; {_GEONAMES}",
-        ((dc.lon, dc.lat), (va.lon, va.lat)),
-    )
+    return _between("washington_to_central_virginia", "Washington, D.C. to central Virginia", dc, va,
+                    f"{_GEODESIC} from Washington to the middle of Virginia ({va.method})",
+                    f"{_DCW}; {_GEONAMES}")
 
 
 def _drive(speed: float) -> Fact:
