@@ -21,6 +21,15 @@ def run(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "geo", *args], capture_output=True, text=True, timeout=300)
 
 
+def test_a_reader_that_stops_early_gets_no_traceback():
+    """``python -m geo facts --json | true``: the reader is gone before the first write."""
+    proc = subprocess.Popen([sys.executable, "-m", "geo", "facts", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=300)
+    assert b"Traceback" not in err and b"BrokenPipe" not in err
+
+
 def test_facts_json_has_the_promised_keys():
     out = run("facts", "--json")
     assert out.returncode == 0, out.stderr
