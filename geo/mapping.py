@@ -58,9 +58,9 @@ _TILES = {
 }
 _OFFLINE_NAME = "Offline basemap (bundled data)"
 _MAP_JS = ("leaflet", "jquery")
+_MAP_CSS = ("leaflet_css",)
 # Islands under about 20 km² are a pixel or two at the analogy map's zooms.
 _ANALOGY_MIN_ISLAND = 0.002
-_MAP_CSS = ("leaflet_css",)
 # Display simplification: invisible at the zooms the map allows, and it keeps the
 # map's own script and data well under 1 MB. Exports (geo.layers) keep full detail.
 _FOCUS = ("BY", "UA")
@@ -182,6 +182,13 @@ def _display(geom: shapely.Geometry, tolerance: float, decimals: int) -> dict:
     return mapping(multi)
 
 
+def _without_islands(geom: shapely.Geometry, min_area: float) -> shapely.MultiPolygon:
+    """The polygons of ``geom`` larger than ``min_area`` (deg²); the largest one at least."""
+    parts = shapely.get_parts(geom)
+    kept = [p for p in parts if p.area > min_area] or [max(parts, key=lambda p: p.area)]
+    return shapely.MultiPolygon(kept)
+
+
 def _country_group(iso: str, nato_since: object) -> str:
     if iso in ("UA", "BY", "RU"):
         return iso
@@ -199,14 +206,13 @@ def _countries_by_group() -> dict[str, dict]:
         level = "focus" if iso in _FOCUS else "near" if bool(row["focus"]) else "far"
         group = _country_group(str(iso), row["nato_since"])
         since = "" if group != "nato" else f" · NATO member since {int(row['nato_since'])}"
-        parts = shapely.get_parts(row.geometry)
-        kept = [p for p in parts if p.area > _MIN_ISLAND[level]] or [max(parts, key=lambda p: p.area)]
         groups[group].append(
             {
                 "type": "Feature",
                 "id": str(iso),
                 "properties": {"name": escape_text(row["name"]) + since},
-                "geometry": _display(shapely.MultiPolygon(kept), _TOLERANCE[level], _DECIMALS[level]),
+                "geometry": _display(_without_islands(row.geometry, _MIN_ISLAND[level]),
+                                     _TOLERANCE[level], _DECIMALS[level]),
             }
         )
     return {g: {"type": "FeatureCollection", "features": f} for g, f in groups.items() if f}
@@ -757,8 +763,8 @@ def analogy_map(units: str = "km") -> folium.Map:
                  min_zoom=6, max_zoom=11, zoom_control=True, max_bounds=True,
                  min_lat=south, max_lat=north, min_lon=west, max_lon=east)
     _css(m, offline=True)
-    inside = shapely.get_parts(us.loc["US"].geometry.intersection(shapely.box(west, south, east, north)))
-    outline = shapely.MultiPolygon([p for p in inside if p.area > _ANALOGY_MIN_ISLAND])
+    window = shapely.box(west, south, east, north)
+    outline = _without_islands(us.loc["US"].geometry.intersection(window), _ANALOGY_MIN_ISLAND)
     folium.GeoJson(
         {"type": "Feature", "properties": {}, "geometry": _display(outline, 0.03, 2)},
         style_function=lambda _f: {
