@@ -39,7 +39,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from geodesic_check import BruteForceDistance, edge_samples  # noqa: E402
 
-from geo.bands import RELATIVE_TOLERANCE, BandSpec, border_distance, distance_bands, equidistant_zone  # noqa: E402
+from geo.bands import ORACLE_SPACINGS_M, RELATIVE_TOLERANCE, BandSpec, border_distance, distance_bands, equidistant_zone  # noqa: E402
 from geo.borders import belarus_ukraine_border  # noqa: E402
 from geo.geodesy import LineDistance, reproject  # noqa: E402
 
@@ -112,7 +112,7 @@ def against(rev: str) -> None:
     import geo.bands as now
 
     for module in (then, now):
-        for spacing in (20.0, 100.0, 500.0):
+        for spacing in getattr(module, "ORACLE_SPACINGS_M", (20.0, 100.0, 500.0)):
             module.border_distance(spacing)
     print(f"{'bands':>5}  {rev + ' ms':>12} {'now ms':>8} {'now/then':>9}")
     for n, distances in SETS.items():
@@ -139,7 +139,7 @@ def main() -> None:
         against(args.against)
         return
     border = belarus_ukraine_border()
-    for spacing in (20.0, 100.0, 500.0):
+    for spacing in ORACLE_SPACINGS_M:
         border_distance(spacing)  # build the distance oracles: "once data is loaded"
     oracle = BruteForceDistance(border)
     variants = {

@@ -20,6 +20,7 @@ __all__ = [
     "MAX_BANDS",
     "MAX_KM",
     "MIN_KM",
+    "ORACLE_SPACINGS_M",
     "RELATIVE_TOLERANCE",
     "SIDES",
     "Band",
@@ -38,15 +39,21 @@ CLIPS = ("none", "land", "ukraine", "belarus")
 RELATIVE_TOLERANCE = 2e-4
 # Refinement aims well inside the promise so that rounding never breaks it.
 _AIM = RELATIVE_TOLERANCE / 2
-# Chords of arcs of 64 segments a quarter circle (0.0245 of the radius) sag by 0.75e-4 of it,
-# inside the aim: no arc needs splitting. Straight parts are cut as finely (see equidistant_zone).
-_QUAD_SEGS = 64
+# The first guess: buffered in two steps (a quarter, then the rest: GEOS nodes far fewer
+# crossings than in one step) with arcs of 8 segments a quarter circle, which lie up to
+# 1 - cos(pi / 32) = 0.5 % inside their radius; then cut into chords of 2.55 % of it,
+# which sag by 0.8e-4 of it, inside the aim.
+_QUAD_SEGS = 8
 _CHORD = 0.0255
-# A border-centred azimuthal equidistant projection errs by up to 0.07 % here.
-_AEQD_ERROR = 1e-3
+# A border-centred azimuthal equidistant projection errs by up to 0.07 % here; with the
+# arcs' 0.5 % and some room, the guess lies outside the zone by this much beyond the
+# simplification.
+_GUESS_MARGIN = 0.007
 # Simplifying the border for the first guess: finer near it, where cusps are dense.
 _SIMPLIFY = ((0.03, 20_000.0), (0.01, 0.0))
 _MAX_PASSES = 24
+#: Border densifications of the distance oracles, coarsest first (see :func:`border_distance`).
+ORACLE_SPACINGS_M = (2500.0, 500.0, 100.0, 20.0)
 _MOVES = 3
 _SIDE_OF = {"ukraine": "UA", "belarus": "BY"}
 
@@ -142,12 +149,13 @@ def border_distance(spacing_m: float = 20.0) -> LineDistance:
 
 
 def _oracle_for(distance_m: float) -> LineDistance:
-    # Coarser densification is exact enough farther out, and its k-d tree is faster:
-    # from 20 km on, the spacing error (spacing² / 8d) stays below a sixteenth of the aim.
-    for spacing, from_m in ((500.0, 100_000.0), (100.0, 20_000.0)):
-        if distance_m >= from_m:
+    # Coarser densification is exact enough farther out, and its k-d tree is faster: at a
+    # hundredth of the distance or less, the spacing error (spacing² / 8d) stays within
+    # an eighth of the aim.
+    for spacing in ORACLE_SPACINGS_M[:-1]:
+        if distance_m >= 100.0 * spacing:
             return border_distance(spacing)
-    return border_distance(20.0)
+    return border_distance(ORACLE_SPACINGS_M[-1])
 
 
 @lru_cache(maxsize=1)
@@ -278,9 +286,10 @@ def _refine_rings(
                     fine[~fine] = oracle.nearest(plon[~fine], plat[~fine])[0] >= d - aim
                 _, _, off_a = GEOD.inv(plon, plat, lon[n[t]], lat[n[t]])
                 _, _, off_b = GEOD.inv(plon, plat, lon[m[t]], lat[m[t]])
-                # A cusp lies between the segment's ends: a guess that lands far away does not.
+                # A cusp lies between the segment's ends: a guess that lands far away does not,
+                # and one on an end (again and again, if taken) would leave the notch as it is.
                 reach = np.minimum(6 * length[t], d / 2)
-                fine &= (np.minimum(off_a, off_b) > 1e-3) & (np.maximum(off_a, off_b) < reach)
+                fine &= (np.minimum(off_a, off_b) > 0.01 * length[t]) & (np.maximum(off_a, off_b) < reach)
                 take = notch[t[fine]]
                 new_lon[take], new_lat[take] = plon[fine], plat[fine]
                 new_flon[take], new_flat[take] = cblon[fine], cblat[fine]
@@ -327,22 +336,29 @@ def _refine_rings(
 
 def _neighbours(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The previous and next vertex of each vertex in its (open, cyclic) ring."""
-    index = np.arange(len(ring))
-    starts = np.r_[0, np.flatnonzero(np.diff(ring)) + 1]
-    ends = np.r_[starts[1:], len(ring)] - 1
-    rank = np.r_[0, np.cumsum(np.diff(ring) != 0)]
-    first, last = starts[rank], ends[rank]
-    return np.where(index == first, last, index - 1), np.where(index == last, first, index + 1)
+    n = len(ring)
+    first = np.empty(n, dtype=bool)
+    first[:1] = True
+    np.not_equal(ring[1:], ring[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    ends = np.append(starts[1:], n) - 1
+    prev, nxt = np.arange(-1, n - 1), np.arange(1, n + 1)
+    prev[starts], nxt[ends] = ends, starts
+    return prev, nxt
 
 
-def _edge_across(oracle: LineDistance, alon, alat, blon, blat, dist, flon, flat, distance_m: float, aim: float):
+def _edge_across(
+    oracle: LineDistance, alon, alat, blon, blat, dist, flon, flat, distance_m: float, aim: float, turn: float = 0.0
+):
     """The edge point on the normal through each segment's midpoint (NaN where none is found).
 
     ``dist`` and ``flon, flat`` are the midpoints' distances and nearest border points.
     The normal is walked from the midpoint towards the side where the distance comes
     back to ``distance_m``, doubling the step until it does; regula falsi then finds
-    the crossing (the distance is nearly linear along the normal). Returns the point
-    and its nearest border point.
+    the crossing (the distance is nearly linear along the normal). Where that side is
+    a guess (the nearest border point lies almost along the segment, as in a narrow
+    channel between two parts of the border) and no crossing is found, the other side
+    is walked too. Returns the point and its nearest border point.
     """
     d = distance_m
     mlon, mlat = (alon + blon) / 2, (alat + blat) / 2
@@ -351,7 +367,7 @@ def _edge_across(oracle: LineDistance, alon, alat, blon, blat, dist, flon, flat,
     normal = along + 90.0
     towards = np.cos(np.radians(to_foot - normal)) > 0
     # Beyond the distance walk towards the border, short of it walk away.
-    normal = np.where(towards == (dist > d), normal, normal - 180.0)
+    normal = np.where(towards == (dist > d), normal, normal - 180.0) + turn
     lo, hi = np.zeros(len(mlon)), np.maximum(length, 1e-3)
     f_lo, f_hi = dist - d, np.full(len(mlon), np.nan)
     out = np.full((4, len(mlon)), np.nan)
@@ -385,6 +401,11 @@ def _edge_across(oracle: LineDistance, alon, alat, blon, blat, dist, flon, flat,
         f_lo[b] *= np.where(side[b] == -1, 0.5, 1.0)
         side[a], side[b] = 1, -1
         i = i[~done]
+    miss = np.flatnonzero(np.isnan(out[0]))
+    if len(miss) and not turn:
+        again = _edge_across(oracle, alon[miss], alat[miss], blon[miss], blat[miss], dist[miss], flon[miss],
+                             flat[miss], d, aim, turn=180.0)
+        out[:, miss] = again
     return tuple(out)
 
 
@@ -461,8 +482,10 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
     # cannot come nearer than the distance to any other border point (triangle
     # inequality), so none needs a second look.
     simplify = next(f for f, from_m in _SIMPLIFY if distance_m >= from_m)
-    radius = distance_m * (1.0 + simplify + _AEQD_ERROR)
-    guess = border_m.simplify(distance_m * simplify).buffer(radius, quad_segs=_QUAD_SEGS)
+    radius = distance_m * (1.0 + simplify + _GUESS_MARGIN)
+    # Douglas-Peucker keeps the line within the tolerance; a buffer does not mind if it crosses itself.
+    line = border_m.simplify(distance_m * simplify, preserve_topology=False)
+    guess = line.buffer(radius / 4, quad_segs=_QUAD_SEGS).buffer(3 * radius / 4, quad_segs=_QUAD_SEGS)
     # The edge follows the unsimplified border, whose offset curves bend no tighter than
     # the arcs: straight parts of the guess are cut as finely as its arcs.
     guess = shapely.segmentize(guess, _CHORD * radius)

@@ -122,8 +122,11 @@ class LineDistance:
         lon = np.atleast_1d(np.asarray(lon, dtype=float))
         lat = np.atleast_1d(np.asarray(lat, dtype=float))
         _, idx = self._tree.query(_ecef(lon, lat), k=self._k)
-        idx = idx.reshape(len(lon), -1)
-        k = idx.shape[1]
+        if self._k == 1:
+            blon, blat = self.lon[idx], self.lat[idx]
+            az, _, dist = GEOD.inv(blon, blat, lon, lat)
+            return dist, az, blon, blat
+        k = self._k
         blon, blat = self.lon[idx].ravel(), self.lat[idx].ravel()
         az, _, dist = GEOD.inv(blon, blat, np.repeat(lon, k), np.repeat(lat, k))
         dist = dist.reshape(-1, k)
