@@ -37,8 +37,11 @@ SIDES = ("ukraine", "belarus", "both")
 CLIPS = ("none", "land", "ukraine", "belarus")
 #: Every vertex and segment midpoint of a band edge lies within this fraction of its distance.
 RELATIVE_TOLERANCE = 2e-4
-# Refinement aims well inside the promise so that rounding never breaks it.
+# Refinement aims well inside the promise so that rounding never breaks it: at half of it
+# from _FAR_M on, at a quarter nearer, where the densified border's own error (spacing² / 8d,
+# up to 0.005 % at 1 km) takes more of the promise.
 _AIM = RELATIVE_TOLERANCE / 2
+_NEAR_AIM = RELATIVE_TOLERANCE / 4
 # The first guess: buffered in two steps (a quarter, then the rest: GEOS nodes far fewer
 # crossings than in one step) with arcs of 8 segments a quarter circle, which lie up to
 # 1 - cos(pi / 32) = 0.5 % inside their radius; then cut into chords of 2.55 % of it,
@@ -49,6 +52,10 @@ _CHORD = 0.0255
 # arcs' 0.5 % and some room, the guess lies outside the zone by this much beyond the
 # simplification.
 _GUESS_MARGIN = 0.007
+# Nearer than this the guess is buffered at the distance itself, with arcs of 48 segments a
+# quarter circle (see _first_guess).
+_FAR_M = 20_000.0
+_NEAR_QUAD_SEGS = 48
 # Simplifying the border for the first guess: finer near it, where cusps are dense.
 _SIMPLIFY = ((0.03, 20_000.0), (0.01, 0.0))
 _MAX_PASSES = 24
@@ -187,7 +194,7 @@ def _refine_rings(
     rings and the vertices still to be checked when the passes ran out.
     """
     d = distance_m
-    aim = _AIM * d
+    aim = (_AIM if d >= _FAR_M else _NEAR_AIM) * d
     sizes = [len(r) - 1 for r in rings]
     lon, lat = np.vstack([r[:-1] for r in rings]).T.copy()
     ring = np.repeat(np.arange(len(rings)), sizes)
@@ -472,24 +479,9 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
     'Polygon'
     """
     BandSpec((float(distance_km),))
-    to_m, to_deg, border_m = _projection()
     distance_m = distance_km * 1000.0
     oracle = _oracle_for(distance_m)
-    # The guess only has to be close: refinement fixes every vertex, so a simplified
-    # border (at 1–3 % of the distance) keeps GEOS's buffer cheap at large distances.
-    # Buffering farther than the simplification and the projection can err puts every
-    # guessed vertex outside the zone. Moved in, towards its nearest border point, a vertex
-    # cannot come nearer than the distance to any other border point (triangle
-    # inequality), so none needs a second look.
-    simplify = next(f for f, from_m in _SIMPLIFY if distance_m >= from_m)
-    radius = distance_m * (1.0 + simplify + _GUESS_MARGIN)
-    # Douglas-Peucker keeps the line within the tolerance; a buffer does not mind if it crosses itself.
-    line = border_m.simplify(distance_m * simplify, preserve_topology=False)
-    guess = line.buffer(radius / 4, quad_segs=_QUAD_SEGS).buffer(3 * radius / 4, quad_segs=_QUAD_SEGS)
-    # The edge follows the unsimplified border, whose offset curves bend no tighter than
-    # the arcs: straight parts of the guess are cut as finely as its arcs.
-    guess = shapely.segmentize(guess, _CHORD * radius)
-    zone, pending = _refine_polygons(reproject(guess, to_deg), distance_m, oracle)
+    zone, pending = _refine_polygons(_first_guess(distance_m), distance_m, oracle)
     if zone.is_valid:
         return zone
     # Refined vertices can still cross where arcs meet, in small loops: cut them off at the
@@ -503,6 +495,30 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
         if again.is_valid:
             return again
     return fixed
+
+
+def _first_guess(distance_m: float) -> shapely.Geometry:
+    """A buffer of the border in a border-centred azimuthal equidistant projection, in degrees."""
+    to_m, to_deg, border_m = _projection()
+    # The guess only has to be close: refinement fixes every vertex, so a simplified
+    # border (at 1–3 % of the distance) keeps GEOS's buffer cheap at large distances.
+    simplify = next(f for f, from_m in _SIMPLIFY if distance_m >= from_m)
+    if distance_m < _FAR_M:
+        # Near the border its wiggles are as large as the gaps between guessed vertices:
+        # moved in from outside, neighbours would swap places and fold the ring.
+        guess = border_m.simplify(distance_m * simplify).buffer(distance_m, quad_segs=_NEAR_QUAD_SEGS)
+        return reproject(guess, to_deg)
+    # Farther out, buffering past the simplification and the projection's error puts every
+    # guessed vertex outside the zone. Moved in, towards its nearest border point, a vertex
+    # cannot come nearer than the distance to any other border point (triangle
+    # inequality), so none needs a second look.
+    radius = distance_m * (1.0 + simplify + _GUESS_MARGIN)
+    # Douglas-Peucker keeps the line within the tolerance; a buffer does not mind if it crosses itself.
+    line = border_m.simplify(distance_m * simplify, preserve_topology=False)
+    guess = line.buffer(radius / 4, quad_segs=_QUAD_SEGS).buffer(3 * radius / 4, quad_segs=_QUAD_SEGS)
+    # The edge follows the unsimplified border, whose offset curves bend no tighter than
+    # the arcs: straight parts of the guess are cut as finely as its arcs.
+    return reproject(shapely.segmentize(guess, _CHORD * radius), to_deg)
 
 
 def _segments(geom: shapely.Geometry, skip: set[tuple[float, float]]) -> set[tuple[float, float, float, float]]:
