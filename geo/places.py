@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
 import shapely
 from shapely.ops import polylabel
 
@@ -60,7 +61,9 @@ class Place:
 
 
 def _label_point(geom: shapely.Geometry) -> shapely.Point:
-    largest = max(shapely.get_parts(geom), key=lambda p: p.area)
+    # One vectorised area call: the contiguous United States has 5,300 parts.
+    parts = shapely.get_parts(geom)
+    largest = parts[int(np.argmax(shapely.area(parts)))]
     return polylabel(largest, tolerance=0.01)
 
 
