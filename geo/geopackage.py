@@ -198,12 +198,12 @@ def read_geopackage(raw: bytes, where: str = "") -> tuple[str, list[dict[str, ob
         raise DataError(f"{where} is not a readable GeoPackage ({exc})") from exc
     finally:
         con.close()
-    booleans = {name for name, kind in columns if kind == "BOOLEAN"}
     names = [name for name, _ in columns]
-    rows = [
-        {name: (bool(v) if name in booleans and v is not None else v) for name, v in zip(names, rec[1:], strict=True)}
-        for rec in records
-    ]
+    rows = [dict(zip(names, rec[1:], strict=True)) for rec in records]
+    for name in (name for name, kind in columns if kind == "BOOLEAN"):
+        for row in rows:
+            if row[name] is not None:
+                row[name] = bool(row[name])
     try:
         wkb = np.array([None if rec[0] is None else _strip_header(rec[0]) for rec in records], dtype=object)
         geoms = shapely.from_wkb(wkb)

@@ -70,7 +70,9 @@ def _label_point(geom: shapely.Geometry) -> shapely.Point:
 @lru_cache(maxsize=1)
 def _geonames() -> dict[int, tuple[str, float, float]]:
     """Name, longitude and latitude of every GeoNames place, by id."""
-    return {p.key: (p["name"], p.geometry.x, p.geometry.y) for p in load_places()}
+    places = load_places()
+    xy = shapely.get_coordinates(places.geometries)
+    return {p.key: (p["name"], float(x), float(y)) for p, (x, y) in zip(places, xy, strict=True)}
 
 
 def _geonames_point(ids: list[int]) -> tuple[shapely.Point, str]:
