@@ -610,7 +610,7 @@ def _side_mask(side: str, reach_km: float) -> shapely.Geometry:
     cutter = shapely.LineString(np.vstack((ends[0], xy, ends[1])))
     disc = border_m.buffer(2 * reach, quad_segs=8)
     halves = shapely.get_parts(split(disc, cutter))
-    country = reproject(load_countries().loc[_SIDE_OF[side]].geometry, to_m)
+    country = reproject(load_countries()[_SIDE_OF[side]].geometry, to_m)
     best = max(halves, key=lambda h: h.intersection(country).area)
     return reproject(best, to_deg)
 
@@ -621,7 +621,7 @@ def _clip_shape(clip: str) -> shapely.Geometry | None:
         return None
     if clip == "land":
         return load_land()
-    return load_countries().loc[_SIDE_OF[clip]].geometry
+    return load_countries()[_SIDE_OF[clip]].geometry
 
 
 def distance_bands(spec: BandSpec) -> list[Band]:

@@ -46,11 +46,11 @@ def shared_border(a: str, b: str, tolerance_m: float = BORDER_TOLERANCE_M) -> sh
     """
     countries = load_countries()
     for code in (a, b):
-        if code not in countries.index:
-            raise InputError(f"Unknown country code {code!r}: use one of {', '.join(countries.index)}.")
+        if code not in countries:
+            raise InputError(f"Unknown country code {code!r}: use one of {', '.join(countries.keys())}.")
     if not tolerance_m > 0:
         raise InputError(f"tolerance_m must be positive, got {tolerance_m!r}.")
-    ga, gb = countries.loc[a].geometry, countries.loc[b].geometry
+    ga, gb = countries[a].geometry, countries[b].geometry
     window = ga.envelope.intersection(gb.envelope).buffer(0.5)
     centre = window.centroid
     to_m, to_deg = aeqd_transformers(centre.x, centre.y)

@@ -123,7 +123,7 @@ def _distance_fact(key: str, label: str, start, oracle: LineDistance, source: st
 @lru_cache(maxsize=1)
 def _ne_border() -> shapely.LineString:
     comp = load_comparison()
-    ua, by = comp.loc["UA"].geometry, comp.loc["BY"].geometry
+    ua, by = comp["UA"].geometry, comp["BY"].geometry
     tol_deg = BORDER_TOLERANCE_M / 111_320.0  # a matching tolerance, never a drawn buffer
     return shapely.line_merge(ua.boundary.intersection(by.boundary.buffer(tol_deg)))
 
@@ -191,7 +191,7 @@ def _ukraine_area() -> Fact:
     return Fact(
         "ukraine_area",
         "Area of Ukraine, Crimea included",
-        geodesic_area_km2(load_countries().loc["UA"].geometry),
+        geodesic_area_km2(load_countries()["UA"].geometry),
         "km2",
         f"{_GEODESIC} area of the country polygon",
         _DCW,
@@ -202,7 +202,7 @@ def _crimea_area() -> Fact:
     return Fact(
         "crimea_area",
         "Area of Crimea, occupied by Russia since 2014",
-        geodesic_area_km2(load_crimea().geometry.iloc[0]),
+        geodesic_area_km2(load_crimea().geometry),
         "km2",
         f"{_GEODESIC} area; land boundary from Natural Earth's de facto view",
         f"{_DCW}; {_NE}",
@@ -317,25 +317,25 @@ def band_facts(bands: list[Band]) -> list[BandFact]:
     bands : list of Band
         As returned by :func:`geo.bands.distance_bands`.
     """
-    ukraine = load_countries().loc["UA"].geometry
+    ukraine = load_countries()["UA"].geometry
     total = geodesic_area_km2(ukraine)
-    places = load_places()
-    ua_places = places[places["iso2"] == "UA"]
-    xy = np.column_stack((ua_places.geometry.x, ua_places.geometry.y))
+    ua_places = [p for p in load_places() if p["iso2"] == "UA"]
+    xy = shapely.get_coordinates(np.array([p.geometry for p in ua_places], dtype=object)).reshape(-1, 2)
     out = []
     for band in bands:
         inside = band.geometry.intersection(ukraine) if not band.geometry.is_empty else band.geometry
         area = geodesic_area_km2(inside) if not inside.is_empty else 0.0
         hit = shapely.contains_xy(band.geometry, xy[:, 0], xy[:, 1]) if len(xy) else np.zeros(0, bool)
-        chosen = ua_places[hit].sort_values("population", ascending=False)
+        # Most populous first, equals in file order (GeoNames id); pandas' quicksort left them in no set order.
+        chosen = sorted((p for p, h in zip(ua_places, hit, strict=True) if h), key=lambda p: -p["population"])
         out.append(
             BandFact(
                 band.inner_km,
                 band.outer_km,
                 area,
                 area / total,
-                tuple(chosen["name"]),
-                int(chosen["population"].sum()),
+                tuple(p["name"] for p in chosen),
+                sum(p["population"] for p in chosen),
             )
         )
     return out

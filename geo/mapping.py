@@ -202,7 +202,8 @@ def _countries_by_group() -> dict[str, dict]:
     """Country features for display, one FeatureCollection per style group."""
     countries = load_countries()
     groups: dict[str, list[dict]] = {g: [] for g in _GROUPS}
-    for iso, row in countries.iterrows():
+    for row in countries:
+        iso = row.key
         level = "focus" if iso in _FOCUS else "near" if bool(row["focus"]) else "far"
         group = _country_group(str(iso), row["nato_since"])
         since = "" if group != "nato" else f" · NATO member since {int(row['nato_since'])}"
@@ -222,7 +223,7 @@ def _countries_by_group() -> dict[str, dict]:
 def _minimap_geojson() -> dict:
     countries = load_countries()
     features = []
-    for _, row in countries.iterrows():
+    for row in countries:
         geom = shapely.simplify(row.geometry, _MINIMAP_TOLERANCE, preserve_topology=True)
         parts = [p for p in shapely.get_parts(geom) if p.area > 0.05]
         if parts:
@@ -393,7 +394,7 @@ def _countries_layer(offline: bool, show: bool) -> folium.FeatureGroup:
 
 
 def _crimea_layer(m: folium.Map, show: bool) -> folium.FeatureGroup:
-    crimea = load_crimea().iloc[0]
+    crimea = load_crimea()
     since = int(crimea["occupied_since"])
     label = f"Ukrainian territory occupied by Russia since {since}"
     stripes = folium.plugins.StripePattern(
@@ -764,7 +765,7 @@ def analogy_map(units: str = "km") -> folium.Map:
                  min_lat=south, max_lat=north, min_lon=west, max_lon=east)
     _css(m, offline=True)
     window = shapely.box(west, south, east, north)
-    outline = _without_islands(us.loc["US"].geometry.intersection(window), _ANALOGY_MIN_ISLAND)
+    outline = _without_islands(us["US"].geometry.intersection(window), _ANALOGY_MIN_ISLAND)
     folium.GeoJson(
         {"type": "Feature", "properties": {}, "geometry": _display(outline, 0.03, 2)},
         style_function=lambda _f: {
@@ -774,7 +775,7 @@ def analogy_map(units: str = "km") -> folium.Map:
     ).add_to(m)
     folium.GeoJson(
         {"type": "Feature", "properties": {"name": "Virginia"},
-         "geometry": _display(us.loc["USVA"].geometry, 0.005, 3)},
+         "geometry": _display(us["USVA"].geometry, 0.005, 3)},
         style_function=lambda _f: {
             "fillColor": style.COUNTRY_FILL["UA"], "fillOpacity": 1, "color": style.OUTLINE.color,
             "weight": 1.2, "className": "atlas-virginia",
@@ -802,7 +803,7 @@ def analogy_map(units: str = "km") -> folium.Map:
         folium.Tooltip(escape_text(label), permanent=True, direction="right").add_to(marker)
         marker.add_to(m)
     _Legend(f"<b>The article's analogy</b><br>Dashed circle: {text}", "bottomleft").add_to(m)
-    minx, miny, maxx, maxy = shapely.union(circle, us.loc["USVA"].geometry).bounds
+    minx, miny, maxx, maxy = shapely.union(circle, us["USVA"].geometry).bounds
     m.fit_bounds([(miny, minx), (maxy, maxx)])
     return m
 

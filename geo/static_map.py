@@ -56,6 +56,9 @@ CREDITS = (
     f"Article: {PUBLISHER}",
 )
 _FOOTNOTE_SHARE = 0.34
+# WGS84 longitude/latitude as PROJ parameters: the same pipeline and the same numbers as
+# "EPSG:4326", but a transformer is made in 1 ms instead of 20 (no search of PROJ's database).
+_LONLAT = CRS.from_proj4("+proj=longlat +datum=WGS84 +no_defs")
 
 
 def default_view(spec: BandSpec) -> View:
@@ -71,7 +74,7 @@ def default_view(spec: BandSpec) -> View:
     View
     """
     countries = load_countries()
-    parts = [countries.loc["BY"].geometry, countries.loc["UA"].geometry]
+    parts = [countries["BY"].geometry, countries["UA"].geometry]
     parts += [b.geometry for b in distance_bands(spec) if not b.geometry.is_empty]
     west, south, east, north = shapely.GeometryCollection(parts).bounds
     pad_x, pad_y = (east - west) * 0.04, (north - south) * 0.04
@@ -112,7 +115,7 @@ class StaticMap:
 
     def pixel(self, lon: float, lat: float) -> tuple[float, float]:
         """Return the image pixel (x to the right, y downwards) of a longitude/latitude."""
-        x, y = Transformer.from_crs("EPSG:4326", self.crs, always_xy=True).transform(lon, lat)
+        x, y = Transformer.from_crs(_LONLAT, self.crs, always_xy=True).transform(lon, lat)
         px, py = self.axes.transData.transform((x, y))
         return float(px), float(self.size.height - py)
 
@@ -141,8 +144,8 @@ class _Frame:
 
     def __init__(self, view: View, crs: CRS, aspect: float):
         self.crs = crs
-        self.fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-        self.inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+        self.fwd = Transformer.from_crs(_LONLAT, crs, always_xy=True)
+        self.inv = Transformer.from_crs(crs, _LONLAT, always_xy=True)
         t = np.linspace(0.0, 1.0, 64)
         lon = np.concatenate([view.west + (view.east - view.west) * t, np.full(64, view.east),
                               view.east - (view.east - view.west) * t, np.full(64, view.west)])
@@ -259,21 +262,19 @@ def band_label(inner_km: float, outer_km: float, units: str) -> str:
 @lru_cache(maxsize=1)
 def _country_fills() -> dict[str, str]:
     fills = {}
-    for iso, row in load_countries().iterrows():
-        nato = row["nato_since"]
-        is_nato = nato is not None and not (isinstance(nato, float) and math.isnan(nato))
-        fills[iso] = style.COUNTRY_FILL.get(iso, style.NATO_FILL if is_nato else style.LAND_FILL)
+    for country in load_countries():
+        is_nato = country["nato_since"] is not None
+        fills[country.key] = style.COUNTRY_FILL.get(country.key, style.NATO_FILL if is_nato else style.LAND_FILL)
     return fills
 
 
 def _draw_base(ax: Axes, frame: _Frame, pt: float) -> None:
     fills = _country_fills()
-    countries = load_countries()
-    for iso, geom in zip(countries.index, countries.geometry, strict=True):
-        _add(ax, frame.project(geom), facecolor=fills[iso], edgecolor=style.OUTLINE.color,
+    for country in load_countries():
+        _add(ax, frame.project(country.geometry), facecolor=fills[country.key], edgecolor=style.OUTLINE.color,
              linewidth=style.OUTLINE.width, zorder=1)
-    for geom in load_united_states().geometry:
-        _add(ax, frame.project(geom), facecolor=style.LAND_FILL, edgecolor=style.OUTLINE.color,
+    for state in load_united_states():
+        _add(ax, frame.project(state.geometry), facecolor=style.LAND_FILL, edgecolor=style.OUTLINE.color,
              linewidth=style.OUTLINE.width, zorder=1)
 
 
@@ -302,16 +303,14 @@ def _draw_bands(ax: Axes, frame: _Frame, spec: BandSpec, units: str) -> list:
 
 
 def _crimea_caption() -> str:
-    row = load_crimea().iloc[0]
-    names = load_countries()["name"]
-    return (f"{row['name']}: part of {names[row['part_of']]},\n"
-            f"occupied by {names[row['occupied_by']]} since {int(row['occupied_since'])}")
+    crimea, countries = load_crimea(), load_countries()
+    return (f"{crimea['name']}: part of {countries[crimea['part_of']]['name']},\n"
+            f"occupied by {countries[crimea['occupied_by']]['name']} since {int(crimea['occupied_since'])}")
 
 
 def _draw_crimea(ax: Axes, frame: _Frame, pt: float) -> Patch:
-    for geom in load_crimea().geometry:
-        _add(ax, frame.project(geom), facecolor="none", edgecolor=style.CRIMEA.color, hatch="////",
-             linewidth=style.CRIMEA.width, linestyle=(0, style.CRIMEA.dash), zorder=4)
+    _add(ax, frame.project(load_crimea().geometry), facecolor="none", edgecolor=style.CRIMEA.color, hatch="////",
+         linewidth=style.CRIMEA.width, linestyle=(0, style.CRIMEA.dash), zorder=4)
     return Patch(facecolor="none", edgecolor=style.CRIMEA.color, hatch="////",
                  label=_crimea_caption().replace(",\n", ", "))
 

@@ -21,8 +21,11 @@ import numpy as np
 import pyogrio
 import shapely
 from pyproj import Geod
-from shapely.geometry import Polygon, box, mapping
+from shapely.geometry import Polygon, box
 from shapely.ops import unary_union
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from geo.geopackage import write_geopackage
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data"
@@ -158,14 +161,16 @@ def rounded(geom: shapely.Geometry) -> shapely.Geometry:
     return parts[0] if len(parts) == 1 else shapely.GeometryCollection(parts)
 
 
-def write_geojson(path: Path, features: list[dict]) -> None:
-    fc = {"type": "FeatureCollection", "features": features}
-    text = json.dumps(fc, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-    path.write_text(text + "\n", encoding="utf-8")
+def write_layer(path: Path, features: list[dict]) -> None:
+    """Write a GeoPackage of one feature table named after the file, the same bytes for the same features."""
+    path.unlink(missing_ok=True)
+    what = FILES[path.name][0]
+    write_geopackage(path, path.stem, [(f["properties"], f["geometry"]) for f in features], description=what)
 
 
 def feature(geom: shapely.Geometry, **props) -> dict:
-    return {"type": "Feature", "properties": props, "geometry": mapping(geom)}
+    # Attributes in name order, as the GeoJSON files before 2026-11 had them (sort_keys).
+    return {"properties": dict(sorted(props.items())), "geometry": geom}
 
 
 def build_countries(dcw: dict, ne: dict, meta: dict) -> list[dict]:
@@ -277,21 +282,21 @@ FILES = {
                     "project", "LGPL-3.0-or-later"),
     "countries.toml": ("NATO accession years (NATO, 'NATO member countries') and missing English names",
                        "project", "LGPL-3.0-or-later"),
-    "countries.geojson": ("Countries in lon 0..60, lat 34..71 from DCW 1:1M; focus countries (BY UA RU PL LT LV EE MD "
+    "countries.gpkg": ("Countries in lon 0..60, lat 34..71 from DCW 1:1M; focus countries (BY UA RU PL LT LV EE MD "
                           "RO SK HU) at full detail, others simplified to 0.002 deg; snapped into one coverage "
                           "(tolerance 0.003 deg); English names from Natural Earth 5.1.1",
                           f"Debian {DCW_PACKAGE} (DCW-GMT 2.1.1); PyPI {NE_WHEEL}",
                           "LGPL-3.0-or-later (DCW); names public domain (Natural Earth)"),
-    "land.geojson": ("Union of countries.geojson: the land that bands can clip to", f"Debian {DCW_PACKAGE}",
+    "land.gpkg": ("Union of countries.gpkg: the land that bands can clip to", f"Debian {DCW_PACKAGE}",
                      "LGPL-3.0-or-later"),
-    "crimea.geojson": ("Crimea: DCW Ukraine cut along Natural Earth's de facto (default view) line with Kherson "
+    "crimea.gpkg": ("Crimea: DCW Ukraine cut along Natural Earth's de facto (default view) line with Kherson "
                        "oblast; coastline from DCW", f"Debian {DCW_PACKAGE}; PyPI {PLACES_WHEEL} (Natural Earth 10m)",
                        "LGPL-3.0-or-later (DCW); public domain (Natural Earth)"),
-    "united_states.geojson": ("Contiguous United States (simplified 0.01 deg), Virginia (0.002 deg) and DC from DCW "
+    "united_states.gpkg": ("Contiguous United States (simplified 0.01 deg), Virginia (0.002 deg) and DC from DCW "
                               "sub-national regions", f"Debian {DCW_PACKAGE}", "LGPL-3.0-or-later"),
-    "places.geojson": ("GeoNames places of 15,000 people or more in the focus countries, plus Washington, D.C.",
+    "places.gpkg": ("GeoNames places of 15,000 people or more in the focus countries, plus Washington, D.C.",
                        f"PyPI {GEONAMES_WHEEL} (cities15000.json)", "CC BY 4.0 (GeoNames); package MIT"),
-    "natural_earth_by_ua.geojson": ("Belarus and Ukraine at Natural Earth 1:10m (German point of view: Crimea in "
+    "natural_earth_by_ua.gpkg": ("Belarus and Ukraine at Natural Earth 1:10m (German point of view: Crimea in "
                                     "Ukraine), to show how map detail changes the figures", f"PyPI {NE_WHEEL}",
                                     "public domain"),
 }
@@ -315,6 +320,12 @@ from registry packages: Debian's `gmt-dcw` and the PyPI wheels `geocoder-reverse
 `geo.data` checks every file against `checksums.sha256` and names the file and the fix when one is
 missing or corrupt. `python scripts/build_data.py --checksums` rewrites the checksums and this page
 after a hand edit of a TOML file. Licence texts are in `LICENSES/`.
+
+The vector layers are OGC GeoPackages (GeoPackage 1.4), one feature table each, named after the
+file, in WGS84 longitude/latitude (EPSG:4326); GDAL, QGIS and pyogrio open them. The build writes
+them with Python's `sqlite3` alone (`geo/geopackage.py`): only the tables the standard requires, no
+spatial index, a fixed `last_change` of 2000-01-01, so the same source data give the same bytes
+(with the same SQLite library). The app reads them with `sqlite3` and shapely, without GDAL.
 
 | file | what | origin and version | licence | sha256 |
 | --- | --- | --- | --- | --- |
@@ -341,7 +352,7 @@ SOURCES_FOOTER = """
 
 
 def write_checksums() -> list[str]:
-    checked = sorted(p for p in DATA.iterdir() if p.suffix in {".geojson", ".txt", ".toml"} and p.is_file())
+    checked = sorted(p for p in DATA.iterdir() if p.suffix in {".gpkg", ".txt", ".toml"} and p.is_file())
     lines = [f"{sha256(p)}  {p.name}" for p in checked]
     (DATA / "checksums.sha256").write_text("\n".join(lines) + "\n", encoding="utf-8")
     write_sources(lines)
@@ -364,16 +375,18 @@ def main() -> None:
         dcw = read_dcw()
         crimea = rounded(derive_crimea(dcw["UA"], cache))
         countries = build_countries(dcw, ne, meta)
-        write_geojson(DATA / "countries.geojson", countries)
-        land = unary_union([shapely.geometry.shape(f["geometry"]) for f in countries])
-        write_geojson(DATA / "land.geojson", [feature(rounded(land), name="Land in the region")])
-        write_geojson(
-            DATA / "crimea.geojson",
+        write_layer(DATA / "countries.gpkg", countries)
+        # The union of the countries as stored, decoded as the app reads them: the geometries
+        # fresh from set_precision unite into an outline three vertices off (about 100 m² in all).
+        land = unary_union([shapely.from_wkb(shapely.to_wkb(f["geometry"])) for f in countries])
+        write_layer(DATA / "land.gpkg", [feature(rounded(land), name="Land in the region")])
+        write_layer(
+            DATA / "crimea.gpkg",
             [feature(crimea, name="Crimea", occupied_by="RU", occupied_since=2014, part_of="UA")],
         )
-        write_geojson(DATA / "united_states.geojson", build_us(dcw))
-        write_geojson(DATA / "places.geojson", build_places(read_geonames(geonames_wheel, tmp)))
-        write_geojson(DATA / "natural_earth_by_ua.geojson", build_comparison(ne))
+        write_layer(DATA / "united_states.gpkg", build_us(dcw))
+        write_layer(DATA / "places.gpkg", build_places(read_geonames(geonames_wheel, tmp)))
+        write_layer(DATA / "natural_earth_by_ua.gpkg", build_comparison(ne))
     lines = write_checksums()
     print(f"gmt-dcw {dcw_version()}; wrote {len(lines)} files; checksums in data/checksums.sha256")
     for line in lines:

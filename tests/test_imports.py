@@ -16,11 +16,18 @@ def test_geo_never_imports_streamlit():
     assert out.stdout.strip() == "False"
 
 
+# The bundled layers are GeoPackages read with sqlite3 and shapely: only user layers and the
+# GeoPackage export need GDAL and the pandas stack.
+_NO_PANDAS = ("pandas", "geopandas", "pyogrio", "pyarrow")
+
+
 @pytest.mark.parametrize(
     "fmt, unneeded",
     [
-        ("png", ("folium", "branca", "geo.userlayer", "geo.mapping")),
-        ("geojson", ("matplotlib", "folium", "geo.static_map")),
+        ("png", ("folium", "branca", "geo.userlayer", "geo.mapping", *_NO_PANDAS)),
+        ("svg", ("folium", "geo.userlayer", *_NO_PANDAS)),
+        ("pdf", ("folium", "geo.userlayer", *_NO_PANDAS)),
+        ("geojson", ("matplotlib", "folium", "geo.static_map", *_NO_PANDAS)),
     ],
 )
 def test_an_export_command_loads_only_what_its_format_needs(tmp_path, fmt, unneeded):
