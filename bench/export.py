@@ -2,8 +2,10 @@
 
 Run from the repository's top folder: ``.venv/bin/python bench/export.py [--repeat 3]``.
 Targets (issue 4): PNG at 1600 × 1000 under 1 s in process and under 3 s as a command.
-Start-up alone (imports, no data read) is timed too, for four sets of imports side by side:
-the floor under the command, and what scipy and the pandas stack add to it.
+Start-up alone (imports, no data read) is timed too, for five sets of imports side by side:
+the libraries any static map needs, what scipy and the pandas stack add to them, and what the
+command imports, with and without scipy (geo/geodesy.py imports it until the bands-speed branch
+lands; a stand-in module takes its place for the last line).
 """
 
 from __future__ import annotations
@@ -59,12 +61,18 @@ def command(fmt: str, repeat: int, folder: Path) -> float:
 
 _BASE = ("import numpy, shapely, pyproj, matplotlib.figure, matplotlib.backends.backend_agg, "
          "mpl_toolkits.axes_grid1.anchored_artists")
-#: Start-up alone, growing from the libraries any static map needs to what the command imports.
+_COMMAND = "import geo.__main__, geo.export, geo.static_map"
+# An empty scipy.spatial: geo/geodesy.py imports its cKDTree, which no import-time code calls.
+_NO_SCIPY = ("import sys, types; scipy = types.ModuleType('scipy'); spatial = types.ModuleType('scipy.spatial'); "
+             "spatial.cKDTree = None; scipy.spatial = spatial; "
+             "sys.modules.update({'scipy': scipy, 'scipy.spatial': spatial}); ")
+#: Start-up alone: the libraries any static map needs, what scipy and the pandas stack add, what the command imports.
 START_UPS = {
     "numpy, shapely, pyproj, matplotlib": _BASE,
     "+ scipy.spatial (geo/geodesy.py)": f"{_BASE}, scipy.spatial",
-    "+ geopandas, pyogrio (pandas, pyarrow)": f"{_BASE}, scipy.spatial, geopandas, pyogrio",
-    "geo.__main__, geo.export, geo.static_map": "import geo.__main__, geo.export, geo.static_map",
+    "+ geopandas, pyogrio (no longer imported)": f"{_BASE}, scipy.spatial, geopandas, pyogrio",
+    "geo.__main__, geo.export, geo.static_map": _COMMAND,
+    "the same, scipy.spatial replaced by a stand-in": _NO_SCIPY + _COMMAND,
 }
 
 
@@ -94,6 +102,8 @@ def main() -> None:
         for fmt in FORMATS:
             inside, size = in_process(fmt, args.repeat)
             whole = command(fmt, args.repeat, Path(folder))
+            if fmt == "png":
+                png_command = whole
             target = TARGETS.get(fmt)
             verdict = ""
             if target:
@@ -102,8 +112,13 @@ def main() -> None:
             print(f"{fmt:<8} {inside * 1000:>8.0f} ms {whole:>7.2f} s {whole / inside:>18.1f}× "
                   f"{size / 1024:>7.0f} KiB  {verdict}")
     print("\nstart-up alone: a fresh interpreter that imports, reads no data")
-    for name, seconds in start_ups(args.repeat).items():
-        print(f"  {name:<44} {seconds:5.2f} s")
+    starts = start_ups(args.repeat)
+    for name, seconds in starts.items():
+        print(f"  {name:<48} {seconds:5.2f} s")
+    scipy_cost = starts["geo.__main__, geo.export, geo.static_map"] - starts[
+        "the same, scipy.spatial replaced by a stand-in"]
+    print(f"\nscipy.spatial's share of the command's start-up: {scipy_cost:.2f} s; the PNG command without it "
+          f"(estimate: measured command minus that share): {png_command - scipy_cost:.2f} s")
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
