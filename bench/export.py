@@ -6,6 +6,9 @@ Start-up alone (imports, no data read) is timed too, for five sets of imports si
 the libraries any static map needs, what scipy and the pandas stack add to them, and what the
 command imports, with and without scipy (geo/geodesy.py imports it until the bands-speed branch
 lands; a stand-in module takes its place for the last line).
+
+``--against REV`` instead times the PNG command side by side, in turns, in a copy of the tree
+at REV (``git archive``) and in this tree, so both see the same load.
 """
 
 from __future__ import annotations
@@ -87,10 +90,41 @@ def start_ups(repeat: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def against(rev: str, repeat: int) -> None:
+    """The PNG command in a copy of the tree at ``rev`` and in this tree, taking turns."""
+    with tempfile.TemporaryDirectory(prefix="atlas-bench-") as folder:
+        old = Path(folder) / "old"
+        old.mkdir()
+        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        args = [sys.executable, "-m", "geo", "export", "--format", "png", "--width", str(WIDTH),
+                "--height", str(HEIGHT)]
+        for d in DISTANCES:
+            args += ["--distance", f"{d:g}"]
+        trees = {rev: old, "now": ROOT}
+        times: dict[str, list[float]] = {name: [] for name in trees}
+        print(f"PNG command at {WIDTH}×{HEIGHT} px, {rev} and this tree in turns, {repeat} runs each; "
+              f"load average {os.getloadavg()[0]:.1f} at start")
+        for _ in range(repeat):
+            for name, tree in trees.items():
+                start = time.perf_counter()
+                subprocess.run([*args, "--output", str(Path(folder) / "bench.png")], check=True, cwd=tree,
+                               capture_output=True, env={**os.environ, "PYTHONPATH": str(tree)})
+                times[name].append(time.perf_counter() - start)
+    for name, values in times.items():
+        print(f"  {name:<10} median {statistics.median(values):5.2f} s, fastest {min(values):5.2f} s")
+    ratio = statistics.median(times["now"]) / statistics.median(times[rev])
+    print(f"  now/{rev}: {ratio:.2f}; load average {os.getloadavg()[0]:.1f} at the end")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--against", metavar="REV", help="time the PNG command side by side with the tree at REV")
     args = parser.parse_args()
+    if args.against:
+        against(args.against, args.repeat)
+        return
     print(f"python -m geo export, distances {', '.join(f'{d:g}' for d in DISTANCES)} km, "
           f"static formats at {WIDTH}×{HEIGHT} px; median of {args.repeat}; "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
