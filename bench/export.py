@@ -2,8 +2,13 @@
 
 Run from the repository's top folder: ``.venv/bin/python bench/export.py [--repeat 3]``.
 Targets (issue 4): PNG at 1600 × 1000 under 1 s in process and under 3 s as a command.
-Start-up alone (imports, no data read) is timed too, for four sets of imports side by side:
-the floor under the command, and what scipy and the pandas stack add to it.
+Start-up alone (imports, no data read) is timed too, for five sets of imports side by side:
+the libraries any static map needs, what scipy and the pandas stack add to them, and what the
+command imports, with and without scipy (geo/geodesy.py imports it until the bands-speed branch
+lands; a stand-in module takes its place for the last line).
+
+``--against REV`` instead times the PNG command side by side, in turns, in a copy of the tree
+at REV (``git archive``) and in this tree, so both see the same load.
 """
 
 from __future__ import annotations
@@ -59,12 +64,18 @@ def command(fmt: str, repeat: int, folder: Path) -> float:
 
 _BASE = ("import numpy, shapely, pyproj, matplotlib.figure, matplotlib.backends.backend_agg, "
          "mpl_toolkits.axes_grid1.anchored_artists")
-#: Start-up alone, growing from the libraries any static map needs to what the command imports.
+_COMMAND = "import geo.__main__, geo.export, geo.static_map"
+# An empty scipy.spatial: geo/geodesy.py imports its cKDTree, which no import-time code calls.
+_NO_SCIPY = ("import sys, types; scipy = types.ModuleType('scipy'); spatial = types.ModuleType('scipy.spatial'); "
+             "spatial.cKDTree = None; scipy.spatial = spatial; "
+             "sys.modules.update({'scipy': scipy, 'scipy.spatial': spatial}); ")
+#: Start-up alone: the libraries any static map needs, what scipy and the pandas stack add, what the command imports.
 START_UPS = {
     "numpy, shapely, pyproj, matplotlib": _BASE,
     "+ scipy.spatial (geo/geodesy.py)": f"{_BASE}, scipy.spatial",
-    "+ geopandas, pyogrio (pandas, pyarrow)": f"{_BASE}, scipy.spatial, geopandas, pyogrio",
-    "geo.__main__, geo.export, geo.static_map": "import geo.__main__, geo.export, geo.static_map",
+    "+ geopandas, pyogrio (no longer imported)": f"{_BASE}, scipy.spatial, geopandas, pyogrio",
+    "geo.__main__, geo.export, geo.static_map": _COMMAND,
+    "the same, scipy.spatial replaced by a stand-in": _NO_SCIPY + _COMMAND,
 }
 
 
@@ -79,10 +90,41 @@ def start_ups(repeat: int) -> dict[str, float]:
     return {name: statistics.median(values) for name, values in times.items()}
 
 
+def against(rev: str, repeat: int) -> None:
+    """The PNG command in a copy of the tree at ``rev`` and in this tree, taking turns."""
+    with tempfile.TemporaryDirectory(prefix="atlas-bench-") as folder:
+        old = Path(folder) / "old"
+        old.mkdir()
+        archive = subprocess.run(["git", "archive", rev], cwd=ROOT, check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        args = [sys.executable, "-m", "geo", "export", "--format", "png", "--width", str(WIDTH),
+                "--height", str(HEIGHT)]
+        for d in DISTANCES:
+            args += ["--distance", f"{d:g}"]
+        trees = {rev: old, "now": ROOT}
+        times: dict[str, list[float]] = {name: [] for name in trees}
+        print(f"PNG command at {WIDTH}×{HEIGHT} px, {rev} and this tree in turns, {repeat} runs each; "
+              f"load average {os.getloadavg()[0]:.1f} at start")
+        for _ in range(repeat):
+            for name, tree in trees.items():
+                start = time.perf_counter()
+                subprocess.run([*args, "--output", str(Path(folder) / "bench.png")], check=True, cwd=tree,
+                               capture_output=True, env={**os.environ, "PYTHONPATH": str(tree)})
+                times[name].append(time.perf_counter() - start)
+    for name, values in times.items():
+        print(f"  {name:<10} median {statistics.median(values):5.2f} s, fastest {min(values):5.2f} s")
+    ratio = statistics.median(times["now"]) / statistics.median(times[rev])
+    print(f"  now/{rev}: {ratio:.2f}; load average {os.getloadavg()[0]:.1f} at the end")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (median)")
+    parser.add_argument("--against", metavar="REV", help="time the PNG command side by side with the tree at REV")
     args = parser.parse_args()
+    if args.against:
+        against(args.against, args.repeat)
+        return
     print(f"python -m geo export, distances {', '.join(f'{d:g}' for d in DISTANCES)} km, "
           f"static formats at {WIDTH}×{HEIGHT} px; median of {args.repeat}; "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
@@ -94,6 +136,8 @@ def main() -> None:
         for fmt in FORMATS:
             inside, size = in_process(fmt, args.repeat)
             whole = command(fmt, args.repeat, Path(folder))
+            if fmt == "png":
+                png_command = whole
             target = TARGETS.get(fmt)
             verdict = ""
             if target:
@@ -102,8 +146,13 @@ def main() -> None:
             print(f"{fmt:<8} {inside * 1000:>8.0f} ms {whole:>7.2f} s {whole / inside:>18.1f}× "
                   f"{size / 1024:>7.0f} KiB  {verdict}")
     print("\nstart-up alone: a fresh interpreter that imports, reads no data")
-    for name, seconds in start_ups(args.repeat).items():
-        print(f"  {name:<44} {seconds:5.2f} s")
+    starts = start_ups(args.repeat)
+    for name, seconds in starts.items():
+        print(f"  {name:<48} {seconds:5.2f} s")
+    scipy_cost = starts["geo.__main__, geo.export, geo.static_map"] - starts[
+        "the same, scipy.spatial replaced by a stand-in"]
+    print(f"\nscipy.spatial's share of the command's start-up: {scipy_cost:.2f} s; the PNG command without it "
+          f"(estimate: measured command minus that share): {png_command - scipy_cost:.2f} s")
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
