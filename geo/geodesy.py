@@ -17,6 +17,7 @@ from pyproj import CRS, Geod, Transformer
 __all__ = [
     "GEOD",
     "KM_PER_MILE",
+    "LONLAT",
     "LineDistance",
     "aeqd_transformers",
     "geodesic_area_km2",
@@ -26,6 +27,9 @@ __all__ = [
 ]
 
 GEOD = Geod(ellps="WGS84")
+#: WGS84 longitude/latitude as PROJ parameters: the same pipeline and the same numbers as
+#: "EPSG:4326", but a transformer is made in 1 ms instead of 20-30 (no search of PROJ's database).
+LONLAT = CRS.from_proj4("+proj=longlat +datum=WGS84 +no_defs")
 KM_PER_MILE = 1.609344
 _A = GEOD.a
 _E2 = GEOD.es
@@ -58,8 +62,8 @@ def point_distance_km(a: tuple[float, float], b: tuple[float, float]) -> float:
 def aeqd_transformers(lon: float, lat: float) -> tuple[Transformer, Transformer]:
     """Return (to, from) transformers for an azimuthal equidistant projection at a point."""
     crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m")
-    fwd = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    inv = Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    fwd = Transformer.from_crs(LONLAT, crs, always_xy=True)
+    inv = Transformer.from_crs(crs, LONLAT, always_xy=True)
     return fwd, inv
 
 

@@ -27,7 +27,7 @@ from geo.borders import belarus_ukraine_border
 from geo.data import load_countries, load_crimea, load_united_states
 from geo.errors import ExportError, InputError
 from geo.framing import MAX_PIXELS, MAX_PX, MIN_PX, SIZES, UNITS, MapSize, View
-from geo.geodesy import GEOD, KM_PER_MILE
+from geo.geodesy import GEOD, KM_PER_MILE, LONLAT
 from geo.places import article_places
 from geo.story import PUBLISHER, load_story
 
@@ -56,9 +56,6 @@ CREDITS = (
     f"Article: {PUBLISHER}",
 )
 _FOOTNOTE_SHARE = 0.34
-# WGS84 longitude/latitude as PROJ parameters: the same pipeline and the same numbers as
-# "EPSG:4326", but a transformer is made in 1 ms instead of 20 (no search of PROJ's database).
-_LONLAT = CRS.from_proj4("+proj=longlat +datum=WGS84 +no_defs")
 
 
 def default_view(spec: BandSpec) -> View:
@@ -115,7 +112,7 @@ class StaticMap:
 
     def pixel(self, lon: float, lat: float) -> tuple[float, float]:
         """Return the image pixel (x to the right, y downwards) of a longitude/latitude."""
-        x, y = Transformer.from_crs(_LONLAT, self.crs, always_xy=True).transform(lon, lat)
+        x, y = Transformer.from_crs(LONLAT, self.crs, always_xy=True).transform(lon, lat)
         px, py = self.axes.transData.transform((x, y))
         return float(px), float(self.size.height - py)
 
@@ -144,8 +141,8 @@ class _Frame:
 
     def __init__(self, view: View, crs: CRS, aspect: float):
         self.crs = crs
-        self.fwd = Transformer.from_crs(_LONLAT, crs, always_xy=True)
-        self.inv = Transformer.from_crs(crs, _LONLAT, always_xy=True)
+        self.fwd = Transformer.from_crs(LONLAT, crs, always_xy=True)
+        self.inv = Transformer.from_crs(crs, LONLAT, always_xy=True)
         t = np.linspace(0.0, 1.0, 64)
         lon = np.concatenate([view.west + (view.east - view.west) * t, np.full(64, view.east),
                               view.east - (view.east - view.west) * t, np.full(64, view.west)])
