@@ -2,10 +2,9 @@
 
 Run from the repository's top folder: ``.venv/bin/python bench/export.py [--repeat 3]``.
 Targets (issue 4): PNG at 1600 × 1000 under 1 s in process and under 3 s as a command.
-Start-up alone (imports, no data read) is timed too, for five sets of imports side by side:
-the libraries any static map needs, what scipy and the pandas stack add to them, and what the
-command imports, with and without scipy (geo/geodesy.py imports it until the bands-speed branch
-lands; a stand-in module takes its place for the last line).
+Start-up alone (imports, no data read) is timed too, for three sets of imports side by side:
+the libraries any static map needs, what the pandas stack (no longer imported by a static
+export) would add to them, and what the command imports.
 
 ``--against REV`` instead times the PNG command side by side, in turns, in a copy of the tree
 at REV (``git archive``) and in this tree, so both see the same load.
@@ -65,17 +64,11 @@ def command(fmt: str, repeat: int, folder: Path) -> float:
 _BASE = ("import numpy, shapely, pyproj, matplotlib.figure, matplotlib.backends.backend_agg, "
          "mpl_toolkits.axes_grid1.anchored_artists")
 _COMMAND = "import geo.__main__, geo.export, geo.static_map"
-# An empty scipy.spatial: geo/geodesy.py imports its cKDTree, which no import-time code calls.
-_NO_SCIPY = ("import sys, types; scipy = types.ModuleType('scipy'); spatial = types.ModuleType('scipy.spatial'); "
-             "spatial.cKDTree = None; scipy.spatial = spatial; "
-             "sys.modules.update({'scipy': scipy, 'scipy.spatial': spatial}); ")
-#: Start-up alone: the libraries any static map needs, what scipy and the pandas stack add, what the command imports.
+#: Start-up alone: the libraries any static map needs, what the pandas stack would add, what the command imports.
 START_UPS = {
     "numpy, shapely, pyproj, matplotlib": _BASE,
-    "+ scipy.spatial (geo/geodesy.py)": f"{_BASE}, scipy.spatial",
-    "+ geopandas, pyogrio (no longer imported)": f"{_BASE}, scipy.spatial, geopandas, pyogrio",
+    "+ geopandas, pyogrio (no longer imported)": f"{_BASE}, geopandas, pyogrio",
     "geo.__main__, geo.export, geo.static_map": _COMMAND,
-    "the same, scipy.spatial replaced by a stand-in": _NO_SCIPY + _COMMAND,
 }
 
 
@@ -136,8 +129,6 @@ def main() -> None:
         for fmt in FORMATS:
             inside, size = in_process(fmt, args.repeat)
             whole = command(fmt, args.repeat, Path(folder))
-            if fmt == "png":
-                png_command = whole
             target = TARGETS.get(fmt)
             verdict = ""
             if target:
@@ -149,10 +140,6 @@ def main() -> None:
     starts = start_ups(args.repeat)
     for name, seconds in starts.items():
         print(f"  {name:<48} {seconds:5.2f} s")
-    scipy_cost = starts["geo.__main__, geo.export, geo.static_map"] - starts[
-        "the same, scipy.spatial replaced by a stand-in"]
-    print(f"\nscipy.spatial's share of the command's start-up: {scipy_cost:.2f} s; the PNG command without it "
-          f"(estimate: measured command minus that share): {png_command - scipy_cost:.2f} s")
     print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
 
 
