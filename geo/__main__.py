@@ -63,7 +63,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 def _imports_done(*modules: str) -> None:
     """In a one-shot command, import ``modules``, then freeze every object built so far.
 
-    What the imports build (matplotlib, pyproj, scipy: about 90,000 objects) lives until the
+    What the imports build (matplotlib, pyproj, shapely: about 90,000 objects) lives until the
     process exits, so the cyclic garbage collector, held off while importing, need never
     scan it; its passes took 0.2-0.4 s of a PNG export at load 2-5.
     """
