@@ -490,61 +490,65 @@ def _analogy_panel(units: str) -> None:
 
 
 def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, bounds: dict | None) -> None:
-    st.subheader("Export a snapshot")
-    st.caption(
-        "Static maps are drawn in a Lambert conformal conic projection with the same layers and colours; "
-        "HTML works offline; GeoJSON and GeoPackage hold the border, bands, places and quoted passages"
-        + (" and your layer." if layer is not None else ".")
-    )
-    left, middle, right = st.columns(3)
-    size = left.selectbox("Size of PNG, SVG and PDF", [*SIZES, "custom"], key="export_size",
-                          format_func=SIZE_LABELS.get)
-    width = height = None
-    if size == "custom":
-        width = int(left.number_input("Width (px)", 200, 8000, 1600, step=100, key="export_width"))
-        height = int(left.number_input("Height (px)", 200, 8000, 1000, step=100, key="export_height"))
-    extent = middle.radio(
-        "Extent", ("view", "default"), key="export_extent",
-        format_func={"view": "What the map shows now", "default": "Belarus, Ukraine and every band"}.get,
-        help="The map reports its view after each pan or zoom; until it has, exports use the default extent.",
-    )
-    footnotes = right.checkbox("Quoted passages as footnotes", key="export_footnotes")
-    view = None
-    if extent == "view" and bounds:
-        try:
-            view = View.from_leaflet(bounds)
-        except AtlasError as exc:
-            st.info(f"The map's view cannot be exported ({_md(str(exc))}); using the default extent.")
-        else:
-            middle.caption(
-                f"Exports show {_degrees(view.south, 'N', 'S')} to {_degrees(view.north, 'N', 'S')}, "
-                f"{_degrees(view.west, 'E', 'W')} to {_degrees(view.east, 'E', 'W')}, as the map does now."
-            )
-    try:
-        requests = {
-            fmt: export_request(
-                fmt, spec,
-                size=None if size == "custom" else size, width=width, height=height,
-                bounds=view, units=state.units, footnotes=footnotes, user=layer,
-            )
-            for fmt in FORMATS
-        }
-    except AtlasError as exc:
-        st.error(_md(str(exc)))
-        return
-    for col, (fmt, request) in zip(st.columns(len(FORMATS)), requests.items(), strict=True):
-        # A callable is run only when clicked, in its own thread: the page stays responsive
-        # while a large PDF is drawn, and the button shows that it is working.
-        col.download_button(
-            FORMAT_LABELS[fmt],
-            data=functools.partial(render, request),
-            file_name=request.filename,
-            mime=request.media_type,
-            key=f"download-{fmt}",
-            on_click="ignore",
-            icon=":material/download:",
-            use_container_width=True,
+    # A popover draws its contents only while it is open: the export controls (a dozen
+    # widgets) are sent with every distance change, but the browser lays them out only
+    # when someone wants an export, instead of holding the new bands back each time.
+    with st.popover("Export a snapshot", icon=":material/download:"):
+        st.caption(
+            "Static maps are drawn in a Lambert conformal conic projection with the same layers and colours; "
+            "HTML works offline; GeoJSON and GeoPackage hold the border, bands, places and quoted passages"
+            + (" and your layer." if layer is not None else ".")
         )
+        left, middle, right = st.columns(3)
+        size = left.selectbox("Size of PNG, SVG and PDF", [*SIZES, "custom"], key="export_size",
+                              format_func=SIZE_LABELS.get)
+        width = height = None
+        if size == "custom":
+            width = int(left.number_input("Width (px)", 200, 8000, 1600, step=100, key="export_width"))
+            height = int(left.number_input("Height (px)", 200, 8000, 1000, step=100, key="export_height"))
+        extent = middle.radio(
+            "Extent", ("view", "default"), key="export_extent",
+            format_func={"view": "What the map shows now", "default": "Belarus, Ukraine and every band"}.get,
+            help="The map reports its view after each pan or zoom; until it has, exports use the default extent.",
+        )
+        footnotes = right.checkbox("Quoted passages as footnotes", key="export_footnotes")
+        view = None
+        if extent == "view" and bounds:
+            try:
+                view = View.from_leaflet(bounds)
+            except AtlasError as exc:
+                st.info(f"The map's view cannot be exported ({_md(str(exc))}); using the default extent.")
+            else:
+                middle.caption(
+                    f"Exports show {_degrees(view.south, 'N', 'S')} to {_degrees(view.north, 'N', 'S')}, "
+                    f"{_degrees(view.west, 'E', 'W')} to {_degrees(view.east, 'E', 'W')}, as the map does now."
+                )
+        try:
+            requests = {
+                fmt: export_request(
+                    fmt, spec,
+                    size=None if size == "custom" else size, width=width, height=height,
+                    bounds=view, units=state.units, footnotes=footnotes, user=layer,
+                )
+                for fmt in FORMATS
+            }
+        except AtlasError as exc:
+            st.error(_md(str(exc)))
+            return
+        columns = st.columns(3)  # two rows of three: the popover is narrower than the page
+        for i, (fmt, request) in enumerate(requests.items()):
+            # A callable is run only when clicked, in its own thread: the page stays responsive
+            # while a large PDF is drawn, and the button shows that it is working.
+            columns[i % 3].download_button(
+                FORMAT_LABELS[fmt],
+                data=functools.partial(render, request),
+                file_name=request.filename,
+                mime=request.media_type,
+                key=f"download-{fmt}",
+                on_click="ignore",
+                icon=":material/download:",
+                use_container_width=True,
+            )
 
 
 @st.fragment(key="atlas-bands")
