@@ -72,6 +72,9 @@ SIZE_LABELS = {
     "a4": "A4 at 300 dpi, 3508 × 2480",
     "custom": "Custom size",
 }
+#: The export popover's widgets, with the values they start from (None: the widget's own).
+EXPORT_SETTINGS = {"export_size": None, "export_width": 1600, "export_height": 1000,
+                   "export_extent": None, "export_footnotes": None}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -490,10 +493,21 @@ def _analogy_panel(units: str) -> None:
 
 
 def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, bounds: dict | None) -> None:
-    # A popover draws its contents only while it is open: the export controls (a dozen
-    # widgets) are sent with every distance change, but the browser lays them out only
-    # when someone wants an export, instead of holding the new bands back each time.
-    with st.popover("Export a snapshot", icon=":material/download:"):
+    # The export controls (a dozen widgets) are built only while their popover is open:
+    # sent and laid out on every distance change, they held the new bands back each time.
+    # Opening or closing the popover reruns this fragment.
+    popover = st.popover("Export a snapshot", icon=":material/download:", key="export", on_change="rerun")
+    ss = st.session_state
+    for key, default in EXPORT_SETTINGS.items():
+        # Re-assigning keeps a setting while its widget is not drawn (the popover closed):
+        # Streamlit forgets the values of widgets left out of a run.
+        if key in ss:
+            ss[key] = ss[key]
+        elif default is not None:
+            ss[key] = default
+    if not popover.open:
+        return
+    with popover:
         st.caption(
             "Static maps are drawn in a Lambert conformal conic projection with the same layers and colours; "
             "HTML works offline; GeoJSON and GeoPackage hold the border, bands, places and quoted passages"
@@ -504,8 +518,8 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
                               format_func=SIZE_LABELS.get)
         width = height = None
         if size == "custom":
-            width = int(left.number_input("Width (px)", 200, 8000, 1600, step=100, key="export_width"))
-            height = int(left.number_input("Height (px)", 200, 8000, 1000, step=100, key="export_height"))
+            width = int(left.number_input("Width (px)", 200, 8000, step=100, key="export_width"))
+            height = int(left.number_input("Height (px)", 200, 8000, step=100, key="export_height"))
         extent = middle.radio(
             "Extent", ("view", "default"), key="export_extent",
             format_func={"view": "What the map shows now", "default": "Belarus, Ukraine and every band"}.get,

@@ -200,3 +200,24 @@ def test_exports_follow_the_view_the_user_chose(page):
     ]
     assert any(v == pytest.approx(b, abs=1e-9) for v in views), f"no fitBounds on {b}: {views}"
     assert page.foreign_requests() == []
+
+
+def test_export_settings_survive_closing_the_popover(page):
+    """The export controls are built only while their popover is open; settings stay put."""
+    page.open({"rings": "50,100"})
+    page.download_button("png")
+    page.page.locator(".st-key-export_footnotes label").click()
+    page.page.locator(".st-key-export_footnotes input:checked").wait_for(state="attached", timeout=DRAW_MS)
+    field = page.page.locator(".st-key-rings_text input")
+    field.click()  # outside the popover: closes it
+    page.page.locator(".st-key-export_footnotes").wait_for(state="detached", timeout=DRAW_MS)
+    field.fill("30, 60, 90")
+    field.press("Enter")
+    page.page.wait_for_function(
+        "() => document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]')"
+        ".contentDocument.querySelectorAll('path.atlas-band').length === 3", timeout=DRAW_MS)
+    page.download_button("png")  # reopens it
+    assert page.page.locator(".st-key-export_footnotes input").is_checked()
+    with page.page.expect_download(timeout=DRAW_MS * 4) as download:
+        page.download_button("geojson").click()
+    assert download.value.suggested_filename == "article-atlas-30-60-90km-both.geojson"
