@@ -8,7 +8,7 @@ import hashlib
 import html
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import branca
@@ -72,6 +72,9 @@ SIZE_LABELS = {
     "a4": "A4 at 300 dpi, 3508 × 2480",
     "custom": "Custom size",
 }
+#: The export popover's widgets, with the values they start from (None: the widget's own).
+EXPORT_SETTINGS = {"export_size": None, "export_width": 1600, "export_height": 1000,
+                   "export_extent": None, "export_footnotes": None}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -125,6 +128,7 @@ class _RenderedMap:
     map_id: str
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
+    layer_control: str
 
 
 def _asset_links(elements) -> tuple[list[str], list[str]]:
@@ -144,10 +148,19 @@ def _render_once(m: folium.Map) -> _RenderedMap:
         html_text, header = sf._get_html(m), sf._get_header(m)
         script = sf._get_map_string(m)
         css, js = _asset_links(walk_elements(m))
+    with _untouched(m):
+        # The control lists the map's own layers only, so its script never changes either.
+        control = sf._get_layer_control_string(folium.LayerControl(collapsed=True), m)
     return _RenderedMap(
         m, threading.Lock(), script, header, html_text, sf.get_full_id(m),
-        tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)),
+        tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)), control,
     )
+
+
+@functools.lru_cache(maxsize=16)
+def _component_key(script: str, key: str) -> str:
+    """streamlit-folium's key for a map script: a regex pass over all 470 kB, so done once."""
+    return sf.generate_js_hash(script, key, False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,23 +185,20 @@ def _show_map(
     key: str,
     height: int,
     groups: list[_GroupScript] | tuple = (),
-    control: folium.LayerControl | None = None,
+    control: bool = False,
     returned: tuple[str, ...] = (),
 ) -> dict | None:
     """Send a cached map plus rendered feature groups to the st_folium component.
 
-    Returns what the component reports back: only the keys in ``returned``.
+    With ``control``, the map gets its layer control. Returns what the component
+    reports back: only the keys in ``returned``.
     """
-    control_js = None
-    if control is not None:
-        with rendered.lock, _untouched(rendered.map):
-            control_js = sf._get_layer_control_string(control, rendered.map)
     return sf._component_func(
         script=rendered.script,
         header=rendered.header,
         html=rendered.html,
         id=rendered.map_id,
-        key=sf.generate_js_hash(rendered.script, key, False),
+        key=_component_key(rendered.script, key),
         height=height,
         width=None,
         returned_objects=list(returned),
@@ -197,7 +207,7 @@ def _show_map(
         center=None,
         feature_group="".join(g.script for g in groups) or None,
         return_on_hover=False,
-        layer_control=control_js,
+        layer_control=rendered.layer_control if control else None,
         pixelated=False,
         css_links=list(dict.fromkeys([*rendered.css_links, *(c for g in groups for c in g.css_links)])),
         js_links=list(dict.fromkeys([*rendered.js_links, *(j for g in groups for j in g.js_links)])),
@@ -342,19 +352,26 @@ def _write_url(state: UrlState) -> None:
 # --- panels -----------------------------------------------------------------------------------
 
 
-def _user_layer() -> UserLayer | None:
+@dataclasses.dataclass(frozen=True)
+class _Note:
+    """A message for the notes above the map, kept until the map has been sent."""
+
+    show: Callable[..., object]
+    text: str
+    icon: str | None = None
+
+
+def _user_layer() -> tuple[UserLayer | None, list[_Note]]:
+    """The uploaded layer, if it could be read, and the notes to show about it."""
     upload = st.session_state.get("upload")
     if upload is None:
-        return None
+        return None, []
     data = upload.getvalue()
     try:
         layer = _cached_user_layer(upload.name, hashlib.sha256(data).hexdigest(), data)
     except AtlasError as exc:
-        st.error(f"Your layer could not be added: {_md(str(exc))}")
-        return None
-    for note in layer.notes:
-        st.info(_md(note), icon="ℹ️")
-    return layer
+        return None, [_Note(st.error, f"Your layer could not be added: {_md(str(exc))}")]
+    return layer, [_Note(st.info, _md(note), "ℹ️") for note in layer.notes]
 
 
 def _map_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None) -> dict | None:
@@ -369,7 +386,7 @@ def _map_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None) -> dict
     groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind]) for i, kind in enumerate(kinds)]
     if layer is not None:
         groups.append(_render_group(rendered, user_layer_group(layer), len(groups)))
-    return _show_map(rendered, MAP_KEY, 620, groups, folium.LayerControl(collapsed=True), ("bounds",))
+    return _show_map(rendered, MAP_KEY, 620, groups, True, ("bounds",))
 
 
 def _headline_facts(units: str) -> None:
@@ -476,61 +493,76 @@ def _analogy_panel(units: str) -> None:
 
 
 def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, bounds: dict | None) -> None:
-    st.subheader("Export a snapshot")
-    st.caption(
-        "Static maps are drawn in a Lambert conformal conic projection with the same layers and colours; "
-        "HTML works offline; GeoJSON and GeoPackage hold the border, bands, places and quoted passages"
-        + (" and your layer." if layer is not None else ".")
-    )
-    left, middle, right = st.columns(3)
-    size = left.selectbox("Size of PNG, SVG and PDF", [*SIZES, "custom"], key="export_size",
-                          format_func=SIZE_LABELS.get)
-    width = height = None
-    if size == "custom":
-        width = int(left.number_input("Width (px)", 200, 8000, 1600, step=100, key="export_width"))
-        height = int(left.number_input("Height (px)", 200, 8000, 1000, step=100, key="export_height"))
-    extent = middle.radio(
-        "Extent", ("view", "default"), key="export_extent",
-        format_func={"view": "What the map shows now", "default": "Belarus, Ukraine and every band"}.get,
-        help="The map reports its view after each pan or zoom; until it has, exports use the default extent.",
-    )
-    footnotes = right.checkbox("Quoted passages as footnotes", key="export_footnotes")
-    view = None
-    if extent == "view" and bounds:
-        try:
-            view = View.from_leaflet(bounds)
-        except AtlasError as exc:
-            st.info(f"The map's view cannot be exported ({_md(str(exc))}); using the default extent.")
-        else:
-            middle.caption(
-                f"Exports show {_degrees(view.south, 'N', 'S')} to {_degrees(view.north, 'N', 'S')}, "
-                f"{_degrees(view.west, 'E', 'W')} to {_degrees(view.east, 'E', 'W')}, as the map does now."
-            )
-    try:
-        requests = {
-            fmt: export_request(
-                fmt, spec,
-                size=None if size == "custom" else size, width=width, height=height,
-                bounds=view, units=state.units, footnotes=footnotes, user=layer,
-            )
-            for fmt in FORMATS
-        }
-    except AtlasError as exc:
-        st.error(_md(str(exc)))
+    # The export controls (a dozen widgets) are built only while their popover is open:
+    # sent and laid out on every distance change, they held the new bands back each time.
+    # Opening or closing the popover reruns this fragment.
+    popover = st.popover("Export a snapshot", icon=":material/download:", key="export", on_change="rerun")
+    ss = st.session_state
+    for key, default in EXPORT_SETTINGS.items():
+        # Re-assigning keeps a setting while its widget is not drawn (the popover closed):
+        # Streamlit forgets the values of widgets left out of a run.
+        if key in ss:
+            ss[key] = ss[key]
+        elif default is not None:
+            ss[key] = default
+    if not popover.open:
         return
-    for col, (fmt, request) in zip(st.columns(len(FORMATS)), requests.items(), strict=True):
-        # A callable is run only when clicked, in its own thread: the page stays responsive
-        # while a large PDF is drawn, and the button shows that it is working.
-        col.download_button(
-            FORMAT_LABELS[fmt],
-            data=functools.partial(render, request),
-            file_name=request.filename,
-            mime=request.media_type,
-            key=f"download-{fmt}",
-            on_click="ignore",
-            icon=":material/download:",
-            use_container_width=True,
+    with popover:
+        st.caption(
+            "Static maps are drawn in a Lambert conformal conic projection with the same layers and colours; "
+            "HTML works offline; GeoJSON and GeoPackage hold the border, bands, places and quoted passages"
+            + (" and your layer." if layer is not None else ".")
         )
+        left, middle, right = st.columns(3)
+        size = left.selectbox("Size of PNG, SVG and PDF", [*SIZES, "custom"], key="export_size",
+                              format_func=SIZE_LABELS.get)
+        width = height = None
+        if size == "custom":
+            width = int(left.number_input("Width (px)", 200, 8000, step=100, key="export_width"))
+            height = int(left.number_input("Height (px)", 200, 8000, step=100, key="export_height"))
+        extent = middle.radio(
+            "Extent", ("view", "default"), key="export_extent",
+            format_func={"view": "What the map shows now", "default": "Belarus, Ukraine and every band"}.get,
+            help="The map reports its view after each pan or zoom; until it has, exports use the default extent.",
+        )
+        footnotes = right.checkbox("Quoted passages as footnotes", key="export_footnotes")
+        view = None
+        if extent == "view" and bounds:
+            try:
+                view = View.from_leaflet(bounds)
+            except AtlasError as exc:
+                st.info(f"The map's view cannot be exported ({_md(str(exc))}); using the default extent.")
+            else:
+                middle.caption(
+                    f"Exports show {_degrees(view.south, 'N', 'S')} to {_degrees(view.north, 'N', 'S')}, "
+                    f"{_degrees(view.west, 'E', 'W')} to {_degrees(view.east, 'E', 'W')}, as the map does now."
+                )
+        try:
+            requests = {
+                fmt: export_request(
+                    fmt, spec,
+                    size=None if size == "custom" else size, width=width, height=height,
+                    bounds=view, units=state.units, footnotes=footnotes, user=layer,
+                )
+                for fmt in FORMATS
+            }
+        except AtlasError as exc:
+            st.error(_md(str(exc)))
+            return
+        columns = st.columns(3)  # two rows of three: the popover is narrower than the page
+        for i, (fmt, request) in enumerate(requests.items()):
+            # A callable is run only when clicked, in its own thread: the page stays responsive
+            # while a large PDF is drawn, and the button shows that it is working.
+            columns[i % 3].download_button(
+                FORMAT_LABELS[fmt],
+                data=functools.partial(render, request),
+                file_name=request.filename,
+                mime=request.media_type,
+                key=f"download-{fmt}",
+                on_click="ignore",
+                icon=":material/download:",
+                use_container_width=True,
+            )
 
 
 @st.fragment(key="atlas-bands")
@@ -544,24 +576,35 @@ def _bands_fragment(notes, map_col) -> None:
     # Writing to each outside container on every run keeps a place reserved there for the
     # fragment's reruns (Streamlit refuses writes to a container skipped in the full run).
     notes, map_col = notes.container(), map_col.container()
-    _band_controls()
     state, input_warnings = _current_state()
-    with notes:
-        for message in [*st.session_state.url_warnings, *input_warnings]:
-            st.warning(_md(message), icon="⚠️")
+    shown = [_Note(st.warning, _md(m), "⚠️") for m in [*st.session_state.url_warnings, *input_warnings]]
+    # The map goes out first: the browser handles the elements in the order they arrive,
+    # and everything sent before the map (the controls, the notes, the new URL) held the
+    # new bands back. The widgets' values are in the session state already, so the
+    # controls can follow; they keep their places in the sidebar.
     try:
         spec = BandSpec(state.rings, side=state.side, clip=state.clip)
         try:
             _band_rows(spec.distances_km, spec.side, spec.clip)
         except AtlasError as exc:
-            notes.error(f"The bands could not be clipped: {_md(str(exc))} Showing them unclipped.")
+            shown.append(_Note(st.error, f"The bands could not be clipped: {_md(str(exc))} Showing them unclipped."))
             spec = dataclasses.replace(spec, clip="none")
             state = dataclasses.replace(state, clip="none")
-        _write_url(state)
-        with notes:
-            layer = _user_layer()
+        layer, layer_notes = _user_layer()
+        shown += layer_notes
         with map_col:
             value = _map_panel(state, spec, layer)
+    except AtlasError as exc:
+        shown.append(_Note(st.error, _md(str(exc))))
+        spec = None
+    _band_controls()
+    with notes:
+        for note in shown:
+            note.show(note.text, icon=note.icon)
+    if spec is None:
+        return
+    try:
+        _write_url(state)
         if _map_first():
             if not st.session_state.in_full_run:  # the map has drawn and reported: fill in the page
                 st.rerun()

@@ -1,9 +1,11 @@
 """App latency, side by side: the real app (layers swapped in place) against a naive full rebuild.
 
-Run: .venv/bin/python bench/app_latency.py [--changes N]
+Run: .venv/bin/python bench/app_latency.py [--changes N] [--against REV]
 Starts each app with `streamlit run` on a free port, drives Debian's Chromium with Playwright
 and prints one table: median time from a distance change to the new bands on screen, whether
 the map iframe reloaded, cold start to a drawn map, and the bytes of the map's own script+data.
+All pages run at once and their measurements alternate (a change in one, then in the next), so
+the shared machine's load swings hit them alike. ``--against REV`` adds app.py as it was at REV.
 """
 
 from __future__ import annotations
@@ -113,61 +115,110 @@ def payload_bytes(script: str) -> int:
     return len(comp.proto.json_args.encode("utf-8"))
 
 
-def measure(browser, script: str, changes: int) -> dict:
-    proc, base = start(script)
-    try:
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-        page = ctx.new_page()
+class App:
+    """One Streamlit page under test: its server, and the page the changes are typed into."""
+
+    def __init__(self, label: str, script: Path) -> None:
+        self.label, self.script = label, script
+        self.proc, self.base = start(script)
+        self.times: list[float] = []
+        self.colds: list[float] = []
+        self.reloads = 0
+        self.ctx = self.page = None
+
+    def visit(self, browser, clocks: bool) -> None:
+        if self.ctx is not None:
+            self.ctx.close()
+        self.ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+        if clocks:
+            self.ctx.add_init_script(CLOCKS)
+        self.page = self.ctx.new_page()
+        self.page.goto(self.base + "/")
+
+    def first_load(self, browser) -> None:
         t0 = time.perf_counter()
-        page.goto(base + "/")
-        wait_bands(page, 3, 180)
-        first = time.perf_counter() - t0  # server cold: data loaded and bands computed once
-        colds = []
-        for _ in range(VISITORS):
-            ctx.close()
-            ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-            ctx.add_init_script(CLOCKS)
-            page = ctx.new_page()
-            page.goto(base + "/")
-            wait_bands(page, 3, 60)
-            # A new visitor (empty browser cache, warm server): navigation start to bands drawn.
-            origin = page.evaluate("() => performance.timeOrigin")
-            frame = page.locator(MAP_IFRAME).first.element_handle().content_frame()
-            colds.append((next(t for t, n in frame.evaluate("() => window.__atlas_bands") if n == 3) - origin) / 1e3)
-        cold = statistics.median(colds)
+        self.visit(browser, clocks=False)
+        wait_bands(self.page, 3, 180)
+        self.first = time.perf_counter() - t0  # server cold: data loaded and bands computed once
+
+    def cold_visit(self, browser) -> None:
+        """A new visitor (empty browser cache, warm server): navigation start to bands drawn."""
+        self.visit(browser, clocks=True)
+        wait_bands(self.page, 3, 60)
+        origin = self.page.evaluate("() => performance.timeOrigin")
+        frame = self.page.locator(MAP_IFRAME).first.element_handle().content_frame()
+        self.colds.append((next(t for t, n in frame.evaluate("() => window.__atlas_bands") if n == 3) - origin) / 1e3)
+
+    def change(self, i: int) -> None:
+        page = self.page
+        frame = page.locator(MAP_IFRAME).first.element_handle().content_frame()
+        frame.evaluate("() => { window.__atlas_marker = 1; }")
+        text = RINGS[i % 2]
         field = page.locator(".st-key-rings_text input")
-        times, reloads = [], 0
+        field.fill(text)
+        field.press("Enter")
+        expected = text.count(",") + 1
+        wait_bands(page, expected)
+        frame = page.locator(MAP_IFRAME).first.element_handle().content_frame()
+        enter = page.evaluate("() => window.__atlas_enter")
+        drawn = next(t for t, n in frame.evaluate("() => window.__atlas_bands") if t >= enter and n == expected)
+        if i:  # the first change warms the caches for the second distance set
+            self.times.append((drawn - enter) / 1000.0)
+            self.reloads += not frame.evaluate("() => window.__atlas_marker === 1")
+
+    def close(self) -> dict:
+        if self.ctx is not None:
+            self.ctx.close()
+        stop_process(self.proc)
+        return {"median_ms": 1000 * statistics.median(self.times), "max_ms": 1000 * max(self.times),
+                "reloads": self.reloads, "changes": len(self.times), "cold_s": statistics.median(self.colds),
+                "first_s": self.first, "bytes": payload_bytes(self.script)}
+
+
+def measure(browser, scripts: dict[str, Path], changes: int) -> dict[str, dict]:
+    """Run every page at once and interleave their measurements, so load swings hit all alike."""
+    apps = [App(label, script) for label, script in scripts.items()]
+    try:
+        for app in apps:
+            app.first_load(browser)
+        for _ in range(VISITORS):
+            for app in apps:
+                app.cold_visit(browser)
         for i in range(changes + 1):
-            frame = page.locator(MAP_IFRAME).first.element_handle().content_frame()
-            frame.evaluate("() => { window.__atlas_marker = 1; }")
-            text = RINGS[i % 2]
-            field.fill(text)
-            field.press("Enter")
-            expected = text.count(",") + 1
-            wait_bands(page, expected)
-            frame = page.locator(MAP_IFRAME).first.element_handle().content_frame()
-            enter = page.evaluate("() => window.__atlas_enter")
-            drawn = next(t for t, n in frame.evaluate("() => window.__atlas_bands") if t >= enter and n == expected)
-            elapsed = (drawn - enter) / 1000.0
-            survived = frame.evaluate("() => window.__atlas_marker === 1")
-            if i:  # the first change warms the caches for the second distance set
-                times.append(elapsed)
-                reloads += not survived
-        ctx.close()
+            for app in apps:
+                app.change(i)
     finally:
-        stop_process(proc)
-    return {"median_ms": 1000 * statistics.median(times), "max_ms": 1000 * max(times), "reloads": reloads,
-            "changes": changes, "cold_s": cold, "first_s": first, "bytes": payload_bytes(script)}
+        results = {}
+        for app in apps:
+            try:
+                results[app.label] = app.close()
+            except Exception:
+                stop_process(app.proc)
+                raise
+    return results
+
+
+def older_app(rev: str) -> Path:
+    """app.py as it was at ``rev`` (it runs against today's geo/; start() links ./static beside it)."""
+    tmp = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
+    source = subprocess.run(["git", "show", f"{rev}:app.py"], cwd=ROOT, check=True, capture_output=True, text=True)
+    (tmp / "app.py").write_text(source.stdout, encoding="utf-8")
+    return tmp / "app.py"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=9, help="distance changes measured per app")
+    parser.add_argument("--against", metavar="REV", help="also run app.py as it was at REV, interleaved")
     args = parser.parse_args()
+    scripts = {"app.py": ROOT / "app.py"}
+    if args.against:
+        scripts[f"app.py@{args.against}"] = older_app(args.against)
+    scripts["naive"] = ROOT / "bench" / "naive_app.py"
+    load_before = os.getloadavg()[0]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        real = measure(browser, "app.py", args.changes)
-        naive = measure(browser, "bench/naive_app.py", args.changes)
+        results = measure(browser, scripts, args.changes)
         browser.close()
     rows = [
         ("distance change -> new bands, median (ms)", "median_ms", "{:.0f}", "< 200"),
@@ -177,12 +228,20 @@ def main() -> None:
         ("first load after server start (s)", "first_s", "{:.2f}", ""),
         ("map's own script+data (bytes)", "bytes", "{:,}", "< 1,000,000"),
     ]
-    print(f"{'measure':44} {'app.py':>12} {'naive':>12} {'naive/app':>10} {'target':>12}")
+    labels = list(results)
+    real = results["app.py"]
+    print(f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
+    print(f"{'measure':44}" + "".join(f" {label:>14}" for label in labels)
+          + "".join(f" {label + '/app':>18}" for label in labels[1:]) + f" {'target':>12}")
     for label, key, fmt, target in rows:
-        a, n = real[key], naive[key]
-        ratio = f"{n / a:.2f}" if a else ("inf" if n else "–")
-        print(f"{label:44} {fmt.format(a):>12} {fmt.format(n):>12} {ratio:>10} {target:>12}")
-    print(json.dumps({"app": real, "naive": naive}))
+        a = real[key]
+        cells = "".join(f" {fmt.format(results[k][key]):>14}" for k in labels)
+        ratios = ""
+        for k in labels[1:]:
+            n = results[k][key]
+            ratios += f" {(f'{n / a:.2f}' if a else ('inf' if n else '–')):>18}"
+        print(f"{label:44}{cells}{ratios} {target:>12}")
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -47,6 +47,14 @@ class Page:
     def foreign_requests(self) -> list[str]:
         return [u for u in self.requests if not u.startswith(LOCAL_PREFIXES)]
 
+    def download_button(self, fmt: str):
+        """The download button for ``fmt``, in the export popover (opened if it is closed)."""
+        button = self.page.locator(f".st-key-download-{fmt} button")
+        if not button.count():
+            self.page.locator('[data-testid="stPopoverButton"]', has_text="Export a snapshot").click(timeout=DRAW_MS)
+        button.wait_for(timeout=DRAW_MS)
+        return button
+
 
 @pytest.fixture
 def page(browser, app_server):
@@ -146,7 +154,7 @@ def test_an_uploaded_layer_is_drawn_escaped_and_exported(page, tmp_path):
     assert frame.evaluate("() => window.__pwned") is None
     assert page.dialogs == []
     with page.page.expect_download(timeout=DRAW_MS * 4) as download:
-        page.page.locator(".st-key-download-geojson button").click()
+        page.download_button("geojson").click()
     saved = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
     kinds = [f["properties"]["layer"] for f in saved["features"]]
     assert kinds.count("band") == 2 and kinds.count("user") == 1
@@ -162,7 +170,7 @@ def test_a_png_download_is_a_real_image(page):
 
     page.open({"rings": "50,100"})
     with page.page.expect_download(timeout=DRAW_MS * 4) as download:
-        page.page.locator(".st-key-download-png button").click()
+        page.download_button("png").click()
     assert download.value.suggested_filename.endswith(".png")
     image = Image.open(BytesIO(Path(download.value.path()).read_bytes()))
     assert image.size == (1200, 675)  # the default size preset: social media
@@ -177,11 +185,14 @@ def test_exports_follow_the_view_the_user_chose(page):
     frame.evaluate("() => window.map.setView([50.45, 30.52], 9, {animate: false})")
     b = frame.evaluate("() => { const b = window.map.getBounds();"
                        " return [b.getSouth(), b.getWest(), b.getNorth(), b.getEast()]; }")
+    shown = f"{b[0]:.2f}° N to {b[2]:.2f}° N, {b[1]:.2f}° E to {b[3]:.2f}° E"
+    page.download_button("html")  # opens the export popover
     note = page.page.get_by_text("as the map does now")
-    note.wait_for(timeout=DRAW_MS)
-    assert f"{b[0]:.2f}° N to {b[2]:.2f}° N, {b[1]:.2f}° E to {b[3]:.2f}° E" in note.inner_text()
+    # The caption follows once the map has reported the new view (the page reruns then).
+    page.page.get_by_text(shown).wait_for(timeout=DRAW_MS)
+    assert shown in note.inner_text()
     with page.page.expect_download(timeout=DRAW_MS * 4) as download:
-        page.page.locator(".st-key-download-html button").click()
+        page.download_button("html").click()
     html = Path(download.value.path()).read_text(encoding="utf-8")
     views = [
         [float(v) for v in f"{sw},{ne}".split(",")]
@@ -189,3 +200,24 @@ def test_exports_follow_the_view_the_user_chose(page):
     ]
     assert any(v == pytest.approx(b, abs=1e-9) for v in views), f"no fitBounds on {b}: {views}"
     assert page.foreign_requests() == []
+
+
+def test_export_settings_survive_closing_the_popover(page):
+    """The export controls are built only while their popover is open; settings stay put."""
+    page.open({"rings": "50,100"})
+    page.download_button("png")
+    page.page.locator(".st-key-export_footnotes label").click()
+    page.page.locator(".st-key-export_footnotes input:checked").wait_for(state="attached", timeout=DRAW_MS)
+    field = page.page.locator(".st-key-rings_text input")
+    field.click()  # outside the popover: closes it
+    page.page.locator(".st-key-export_footnotes").wait_for(state="detached", timeout=DRAW_MS)
+    field.fill("30, 60, 90")
+    field.press("Enter")
+    page.page.wait_for_function(
+        "() => document.querySelector('iframe[title=\"streamlit_folium.st_folium\"]')"
+        ".contentDocument.querySelectorAll('path.atlas-band').length === 3", timeout=DRAW_MS)
+    page.download_button("png")  # reopens it
+    assert page.page.locator(".st-key-export_footnotes input").is_checked()
+    with page.page.expect_download(timeout=DRAW_MS * 4) as download:
+        page.download_button("geojson").click()
+    assert download.value.suggested_filename == "article-atlas-30-60-90km-both.geojson"
