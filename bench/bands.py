@@ -9,7 +9,8 @@ Run ``.venv/bin/python bench/bands.py``. For 1, 3 and 8 distances it times:
 
 and measures each one's worst edge error against an independent geodesic distance
 (``tests/geodesic_check.py``) on sampled vertices and segment midpoints. Times are the
-median of several interleaved rounds, so a busy machine slows all variants alike.
+median of nine interleaved rounds (garbage collected before each), so a busy machine slows all
+variants alike.
 
 ``--against REV`` instead times cold bands side by side with ``geo/bands.py`` as it was
 at git revision ``REV`` (same rounds, same oracles built beforehand, medians).
@@ -24,6 +25,7 @@ worst few of each zone are measured again with the independent brute-force dista
 from __future__ import annotations
 
 import argparse
+import gc
 import statistics
 import subprocess
 import sys
@@ -49,7 +51,7 @@ SETS = {
     3: (50.0, 100.0, 200.0),
     8: (10.0, 25.0, 50.0, 100.0, 200.0, 400.0, 800.0, 1500.0),
 }
-ROUNDS = 5
+ROUNDS = 9
 SAMPLES = 120
 
 
@@ -155,6 +157,7 @@ def main() -> None:
         times: dict[str, list[float]] = {name: [] for name in variants}
         for _ in range(ROUNDS):
             for name, run in variants.items():
+                gc.collect()  # garbage left by one variant is not collected on another's time
                 start = time.perf_counter()
                 run(distances)
                 times[name].append(time.perf_counter() - start)
