@@ -128,7 +128,8 @@ class _RenderedMap:
     map_id: str
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
-    layer_control: str
+    #: Layer control scripts, one per tuple of feature-group names (see _layer_control).
+    controls: dict[tuple[str, ...], str] = dataclasses.field(default_factory=dict)
 
 
 def _asset_links(elements) -> tuple[list[str], list[str]]:
@@ -148,13 +149,30 @@ def _render_once(m: folium.Map) -> _RenderedMap:
         html_text, header = sf._get_html(m), sf._get_header(m)
         script = sf._get_map_string(m)
         css, js = _asset_links(walk_elements(m))
-    with _untouched(m):
-        # The control lists the map's own layers only, so its script never changes either.
-        control = sf._get_layer_control_string(folium.LayerControl(collapsed=True), m)
     return _RenderedMap(
         m, threading.Lock(), script, header, html_text, sf.get_full_id(m),
-        tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)), control,
+        tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)),
     )
+
+
+def _layer_control(rendered: _RenderedMap, names: tuple[str, ...]) -> str:
+    """The layer control for the map's own layers and the adjustable groups named ``names``.
+
+    The control refers to each group by its place (``feature_group_<i>``), not by its
+    contents, so one script per tuple of names serves every distance; streamlit-folium
+    builds it again whenever the groups change, so it never points at replaced layers.
+    """
+    with rendered.lock:
+        control = rendered.controls.get(names)
+        if control is None:
+            with _untouched(rendered.map):
+                for idx, name in enumerate(names):
+                    stand_in = folium.FeatureGroup(name=name)
+                    stand_in._id = f"feature_group_{idx}"
+                    stand_in.add_to(rendered.map)
+                control = sf._get_layer_control_string(folium.LayerControl(collapsed=True), rendered.map)
+            rendered.controls[names] = control
+    return control
 
 
 @functools.lru_cache(maxsize=16)
@@ -170,6 +188,7 @@ class _GroupScript:
     script: str
     css_links: tuple[str, ...]
     js_links: tuple[str, ...]
+    name: str
 
 
 def _render_group(rendered: _RenderedMap, group: folium.FeatureGroup, idx: int) -> _GroupScript:
@@ -177,7 +196,7 @@ def _render_group(rendered: _RenderedMap, group: folium.FeatureGroup, idx: int) 
     with rendered.lock, _untouched(rendered.map):
         script = sf._get_feature_group_string(group, map=rendered.map, idx=idx)
     css, js = _asset_links(walk_elements(group))
-    return _GroupScript(script, tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)))
+    return _GroupScript(script, tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)), group.layer_name)
 
 
 def _show_map(
@@ -207,7 +226,7 @@ def _show_map(
         center=None,
         feature_group="".join(g.script for g in groups) or None,
         return_on_hover=False,
-        layer_control=rendered.layer_control if control else None,
+        layer_control=_layer_control(rendered, tuple(g.name for g in groups)) if control else None,
         pixelated=False,
         css_links=list(dict.fromkeys([*rendered.css_links, *(c for g in groups for c in g.css_links)])),
         js_links=list(dict.fromkeys([*rendered.js_links, *(j for g in groups for j in g.js_links)])),

@@ -95,6 +95,31 @@ def test_distance_change_updates_bands_in_place(page):
     assert "rings=30%2C60" in page.page.url or "rings=30,60" in page.page.url
 
 
+_OVERLAYS = """() => [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
+    .map(l => l.textContent.trim())"""
+_TOGGLE = """(name) => [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
+    .find(l => l.textContent.trim() === name).querySelector('input').click()"""
+
+
+def test_the_layer_control_switches_the_adjustable_layers_after_a_change_too(page):
+    page.open({"rings": "50,100,200"})
+    frame = page.frame()
+    overlays = frame.evaluate(_OVERLAYS)
+    assert {"Distance bands", "Kyiv to the border", "Passages", "Countries"} <= set(overlays)
+    frame.evaluate(_TOGGLE, "Distance bands")
+    assert page.bands().count() == 0
+    frame.evaluate(_TOGGLE, "Distance bands")
+    assert page.bands().count() == 3
+    field = page.page.locator(".st-key-rings_text input")
+    field.fill("30, 60")
+    field.press("Enter")
+    frame.wait_for_function("() => document.querySelectorAll('path.atlas-band').length === 2", timeout=DRAW_MS)
+    # The control is built again with the new groups: one entry each, and it switches the new bands.
+    assert frame.evaluate(_OVERLAYS).count("Distance bands") == 1
+    frame.evaluate(_TOGGLE, "Distance bands")
+    assert page.bands().count() == 0
+
+
 def test_clicking_a_passage_moves_the_map_and_opens_its_popup(page):
     page.open()
     frame = page.frame()
