@@ -123,6 +123,7 @@ def against(rev: str) -> None:
         for _ in range(ROUNDS):
             for name, module in (("then", then), ("now", now)):
                 module.equidistant_zone.cache_clear()
+                gc.collect()
                 start = time.perf_counter()
                 module.distance_bands(module.BandSpec(distances))
                 times[name].append(time.perf_counter() - start)
