@@ -5,7 +5,8 @@ Starts each app with `streamlit run` on a free port, drives Debian's Chromium wi
 and prints one table: median time from a distance change to the new bands on screen, whether
 the map iframe reloaded, cold start to a drawn map, and the bytes of the map's own script+data.
 All pages run at once and their measurements alternate (a change in one, then in the next), so
-the shared machine's load swings hit them alike. ``--against REV`` adds app.py as it was at REV.
+the shared machine's load swings hit them alike. ``--against REV`` adds app.py and
+.streamlit/config.toml as they were at REV.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ CLOCKS = """
 
 
 def start(script: str) -> tuple[subprocess.Popen, str]:
+    """Run ``streamlit run`` on a free port from the script's folder, so it reads that folder's
+    ``.streamlit/config.toml``; a script outside the repository gets ours unless it has its own."""
     port = free_port()
     path = ROOT / script
     if path.parent != ROOT:
@@ -70,12 +73,15 @@ def start(script: str) -> tuple[subprocess.Popen, str]:
         tmp = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
         (tmp / "static").symlink_to(ROOT / "static")
         (tmp / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
+        config = path.parent / ".streamlit"
+        (tmp / ".streamlit").symlink_to(config if config.is_dir() else ROOT / ".streamlit")
         path = tmp / path.name
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(path), "--server.headless", "true", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.enableStaticServing", "true"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=path.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -199,10 +205,16 @@ def measure(browser, scripts: dict[str, Path], changes: int) -> dict[str, dict]:
 
 
 def older_app(rev: str) -> Path:
-    """app.py as it was at ``rev`` (it runs against today's geo/; start() links ./static beside it)."""
+    """app.py and its Streamlit settings as they were at ``rev``.
+
+    The page runs against today's geo/; start() links ./static beside it.
+    """
     tmp = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
-    source = subprocess.run(["git", "show", f"{rev}:app.py"], cwd=ROOT, check=True, capture_output=True, text=True)
-    (tmp / "app.py").write_text(source.stdout, encoding="utf-8")
+    for name in ("app.py", ".streamlit/config.toml"):
+        source = subprocess.run(["git", "show", f"{rev}:{name}"], cwd=ROOT, capture_output=True, text=True)
+        if source.returncode == 0:
+            (tmp / name).parent.mkdir(exist_ok=True)
+            (tmp / name).write_text(source.stdout, encoding="utf-8")
     return tmp / "app.py"
 
 
