@@ -585,16 +585,16 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
 
 
 @st.fragment(key="atlas-bands")
-def _bands_fragment(notes, map_col) -> None:
+def _bands_fragment() -> None:
     """The band controls, the map, the table of what each band holds, the export buttons.
 
     A distance change reruns only this fragment: the headline figures, the article, the
-    analogy and the rest of the page are neither recomputed nor sent again. Its warnings
-    and the map go into containers the page laid out above and beside the figures.
+    analogy and the rest of the page are neither recomputed nor sent again. The page
+    calls it inside the map's column, so the map sits in the fragment's own container:
+    each container a rerun writes to is one more message ahead of the map, and the
+    browser re-renders the page once for each.
     """
-    # Writing to each outside container on every run keeps a place reserved there for the
-    # fragment's reruns (Streamlit refuses writes to a container skipped in the full run).
-    notes, map_col = notes.container(), map_col.container()
+    notes = st.container()  # first, and always drawn, so the map's place never moves
     state, input_warnings = _current_state()
     shown = [_Note(st.warning, _md(m), "⚠️") for m in [*st.session_state.url_warnings, *input_warnings]]
     # The map goes out first: the browser handles the elements in the order they arrive,
@@ -611,8 +611,7 @@ def _bands_fragment(notes, map_col) -> None:
             state = dataclasses.replace(state, clip="none")
         layer, layer_notes = _user_layer()
         shown += layer_notes
-        with map_col:
-            value = _map_panel(state, spec, layer)
+        value = _map_panel(state, spec, layer)
     except AtlasError as exc:
         shown.append(_Note(st.error, _md(str(exc))))
         spec = None
@@ -627,7 +626,7 @@ def _bands_fragment(notes, map_col) -> None:
         if _map_first():
             if not st.session_state.in_full_run:  # the map has drawn and reported: fill in the page
                 st.rerun()
-            map_col.caption("The figures, the article and the export buttons follow once the map has drawn.")
+            st.caption("The figures, the article and the export buttons follow once the map has drawn.")
             return
         _band_table(state, spec)
         bounds = value.get("bounds") if isinstance(value, dict) else None
@@ -660,13 +659,13 @@ def main() -> None:
             "The geography behind a news article: U.S. warnings to Belarus about joining a Russian attack on "
             "Ukraine. Every figure is computed from the bundled data."
         )
-        notes = st.container()
         map_col, facts_col = st.columns([5, 2])
         state, _ = _current_state()
         if not _map_first():
             with facts_col:
                 _headline_facts(state.units)
-        _bands_fragment(notes, map_col)
+        with map_col:
+            _bands_fragment()
         if _map_first():
             return
         _map_controls()
