@@ -31,6 +31,7 @@ from geo.urlstate import BASEMAPS, LAYERS, UNITS
 __all__ = [
     "DEFAULT_VIEW",
     "DYNAMIC_LAYERS",
+    "MAX_ZOOM",
     "STATIC_LAYERS",
     "MapView",
     "analogy_map",
@@ -39,6 +40,7 @@ __all__ = [
     "build_map",
     "dynamic_layers",
     "escape_text",
+    "exact_on_screen",
     "format_distance",
     "kyiv_line_layer",
     "passage_layer",
@@ -69,7 +71,9 @@ _DECIMALS = {"focus": 4, "near": 3, "far": 2}
 # Islands smaller than this (deg²; about 30 km² far away, 3 km² nearby) are left off the screen
 # map: Norway's and Sweden's skerries alone were a fifth of the map's data.
 _MIN_ISLAND = {"focus": 0.0, "near": 0.0005, "far": 0.005}
-_BAND_TOLERANCE = 0.003
+#: The main map's deepest zoom. The bands and the border they are measured from are drawn
+#: to half a pixel there (see ``exact_on_screen``), so no zoom shows them off their place.
+MAX_ZOOM = 12
 _MINIMAP_TOLERANCE = 0.15
 _GROUPS = ("other", "nato", "RU", "BY", "UA")
 _GROUP_NAMES = {
@@ -180,6 +184,42 @@ def _display(geom: shapely.Geometry, tolerance: float, decimals: int) -> dict:
         return mapping(parts[0])
     multi = shapely.MultiPolygon(parts) if kind == "Polygon" else shapely.MultiLineString(parts)
     return mapping(multi)
+
+
+def exact_on_screen(geom: shapely.Geometry, zoom: int = MAX_ZOOM) -> dict:
+    """Return ``geom`` as GeoJSON simplified and rounded by at most half a pixel at ``zoom``.
+
+    A Web Mercator pixel spans ``360 / (256 * 2**zoom)`` degrees of longitude and that
+    times cos(latitude) of latitude, so the tolerance is taken at the geometry's most
+    poleward latitude. Every kept vertex is one of ``geom``'s own; between them the drawn
+    line strays from ``geom`` by less than half a pixel, at ``zoom`` and at every zoom out.
+
+    Parameters
+    ----------
+    geom : shapely.Geometry
+        Polygons or lines in longitude/latitude degrees.
+    zoom : int
+        The deepest zoom the map allows.
+
+    Returns
+    -------
+    dict
+        A GeoJSON geometry.
+
+    Examples
+    --------
+    A bend of 1 m is a twentieth of a pixel at zoom 12; one of 110 m is five pixels:
+
+    >>> exact_on_screen(shapely.LineString([(30, 51), (30.5, 51.00001), (31, 51)]))["coordinates"]
+    ((30.0, 51.0), (31.0, 51.0))
+    >>> len(exact_on_screen(shapely.LineString([(30, 51), (30.5, 51.001), (31, 51)]))["coordinates"])
+    3
+    """
+    _, south, _, north = geom.bounds
+    tolerance = 0.5 * 360.0 / (256 * 2**zoom) * math.cos(math.radians(max(abs(south), abs(north))))
+    # Rounding moves a vertex by at most a tenth of the tolerance.
+    decimals = math.ceil(-math.log10(tolerance / 10))
+    return _display(geom, tolerance, decimals)
 
 
 def _without_islands(geom: shapely.Geometry, min_area: float) -> shapely.MultiPolygon:
@@ -431,7 +471,7 @@ def _border_layer(show: bool) -> folium.FeatureGroup:
     name = escape_text(f"{props['name']} · {format_distance(props['length_km'], 'km')} ({props['source']})")
     folium.GeoJson(
         {"type": "Feature", "properties": {"name": name},
-         "geometry": _display(belarus_ukraine_border(), 0.001, 4)},
+         "geometry": exact_on_screen(belarus_ukraine_border())},
         style_function=lambda _f: {"color": style.BORDER.color, "weight": max(style.BORDER.width, 3.0),
                                    "opacity": 1.0, "className": "atlas-border"},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
@@ -499,7 +539,7 @@ def base_map(view: MapView = DEFAULT_VIEW) -> folium.Map:
     offline = view.basemap == "offline"
     m = _new_map(
         location=view.center, zoom_start=view.zoom, tiles=None, control_scale=True,
-        min_zoom=3, max_zoom=12, prefer_canvas=False, zoom_control=True,
+        min_zoom=3, max_zoom=MAX_ZOOM, prefer_canvas=False, zoom_control=True,
     )
     _css(m, offline)
     folium.FeatureGroup(name=_OFFLINE_NAME, overlay=False, control=True, show=offline).add_to(m)
@@ -528,7 +568,7 @@ def base_map(view: MapView = DEFAULT_VIEW) -> folium.Map:
 @lru_cache(maxsize=32)
 def _band_shapes(spec: BandSpec) -> tuple[tuple[float, float, dict], ...]:
     return tuple(
-        (b.inner_km, b.outer_km, _display(b.geometry, _BAND_TOLERANCE, 4))
+        (b.inner_km, b.outer_km, exact_on_screen(b.geometry))
         for b in distance_bands(spec)
         if not b.geometry.is_empty
     )

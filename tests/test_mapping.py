@@ -1,9 +1,13 @@
 """The folium maps, rendered to HTML: layers, testing hooks, escaping, offline assets, size."""
 
+import math
 import re
 
 import folium
+import numpy as np
 import pytest
+import shapely
+from geodesic_check import edge_samples
 
 import geo.mapping as mapping
 from geo.assets import asset_urls, localize
@@ -95,6 +99,27 @@ def test_band_layer_one_path_per_band_with_labels_in_units(distances, side, unit
     suffix = " km" if units == "km" else " mi"
     assert f"{suffix} from the Belarus" in html
     assert "Distance from the border" in html
+
+
+def _half_pixel_m(lat: float, zoom: int) -> float:
+    """Half a Web Mercator pixel on the ground at ``lat``: the equator's 40,075 km over 256·2^zoom px."""
+    return 0.5 * 2 * math.pi * 6_378_137 * math.cos(math.radians(lat)) / (256 * 2**zoom)
+
+
+@pytest.mark.parametrize("distances", [(5.0, 50.0), (200.0,)])
+def test_drawn_band_edges_stay_within_half_a_pixel_at_the_deepest_zoom(distances, brute_force):
+    # The library's bands are within 0.02 % of their distance; what the map draws may add
+    # only what no zoom can show: half a pixel at the map's deepest zoom. On both sides,
+    # every edge of a band lies at its inner or its outer distance.
+    layer = mapping.band_layer(BandSpec(distances, side="both"), "km")
+    drawn = [f for c in layer._children.values() if isinstance(c, folium.GeoJson) for f in c.data["features"]]
+    assert len(drawn) == len(distances)
+    for feature, inner, outer in zip(drawn, (0.0, *distances[:-1]), distances, strict=True):
+        edges = [km * 1000 for km in (inner, outer) if km]
+        for lon, lat in edge_samples(shapely.geometry.shape(feature["geometry"]), 120):
+            distance_m = brute_force.distance_m(lon, lat)
+            error_m, edge_m = min((abs(distance_m - d), d) for d in edges)
+            assert error_m <= 0.0002 * edge_m + _half_pixel_m(lat, mapping.MAX_ZOOM), (edge_m, lon, lat, error_m)
 
 
 def test_band_layer_refuses_unknown_units():
