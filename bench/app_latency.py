@@ -5,8 +5,8 @@ Starts each app with `streamlit run` on a free port, drives Debian's Chromium wi
 and prints one table: median time from a distance change to the new bands on screen, whether
 the map iframe reloaded, cold start to a drawn map, and the bytes of the map's own script+data.
 All pages run at once and their measurements alternate (a change in one, then in the next), so
-the shared machine's load swings hit them alike. ``--against REV`` adds app.py and
-.streamlit/config.toml as they were at REV.
+the shared machine's load swings hit them alike. ``--against REV`` adds the repository as it
+was at REV (app.py, geo/, data/, static/ and .streamlit/, from ``git archive``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -63,25 +62,26 @@ CLOCKS = """
 
 
 
-def start(script: str) -> tuple[subprocess.Popen, str]:
-    """Run ``streamlit run`` on a free port from the script's folder, so it reads that folder's
-    ``.streamlit/config.toml``; a script outside the repository gets ours unless it has its own."""
+def start(script: Path, tree: Path = ROOT) -> tuple[subprocess.Popen, str]:
+    """Run ``streamlit run script`` on a free port, importing ``geo`` from ``tree``.
+
+    It runs from the script's folder, so it reads the ``.streamlit/config.toml`` and serves
+    the ``static/`` found there; a script kept elsewhere (the naive page) runs as a copy
+    beside links to the tree's.
+    """
     port = free_port()
-    path = ROOT / script
-    if path.parent != ROOT:
-        # Streamlit serves ./static next to the main script: run a copy beside a link to ours.
+    if script.parent != tree:
         tmp = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
-        (tmp / "static").symlink_to(ROOT / "static")
-        (tmp / path.name).write_text(path.read_text(encoding="utf-8"), encoding="utf-8")
-        config = path.parent / ".streamlit"
-        (tmp / ".streamlit").symlink_to(config if config.is_dir() else ROOT / ".streamlit")
-        path = tmp / path.name
+        for name in ("static", ".streamlit"):
+            (tmp / name).symlink_to(tree / name)
+        (tmp / script.name).write_text(script.read_text(encoding="utf-8"), encoding="utf-8")
+        script = tmp / script.name
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(path), "--server.headless", "true", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+        [sys.executable, "-m", "streamlit", "run", str(script), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.enableStaticServing", "true"],
-        cwd=path.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=script.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(tree)},
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -93,7 +93,7 @@ def start(script: str) -> tuple[subprocess.Popen, str]:
         except OSError:
             try:
                 proc.wait(timeout=0.2)
-                raise SystemExit(f"{script} exited early")
+                raise SystemExit(f"{script} exited early") from None
             except subprocess.TimeoutExpired:
                 pass
     proc.kill()
@@ -114,19 +114,30 @@ def wait_bands(page, expected: int, timeout_s: float = 60.0) -> float:
     raise TimeoutError(f"no {expected} bands after {timeout_s} s")
 
 
-def payload_bytes(script: str) -> int:
-    """Bytes of the st_folium arguments (map script, header, html, layers) for the default view."""
-    at = AppTest.from_file(str(ROOT / script), default_timeout=180).run()
-    comp = next(c for c in at.get("component_instance") if "streamlit_folium" in c.proto.component_name)
-    return len(comp.proto.json_args.encode("utf-8"))
+PAYLOAD = """
+import sys
+at = AppTest.from_file(sys.argv[1], default_timeout=180).run()
+comp = next(c for c in at.get("component_instance") if "streamlit_folium" in c.proto.component_name)
+print(len(comp.proto.json_args.encode("utf-8")))
+"""
+
+
+def payload_bytes(script: Path, tree: Path = ROOT) -> int:
+    """Bytes of the st_folium arguments (map script, header, html, layers) for the default view.
+
+    Measured in a fresh interpreter that imports ``geo`` from ``tree``.
+    """
+    out = subprocess.run([sys.executable, "-c", PAYLOAD, str(script)], cwd=tree, check=True, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(tree)})
+    return int(out.stdout.split()[-1])
 
 
 class App:
     """One Streamlit page under test: its server, and the page the changes are typed into."""
 
-    def __init__(self, label: str, script: Path) -> None:
-        self.label, self.script = label, script
-        self.proc, self.base = start(script)
+    def __init__(self, label: str, script: Path, tree: Path) -> None:
+        self.label, self.script, self.tree = label, script, tree
+        self.proc, self.base = start(script, tree)
         self.times: list[float] = []
         self.colds: list[float] = []
         self.reloads = 0
@@ -178,12 +189,15 @@ class App:
         stop_process(self.proc)
         return {"median_ms": 1000 * statistics.median(self.times), "max_ms": 1000 * max(self.times),
                 "reloads": self.reloads, "changes": len(self.times), "cold_s": statistics.median(self.colds),
-                "first_s": self.first, "bytes": payload_bytes(self.script)}
+                "first_s": self.first, "bytes": payload_bytes(self.script, self.tree)}
 
 
-def measure(browser, scripts: dict[str, Path], changes: int) -> dict[str, dict]:
-    """Run every page at once and interleave their measurements, so load swings hit all alike."""
-    apps = [App(label, script) for label, script in scripts.items()]
+def measure(browser, pages: dict[str, tuple[Path, Path]], changes: int) -> dict[str, dict]:
+    """Run every page at once and interleave their measurements, so load swings hit all alike.
+
+    ``pages`` maps a label to the page's script and the tree it imports ``geo`` from.
+    """
+    apps = [App(label, script, tree) for label, (script, tree) in pages.items()]
     try:
         for app in apps:
             app.first_load(browser)
@@ -204,33 +218,28 @@ def measure(browser, scripts: dict[str, Path], changes: int) -> dict[str, dict]:
     return results
 
 
-def older_app(rev: str) -> Path:
-    """app.py and its Streamlit settings as they were at ``rev``.
-
-    The page runs against today's geo/; start() links ./static beside it.
-    """
+def older_tree(rev: str) -> Path:
+    """The repository as it was at ``rev`` (``git archive``): its page, geo/, data/, static/, settings."""
     tmp = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
-    for name in ("app.py", ".streamlit/config.toml"):
-        source = subprocess.run(["git", "show", f"{rev}:{name}"], cwd=ROOT, capture_output=True, text=True)
-        if source.returncode == 0:
-            (tmp / name).parent.mkdir(exist_ok=True)
-            (tmp / name).write_text(source.stdout, encoding="utf-8")
-    return tmp / "app.py"
+    archive = subprocess.run(["git", "archive", "--format=tar", rev], cwd=ROOT, check=True, capture_output=True)
+    subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive.stdout, check=True)
+    return tmp
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=9, help="distance changes measured per app")
-    parser.add_argument("--against", metavar="REV", help="also run app.py as it was at REV, interleaved")
+    parser.add_argument("--against", metavar="REV", help="also run the repository as it was at REV, interleaved")
     args = parser.parse_args()
-    scripts = {"app.py": ROOT / "app.py"}
+    pages = {"app.py": (ROOT / "app.py", ROOT)}
     if args.against:
-        scripts[f"app.py@{args.against}"] = older_app(args.against)
-    scripts["naive"] = ROOT / "bench" / "naive_app.py"
+        old = older_tree(args.against)
+        pages[f"app.py@{args.against}"] = (old / "app.py", old)
+    pages["naive"] = (ROOT / "bench" / "naive_app.py", ROOT)
     load_before = os.getloadavg()[0]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        results = measure(browser, scripts, args.changes)
+        results = measure(browser, pages, args.changes)
         browser.close()
     rows = [
         ("distance change -> new bands, median (ms)", "median_ms", "{:.0f}", "< 200"),
