@@ -116,6 +116,7 @@ def wait_bands(page, expected: int, timeout_s: float = 60.0) -> float:
 
 PAYLOAD = """
 import sys
+from streamlit.testing.v1 import AppTest
 at = AppTest.from_file(sys.argv[1], default_timeout=180).run()
 comp = next(c for c in at.get("component_instance") if "streamlit_folium" in c.proto.component_name)
 print(len(comp.proto.json_args.encode("utf-8")))
