@@ -17,7 +17,7 @@ import folium.elements
 import streamlit as st
 import streamlit_folium as sf
 
-from geo.assets import localize, walk_elements
+from geo.assets import bundle_scripts, localize, walk_elements
 from geo.bands import CLIPS, SIDES, BandSpec, distance_bands
 from geo.errors import AtlasError
 from geo.export import FORMATS, SIZES, export_request, render
@@ -40,6 +40,7 @@ from geo.urlstate import BASEMAPS, DEFAULT_RINGS, LAYERS, UrlState, parse_query,
 from geo.userlayer import EXTENSIONS, UserLayer, read_user_layer, user_layer_group
 
 ASSET_BASE = "/app/static/vendor"
+BUNDLE_BASE = "/app/static/bundles"
 MAP_KEY = "atlas-map"
 PRESETS = {
     "50 / 100 / 200 km": (50.0, 100.0, 200.0),
@@ -212,6 +213,7 @@ def _show_map(
     With ``control``, the map gets its layer control. Returns what the component
     reports back: only the keys in ``returned``.
     """
+    scripts = tuple(dict.fromkeys([*rendered.js_links, *(j for g in groups for j in g.js_links)]))
     return sf._component_func(
         script=rendered.script,
         header=rendered.header,
@@ -229,7 +231,7 @@ def _show_map(
         layer_control=_layer_control(rendered, tuple(g.name for g in groups)) if control else None,
         pixelated=False,
         css_links=list(dict.fromkeys([*rendered.css_links, *(c for g in groups for c in g.css_links)])),
-        js_links=list(dict.fromkeys([*rendered.js_links, *(j for g in groups for j in g.js_links)])),
+        js_links=list(bundle_scripts(scripts, ASSET_BASE, BUNDLE_BASE)),
         wrap_longitude=False,
     )
 

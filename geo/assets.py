@@ -5,11 +5,14 @@ from __future__ import annotations
 import base64
 import copy
 import functools
+import hashlib
 import json
 import mimetypes
+import os
 import posixpath
 import re
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Sequence
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -21,8 +24,10 @@ from folium.template import Template
 from geo.errors import AssetError
 
 __all__ = [
+    "BUNDLE_DIR",
     "VENDOR_DIR",
     "asset_urls",
+    "bundle_scripts",
     "localize",
     "standalone_html",
     "walk_elements",
@@ -30,6 +35,8 @@ __all__ = [
 
 VENDOR_DIR: Path = Path(__file__).resolve().parents[1] / "static" / "vendor"
 """Folder of the vendored files and their ``MANIFEST.json``."""
+BUNDLE_DIR: Path = VENDOR_DIR.parent / "bundles"
+"""Folder where :func:`bundle_scripts` writes its bundles (a cache, not in version control)."""
 
 _MANIFEST = "MANIFEST.json"
 _FIX = "run `python scripts/vendor_assets.py` to vendor it"
@@ -476,6 +483,59 @@ def standalone_html(m: folium.Map) -> str:
     if leftover:
         raise AssetError(f"the page still loads {leftover}; {_FIX}")
     return html
+
+
+@functools.lru_cache(maxsize=32)
+def bundle_scripts(
+    urls: Sequence[str], base_url: str = "/app/static/vendor", bundle_url: str = "/app/static/bundles"
+) -> tuple[str, ...]:
+    """Return one URL that serves the vendored scripts ``urls`` joined in their order.
+
+    streamlit-folium loads a map's scripts one after another, each waiting for the one
+    before; on a new visitor's first map that cost a request and a wait per plugin. The
+    bundle is written once to :data:`BUNDLE_DIR` under a name taken from its content, so
+    every session and every server process shares it and none ever overwrites it with
+    something else.
+
+    Parameters
+    ----------
+    urls : tuple of str
+        Script URLs as :func:`localize` makes them, below ``base_url``.
+    base_url : str
+        URL at which the browser finds :data:`VENDOR_DIR`.
+    bundle_url : str
+        URL at which the browser finds :data:`BUNDLE_DIR`.
+
+    Returns
+    -------
+    tuple of str
+        The bundle's URL alone; or ``urls`` unchanged when there is nothing to join, when
+        one of them is not vendored, or when the bundle cannot be written (a read-only
+        install), in which case the scripts load one by one as before.
+    """
+    prefix = base_url.rstrip("/") + "/"
+    if len(urls) < 2 or not all(u.startswith(prefix) for u in urls):
+        return tuple(urls)
+    try:
+        parts = [_SOURCE_MAP.sub("", _vendored(u[len(prefix):]).read_text(encoding="utf-8")) for u in urls]
+    except AssetError:
+        return tuple(urls)
+    # Each file is a classic script: joined with ";" and a newline they run as they would
+    # one by one (a file ending in an expression or a line comment cannot swallow the next).
+    code = "".join(f"/* {u[len(prefix):]} */\n{part}\n;\n" for u, part in zip(urls, parts, strict=True))
+    name = hashlib.sha256(code.encode("utf-8")).hexdigest()[:20] + ".js"
+    target = BUNDLE_DIR / name
+    if not target.is_file():
+        try:
+            BUNDLE_DIR.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=BUNDLE_DIR, suffix=".tmp",
+                                             delete=False) as tmp:
+                tmp.write(code)
+            os.chmod(tmp.name, 0o644)  # readable like the vendored files, whoever serves them
+            os.replace(tmp.name, target)  # atomic: a reader sees no bundle or all of it
+        except OSError:
+            return tuple(urls)
+    return (f"{bundle_url.rstrip('/')}/{name}",)
 
 
 def _html_asset_urls(html: str) -> list[str]:

@@ -6,6 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.assets import BUNDLE_DIR
+
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
@@ -77,7 +79,11 @@ def test_rings_in_the_url_give_three_bands(default_app):
     args = map_args(default_app)
     assert band_count(default_app) == 3
     assert "atlas-border" in args["script"]
-    assert all(link.startswith("/app/static/vendor/") for link in args["js_links"] + args["css_links"])
+    assert all(link.startswith("/app/static/vendor/") for link in args["css_links"])
+    # The scripts come as one bundle of vendored files (see geo.assets.bundle_scripts).
+    (bundle,) = args["js_links"]
+    assert bundle.startswith("/app/static/bundles/")
+    assert "Leaflet" in (BUNDLE_DIR / bundle.rsplit("/", 1)[1]).read_text(encoding="utf-8")
 
 
 def test_malformed_rings_warn_and_the_page_still_renders():

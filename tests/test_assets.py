@@ -22,7 +22,8 @@ import pytest
 from folium.elements import JSCSSMixin
 from folium.plugins.pattern import CirclePattern, StripePattern
 
-from geo.assets import VENDOR_DIR, asset_urls, localize, standalone_html
+import geo.assets as assets
+from geo.assets import VENDOR_DIR, asset_urls, bundle_scripts, localize, standalone_html
 from geo.errors import AssetError, AtlasError
 
 if TYPE_CHECKING:
@@ -197,6 +198,58 @@ def test_manifest_covers_folium_and_css_references_resolve() -> None:
     script.validate_css({f["path"]: (VENDOR_DIR / f["path"]).read_bytes() for f in manifest()["files"]})
     for pkg in manifest()["packages"].values():
         assert (VENDOR_DIR / pkg["license_file"]).is_file()
+
+
+BASE = "/app/static/vendor"
+SCRIPTS = (f"{BASE}/leaflet/leaflet.js", f"{BASE}/jquery/jquery.min.js", f"{BASE}/leaflet-minimap/Control.MiniMap.js")
+
+
+@pytest.fixture
+def bundle_dir(tmp_path, monkeypatch) -> Path:
+    """A private bundle folder, and bundle_scripts' cache emptied before and after."""
+    monkeypatch.setattr(assets, "BUNDLE_DIR", tmp_path / "bundles")
+    bundle_scripts.cache_clear()
+    yield tmp_path / "bundles"
+    bundle_scripts.cache_clear()
+
+
+def test_bundle_joins_the_vendored_scripts_in_their_order(bundle_dir) -> None:
+    (url,) = bundle_scripts(SCRIPTS, BASE, "/app/static/bundles")
+    name = url.removeprefix("/app/static/bundles/")
+    code = (bundle_dir / name).read_text(encoding="utf-8")
+    assert name == hashlib.sha256(code.encode("utf-8")).hexdigest()[:20] + ".js"
+    starts = [code.index((VENDOR_DIR / u.removeprefix(BASE + "/")).read_text(encoding="utf-8")[:200])
+              for u in SCRIPTS]
+    assert starts == sorted(starts), "the scripts must run in the order the map lists them"
+    assert "sourceMappingURL" not in code
+
+
+def test_bundle_is_written_once_and_shared(bundle_dir) -> None:
+    first = bundle_scripts(SCRIPTS, BASE, "/b")
+    written = {p.name: p.stat().st_mtime_ns for p in bundle_dir.iterdir()}
+    bundle_scripts.cache_clear()  # a second server process starts with an empty cache
+    assert bundle_scripts(SCRIPTS, BASE, "/b") == first
+    assert {p.name: p.stat().st_mtime_ns for p in bundle_dir.iterdir()} == written
+    assert bundle_scripts(SCRIPTS[::-1], BASE, "/b") != first, "another order is another bundle"
+
+
+@pytest.mark.parametrize(
+    "urls", [SCRIPTS[:1], (*SCRIPTS, "https://cdn.example.org/x.js"), (f"{BASE}/nope.js", *SCRIPTS)]
+)
+def test_bundle_leaves_single_or_foreign_scripts_as_they_are(bundle_dir, urls) -> None:
+    assert bundle_scripts(urls, BASE, "/b") == urls
+    assert not bundle_dir.exists()
+
+
+def test_bundle_falls_back_to_separate_scripts_when_it_cannot_be_written(tmp_path, monkeypatch) -> None:
+    blocker = tmp_path / "read-only"
+    blocker.write_text("a file where the folder would be")
+    monkeypatch.setattr(assets, "BUNDLE_DIR", blocker / "bundles")
+    bundle_scripts.cache_clear()
+    try:
+        assert bundle_scripts(SCRIPTS, BASE, "/b") == SCRIPTS
+    finally:
+        bundle_scripts.cache_clear()
 
 
 def test_standalone_html_inlines_everything_and_restores_the_map() -> None:

@@ -75,7 +75,10 @@ def test_map_draws_with_three_bands_and_nothing_leaves_localhost(page):
     assert fl.locator(".leaflet-control-minimap").count() == 1
     assert not fl.locator("img.leaflet-tile").count(), "the offline basemap loads no tiles"
     assert page.foreign_requests() == []
-    assert any("/app/static/vendor/leaflet/leaflet.js" in u for u in page.requests)
+    assert any("/app/static/bundles/" in u for u in page.requests)
+    # The one bundle ran Leaflet and every plugin the map uses, in order.
+    assert fl.locator(".leaflet-control-measure").count() == 1
+    assert fl.locator(".leaflet-control-fullscreen, .leaflet-fullscreen-on, [class*=fullscreen]").count() >= 1
 
 
 def test_distance_change_updates_bands_in_place(page):

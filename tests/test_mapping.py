@@ -4,7 +4,6 @@ import math
 import re
 
 import folium
-import numpy as np
 import pytest
 import shapely
 from geodesic_check import edge_samples
