@@ -216,8 +216,10 @@ def exact_on_screen(geom: shapely.Geometry, zoom: int = MAX_ZOOM) -> dict:
     3
     """
     _, south, _, north = geom.bounds
-    tolerance = 0.5 * 360.0 / (256 * 2**zoom) * math.cos(math.radians(max(abs(south), abs(north))))
-    # Rounding moves a vertex by at most a tenth of the tolerance.
+    half_pixel = 0.5 * 360.0 / (256 * 2**zoom) * math.cos(math.radians(max(abs(south), abs(north))))
+    # Simplifying by 0.9 of it and rounding to a tenth of that (a vertex moves by at most a
+    # twentieth, on each axis) keep the two together under half a pixel.
+    tolerance = 0.9 * half_pixel
     decimals = math.ceil(-math.log10(tolerance / 10))
     return _display(geom, tolerance, decimals)
 
