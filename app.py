@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import hashlib
 import html
+import logging
 import re
 import threading
 import time
@@ -39,6 +40,7 @@ from geo.places import article_places
 from geo.story import PUBLISHER, load_story
 from geo.urlstate import BASEMAPS, DEFAULT_RINGS, LAYERS, UrlState, parse_query, to_query
 from geo.userlayer import EXTENSIONS, UserLayer, read_user_layer, user_layer_group
+from streamlit_workarounds import DOWNLOAD_FAILURES, current_session_id
 
 ASSET_BASE = "/app/static/vendor"
 BUNDLE_BASE = "/app/static/bundles"
@@ -80,6 +82,7 @@ SIZE_LABELS = {
 EXPORT_SETTINGS = {"export_size": None, "export_width": 1600, "export_height": 1000,
                    "export_extent": None, "export_footnotes": None}
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_LOG = logging.getLogger(__name__)
 
 
 def _md(text: str) -> str:
@@ -240,9 +243,19 @@ def _show_map(
 
 
 @st.cache_resource(max_entries=8, show_spinner="Drawing the base map…")
-def _cached_base_map(basemap: str, layers: tuple[str, ...]) -> _RenderedMap:
-    """One rendered base map per (basemap, layers), identical across reruns and sessions."""
-    return _render_once(localize(base_map(MapView(basemap=basemap, layers=layers)), base_url=ASSET_BASE))
+def _cached_base_map(
+    basemap: str, layers: tuple[str, ...], user_key: str | None = None, _user: UserLayer | None = None,
+) -> _RenderedMap:
+    """One rendered base map per (basemap, layers, user layer), identical across reruns and sessions.
+
+    A user's layer is drawn into the base map, once per upload (``user_key`` is its
+    file's digest): as an adjustable group it would be rendered, sent and drawn again
+    by the browser on every distance change, which took 10 s for a 9 MB layer.
+    """
+    m = base_map(MapView(basemap=basemap, layers=layers))
+    if _user is not None:
+        user_layer_group(_user).add_to(m)
+    return _render_once(localize(m, base_url=ASSET_BASE))
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -277,6 +290,14 @@ def _band_rows(distances: tuple[float, ...], side: str, clip: str) -> list[dict]
 def _cached_user_layer(name: str, digest: str, _data: bytes) -> UserLayer:
     """Keyed on the file's name and sha256; the bytes themselves are not hashed again."""
     return read_user_layer(name, _data)
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class _Upload:
+    """A user's layer as read, with the key that its base map is cached under."""
+
+    layer: UserLayer
+    key: str
 
 
 # --- state ------------------------------------------------------------------------------------
@@ -385,21 +406,44 @@ class _Note:
     icon: str | None = None
 
 
-def _user_layer() -> tuple[UserLayer | None, list[_Note]]:
-    """The uploaded layer, if it could be read, and the notes to show about it."""
+def _user_layer() -> tuple[_Upload | None, list[_Note]]:
+    """The uploaded layer, if it could be read, and the notes to show about it.
+
+    No failure of a user's file may take the page down: the library reports what it
+    can name as an :class:`AtlasError`; anything else is logged and reported too, and
+    the map, the controls and the uploader stay.
+    """
     upload = st.session_state.get("upload")
     if upload is None:
         return None, []
-    data = upload.getvalue()
     try:
-        layer = _cached_user_layer(upload.name, hashlib.sha256(data).hexdigest(), data)
+        data = upload.getvalue()
+        digest = hashlib.sha256(data).hexdigest()
+        layer = _cached_user_layer(upload.name, digest, data)
     except AtlasError as exc:
         return None, [_Note(st.error, f"Your layer could not be added: {_md(str(exc))}")]
-    return layer, [_Note(st.info, _md(note), "ℹ️") for note in layer.notes]
+    except Exception as exc:
+        _LOG.exception("Reading an uploaded layer failed")
+        return None, [_Note(st.error, f"Your layer could not be added: an unexpected error "
+                                      f"({_md(type(exc).__name__)}) stopped it being read. The error was logged; "
+                                      "check the file in a GIS program and upload it again.")]
+    return _Upload(layer, f"{upload.name}:{digest}"), [_Note(st.info, _md(n), "ℹ️") for n in layer.notes]
 
 
-def _map_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None) -> dict | None:
-    rendered = _cached_base_map(state.basemap, state.layers)
+def _base_for(state: UrlState, upload: _Upload | None) -> tuple[_RenderedMap, list[_Note]]:
+    """The base map for ``state``, with the user's layer drawn in if it can be."""
+    if upload is not None:
+        try:
+            return _cached_base_map(state.basemap, state.layers, upload.key, upload.layer), []
+        except Exception as exc:
+            _LOG.exception("Drawing an uploaded layer failed")
+            note = _Note(st.error, f"Your layer could not be drawn ({_md(type(exc).__name__)}); the map shows "
+                                   "everything else. The error was logged.")
+            return _cached_base_map(state.basemap, state.layers), [note]
+    return _cached_base_map(state.basemap, state.layers), []
+
+
+def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict | None:
     token = f"{state.passage}:{st.session_state.fly_count}" if state.passage else None
     args = {
         "bands": (spec.distances_km, spec.side, spec.clip, state.units),
@@ -408,10 +452,8 @@ def _map_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None) -> dict
     }
     kinds = [kind for kind in DYNAMIC_LAYERS if kind in state.layers]
     groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind]) for i, kind in enumerate(kinds)]
-    if layer is not None:
-        groups.append(_render_group(rendered, user_layer_group(layer), len(groups)))
     value = _show_map(rendered, MAP_KEY, 620, groups, True, ("bounds",))
-    shown = hash((state.basemap, state.layers, *(g.script for g in groups)))
+    shown = hash((rendered.map_id, *(g.script for g in groups)))
     if st.session_state.get("map_layers_sent") != shown:
         st.session_state.map_layers_sent = shown
         # Let the browser hand the map its new layers before the rest of the fragment
@@ -540,6 +582,9 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
             ss[key] = ss[key]
         elif default is not None:
             ss[key] = default
+    session = current_session_id()
+    for reason in DOWNLOAD_FAILURES.pop(session):
+        st.error(f"The export failed. {_md(reason)}")
     if not popover.open:
         return
     with popover:
@@ -590,7 +635,8 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
             # while a large PDF is drawn, and the button shows that it is working.
             columns[i % 3].download_button(
                 FORMAT_LABELS[fmt],
-                data=functools.partial(render, request),
+                data=DOWNLOAD_FAILURES.guard(functools.partial(render, request), FORMAT_LABELS[fmt],
+                                             (AtlasError,), session),
                 file_name=request.filename,
                 mime=request.media_type,
                 key=f"download-{fmt}",
@@ -625,9 +671,11 @@ def _bands_fragment() -> None:
             shown.append(_Note(st.error, f"The bands could not be clipped: {_md(str(exc))} Showing them unclipped."))
             spec = dataclasses.replace(spec, clip="none")
             state = dataclasses.replace(state, clip="none")
-        layer, layer_notes = _user_layer()
-        shown += layer_notes
-        value = _map_panel(state, spec, layer)
+        upload, layer_notes = _user_layer()
+        rendered, draw_notes = _base_for(state, upload)
+        shown += layer_notes + draw_notes
+        layer = upload.layer if upload is not None and not draw_notes else None
+        value = _map_panel(state, spec, rendered)
     except AtlasError as exc:
         shown.append(_Note(st.error, _md(str(exc))))
         spec = None

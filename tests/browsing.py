@@ -47,12 +47,12 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_app(root: Path, log_path: Path, deadline_s: float = 90.0) -> Iterator[str]:
-    """Run `streamlit run app.py` from ``root``; yield its base URL once /_stcore/health says ok."""
+def streamlit_app(root: Path, log_path: Path, deadline_s: float = 90.0, script: str = "app.py") -> Iterator[str]:
+    """Run `streamlit run <script>` from ``root``; yield its base URL once /_stcore/health says ok."""
     port = free_port()
     log = open(log_path, "w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", script, "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
         cwd=root, stdout=log, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONPATH": str(root), "PYTHONUNBUFFERED": "1"},

@@ -135,3 +135,66 @@ def test_passage_click_asks_the_map_to_fly_there():
     feature_group = map_args(at)["feature_group"]
     assert '"3:1"' in feature_group and "flyTo" in feature_group
     assert at.query_params["passage"] == "3"
+
+
+def _encrypted_zip() -> bytes:
+    """A zipped shapefile whose members are marked encrypted (bit 0 of the flags), as a locked zip is."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for ext in ("shp", "shx", "dbf"):
+            archive.writestr(f"layer.{ext}", b"\x00\x00\x27\x0a" + bytes(96))
+    data = bytearray(buffer.getvalue())
+    for signature, flag_offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        start = 0
+        while (start := data.find(signature, start)) >= 0:
+            data[start + flag_offset] |= 0x01
+            start += 4
+    return bytes(data)
+
+
+def _corrupt_deflate_zip() -> bytes:
+    """A zipped shapefile whose .shp member's deflate stream is garbage."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for ext in ("shp", "shx", "dbf"):
+            archive.writestr(f"layer.{ext}", b"\x00\x00\x27\x0a" + bytes(4000))
+    data = bytearray(buffer.getvalue())
+    start = data.find(b"PK\x03\x04") + 30 + len("layer.shp")
+    data[start : start + 12] = b"\xff" * 12
+    return bytes(data)
+
+
+@pytest.mark.parametrize(("name", "make"), [("locked.zip", _encrypted_zip), ("corrupt.zip", _corrupt_deflate_zip)])
+def test_a_damaged_zip_is_reported_and_the_map_and_controls_stay(name, make):
+    at = run_app()
+    at.file_uploader(key="upload").upload(name, make(), "application/zip").run()
+    assert not at.exception, "a user's file must never take the page down"
+    assert any("could not be added" in e.value for e in at.error)
+    assert band_count(at) == 3, "the map keeps its bands"
+    assert at.text_input(key="rings_text").value and at.file_uploader(key="upload")
+
+
+USER_GEOJSON = json.dumps({"type": "FeatureCollection", "features": [
+    {"type": "Feature", "properties": {"name": "Uploaded-Zhytomyr"},
+     "geometry": {"type": "Polygon", "coordinates": [[[28.5, 50.2], [28.9, 50.2], [28.9, 50.4], [28.5, 50.2]]]}},
+]}).encode()
+
+
+def test_an_uploaded_layer_is_sent_once_not_with_every_distance_change():
+    at = run_app()
+    at.file_uploader(key="upload").upload("mine.geojson", USER_GEOJSON, "application/geo+json").run()
+    assert not at.exception and not at.error
+    args = map_args(at)
+    assert "Uploaded-Zhytomyr" in args["script"], "the layer is drawn into the cached base map"
+    assert "Uploaded-Zhytomyr" not in (args["feature_group"] or ""), "not re-sent with the adjustable layers"
+    before = map_id(at)
+    at.text_input(key="rings_text").set_value("30, 60").run()
+    assert band_count(at) == 2
+    assert map_id(at) == before, "a distance change keeps the map with the layer; no reload"
+    assert "Uploaded-Zhytomyr" in map_args(at)["script"]

@@ -1,0 +1,59 @@
+"""Pins what streamlit_workarounds takes from Streamlit's private API, and shows it works in a real server."""
+
+from __future__ import annotations
+
+import inspect
+
+import pytest
+from streamlit.runtime import Runtime
+from streamlit.runtime.app_session import AppSession
+from streamlit.runtime.session_manager import ActiveSessionInfo, SessionManager
+
+from geo.errors import InputError
+from streamlit_workarounds import DownloadFailures
+
+
+def test_the_private_names_it_relies_on_are_still_there():
+    from streamlit.runtime.runtime import AsyncObjects
+
+    assert callable(getattr(Runtime, "_get_async_objs", None))
+    assert "eventloop" in AsyncObjects.__annotations__
+    assert "get_active_session_info" in dir(SessionManager)
+    assert "session" in ActiveSessionInfo.__dataclass_fields__
+    assert list(inspect.signature(AppSession.request_rerun).parameters) == ["self", "client_state"]
+    assert "_session_mgr" in inspect.getsource(Runtime.__init__)
+
+
+def test_a_failure_is_kept_for_its_session_until_shown_once():
+    failures = DownloadFailures(max_sessions=2)
+
+    def broken() -> bytes:
+        raise InputError("no room for the legend")
+
+    for session in ("a", "b", "c"):
+        with pytest.raises(InputError):
+            failures.guard(broken, "PDF", (InputError,), session)()
+    assert failures.pop("a") == [], "the oldest session is forgotten: the record is bounded"
+    assert failures.pop("c") == ["PDF: no room for the legend"]
+    assert failures.pop("c") == []
+    assert failures.guard(lambda: b"ok", "PDF", (InputError,), "d")() == b"ok"
+    assert failures.pop("d") == []
+
+
+@pytest.mark.browser
+def test_a_failed_download_tells_the_user_why(browser, tmp_path, root):
+    from browsing import streamlit_app
+
+    with streamlit_app(root, tmp_path / "server.log", script="tests/apps/failing_download.py") as base:
+        page = browser.new_page()
+        try:
+            page.goto(base)
+            page.locator(".st-key-named button").wait_for(timeout=60_000)
+            page.locator(".st-key-named button").click()
+            page.get_by_text("The layer name cannot be drawn").wait_for(timeout=30_000)
+            page.locator(".st-key-crash button").click()
+            page.get_by_text("an unexpected error (KeyError)").wait_for(timeout=30_000)
+            errors = " ".join(page.locator("[data-testid='stAlertContentError']").all_inner_texts())
+            assert "GeoPackage" in errors
+        finally:
+            page.close()
