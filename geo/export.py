@@ -206,11 +206,12 @@ def _html(request: ExportRequest) -> bytes:
         lon, lat = request.view.centre
         view = MapView(center=(lat, (lon + 180.0) % 360.0 - 180.0), zoom=DEFAULT_VIEW.zoom,
                        basemap=DEFAULT_VIEW.basemap, layers=DEFAULT_VIEW.layers)
-    m = build_map(view, request.spec, units=request.units)
+    extra = []
     if request.user is not None:
         from geo.userlayer import user_layer_group
 
-        user_layer_group(request.user).add_to(m)
+        extra.append(user_layer_group(request.user))
+    m = build_map(view, request.spec, units=request.units, extra_layers=extra)
     if request.view is not None:
         v = request.view
         m.fit_bounds([(v.south, v.west), (v.north, v.east)])
