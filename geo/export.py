@@ -171,11 +171,11 @@ def export_request(
 def export_property_names(keys: Iterable[str]) -> dict[str, str]:
     """Name each property of a user's layer as the GeoJSON and GeoPackage exports write it.
 
-    The rule: a name is kept unless it is, ignoring case, one of
-    :data:`RESERVED_PROPERTIES` or a name kept before it (a GeoPackage's columns, like
-    SQLite's, differ by more than case). Such a name gets the first of the suffixes
-    ``_1``, ``_2``, … that makes it differ from every other name, ignoring case; names
-    that clash with nothing never change. Values are never changed.
+    The rule is :func:`geo.geopackage.column_names` with :data:`RESERVED_PROPERTIES`: a
+    name is kept unless it is, ignoring case, one of them or a name kept before it (a
+    GeoPackage's columns, like SQLite's, differ by more than case). Such a name gets the
+    first of the suffixes ``_1``, ``_2``, … that makes it differ from every other name,
+    ignoring case; names that clash with nothing never change. Values are never changed.
 
     Parameters
     ----------
@@ -192,26 +192,9 @@ def export_property_names(keys: Iterable[str]) -> dict[str, str]:
     >>> export_property_names(["fid", "Name", "name", "layer", "fid_1"])
     {'fid': 'fid_2', 'Name': 'Name', 'name': 'name_1', 'layer': 'layer_1', 'fid_1': 'fid_1'}
     """
-    keys = [str(k) for k in keys]
-    taken = set(RESERVED_PROPERTIES)
-    kept: dict[str, str] = {}
-    for key in keys:
-        if key.lower() not in taken:
-            kept[key] = key
-            taken.add(key.lower())
-    names: dict[str, str] = {}
-    for key in keys:
-        if key in names:
-            continue
-        if key in kept:
-            names[key] = key
-            continue
-        n = 1
-        while f"{key}_{n}".lower() in taken:
-            n += 1
-        names[key] = f"{key}_{n}"
-        taken.add(names[key].lower())
-    return names
+    from geo.geopackage import column_names
+
+    return column_names(keys, RESERVED_PROPERTIES)
 
 
 def _overlays(request: ExportRequest) -> dict:
