@@ -220,7 +220,6 @@ def _geojson(request: ExportRequest) -> bytes:
 
 def _gpkg(request: ExportRequest) -> bytes:
     import geopandas as gpd
-    import pyogrio
 
     collection = _overlays(request)
     by_kind: dict[str, list[dict]] = {kind: [] for kind in GPKG_LAYERS}
@@ -237,11 +236,11 @@ def _gpkg(request: ExportRequest) -> bytes:
                 frame = frame.drop(columns="layer")
                 frame.to_file(path, layer=GPKG_LAYERS[kind], driver="GPKG", engine="pyogrio")
             return path.read_bytes()
-        except (OSError, ValueError, RuntimeError, pyogrio.errors.DataSourceError) as exc:
+        except (OSError, ValueError, RuntimeError) as exc:  # pyogrio's errors are RuntimeErrors
             what = "your layer" if kind == "user" else f"the {GPKG_LAYERS.get(kind, kind)} layer"
-            raise ExportError(f"The GeoPackage could not be written: GDAL refused {what} "
-                              f"({_reason(exc)}). Export GeoJSON instead, which holds the same "
-                              "features.") from exc
+            reason = _reason(exc).replace(folder, "a temporary folder")
+            raise ExportError(f"The GeoPackage export failed while writing {what} ({reason}). "
+                              "Try GeoJSON, which holds the same features.") from exc
 
 
 def _html(request: ExportRequest) -> bytes:

@@ -300,3 +300,14 @@ def test_an_unexpected_failure_becomes_an_export_error_that_says_what_to_do(fmt,
                                           "without your layer") as info:
         export_bytes(fmt, SPEC, user=UserLayer("blob", frame))
     assert isinstance(info.value.__cause__, TypeError)
+
+
+def test_a_layer_gdal_cannot_write_gives_an_export_error_naming_the_layer_and_what_to_do():
+    from geo.userlayer import UserLayer
+
+    frame = gpd.GeoDataFrame({"z": [1 + 2j]}, geometry=[shapely.Point(30.5, 50.45)], crs="EPSG:4326")
+    with pytest.raises(ExportError, match=r"^The GeoPackage export failed while writing your layer \(.*complex"
+                                          r".*\)\. Try GeoJSON") as info:
+        export_bytes("gpkg", SPEC, user=UserLayer("complex", frame))
+    assert isinstance(info.value.__cause__, RuntimeError)  # pyogrio's FieldError
+    assert "atlas-gpkg-" not in str(info.value)
