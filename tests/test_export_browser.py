@@ -77,6 +77,10 @@ def _open(browser, tmp_path, data: bytes, click_user: int | None = None) -> dict
             return {
                 bands: document.querySelectorAll("path.atlas-band").length,
                 border: document.querySelectorAll("path.atlas-border").length,
+                countries: document.querySelectorAll("path.atlas-country").length,
+                crimea: document.querySelectorAll("path.atlas-crimea").length,
+                places: document.querySelectorAll("path.atlas-place").length,
+                kyiv_line: document.querySelectorAll("path.atlas-kyiv-line").length,
                 passages: document.querySelectorAll(".atlas-passage").length,
                 user_paths: document.querySelectorAll("path.atlas-user").length,
                 base: labels(".leaflet-control-layers-base label"),
@@ -105,7 +109,9 @@ def _assert_drawn(found: dict, spec: BandSpec, user_paths: int = 0, user_name: s
     assert found["dialogs"] == []
     assert [u for u in found["requests"] if not u.startswith(("file://", "data:"))] == []
     assert found["bands"] == _band_count(spec) > 0
-    assert found["border"] >= 1
+    assert found["border"] >= 1 and found["crimea"] >= 1 and found["places"] >= 1
+    assert found["countries"] >= 3  # at least Belarus, Ukraine and Russia
+    assert found["kyiv_line"] == 1
     assert found["passages"] == len(load_story().passages)
     assert found["user_paths"] == user_paths
     assert [b["text"] for b in found["base"]] == BASE_LAYERS
