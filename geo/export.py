@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,9 +21,11 @@ __all__ = [
     "FORMATS",
     "GPKG_LAYERS",
     "MEDIA_TYPES",
+    "RESERVED_PROPERTIES",
     "SIZES",
     "ExportRequest",
     "export_bytes",
+    "export_property_names",
     "export_request",
     "render",
 ]
@@ -39,6 +42,13 @@ MEDIA_TYPES = {
 }
 #: GeoPackage layer name for each overlay kind (the GeoJSON ``layer`` property).
 GPKG_LAYERS = {"border": "border", "band": "bands", "place": "places", "passage": "passages", "user": "user"}
+#: Property names the exports keep for themselves: ``layer`` and ``user_layer`` mark where a
+#: feature comes from, ``fid`` and ``geom`` are a GeoPackage table's own columns and
+#: ``geometry`` is geopandas'. A user property of one of these names, in any case, is renamed
+#: by :func:`export_property_names`.
+RESERVED_PROPERTIES = ("layer", "user_layer", "fid", "geom", "geometry")
+_FORMAT_NAMES = {"png": "PNG", "svg": "SVG", "pdf": "PDF", "html": "HTML", "geojson": "GeoJSON",
+                 "gpkg": "GeoPackage"}
 _STATIC = ("png", "svg", "pdf")
 
 
@@ -158,6 +168,35 @@ def export_request(
                          units=units, footnotes=bool(footnotes), user=user)
 
 
+def export_property_names(keys: Iterable[str]) -> dict[str, str]:
+    """Name each property of a user's layer as the GeoJSON and GeoPackage exports write it.
+
+    The rule is :func:`geo.geopackage.column_names` with :data:`RESERVED_PROPERTIES`: a
+    name is kept unless it is, ignoring case, one of them or a name kept before it (a
+    GeoPackage's columns, like SQLite's, differ by more than case). Such a name gets the
+    first of the suffixes ``_1``, ``_2``, … that makes it differ from every other name,
+    ignoring case; names that clash with nothing never change. Values are never changed.
+
+    Parameters
+    ----------
+    keys : iterable of str
+        The layer's property names, in order.
+
+    Returns
+    -------
+    dict of str to str
+        Each name and the name it is exported under.
+
+    Examples
+    --------
+    >>> export_property_names(["fid", "Name", "name", "layer", "fid_1"])
+    {'fid': 'fid_2', 'Name': 'Name', 'name': 'name_1', 'layer': 'layer_1', 'fid_1': 'fid_1'}
+    """
+    from geo.geopackage import column_names
+
+    return column_names(keys, RESERVED_PROPERTIES)
+
+
 def _overlays(request: ExportRequest) -> dict:
     from geo.layers import overlays_geojson
 
@@ -165,8 +204,11 @@ def _overlays(request: ExportRequest) -> dict:
     if request.user is not None:
         from geo.userlayer import user_layer_geojson
 
-        for item in user_layer_geojson(request.user)["features"]:
-            item["properties"] = {**item["properties"], "layer": "user", "user_layer": request.user.name}
+        user = user_layer_geojson(request.user)
+        names = export_property_names(k for item in user["features"] for k in item["properties"])
+        for item in user["features"]:
+            properties = {names[str(k)]: v for k, v in item["properties"].items()}
+            item["properties"] = {**properties, "layer": "user", "user_layer": request.user.name}
             collection["features"].append(item)
     return collection
 
@@ -185,6 +227,7 @@ def _gpkg(request: ExportRequest) -> bytes:
         by_kind[feat["properties"]["layer"]].append(feat)
     with tempfile.TemporaryDirectory(prefix="atlas-gpkg-") as folder:
         path = Path(folder) / "overlays.gpkg"
+        kind = ""
         try:
             for kind, features in by_kind.items():
                 if not features:
@@ -193,8 +236,11 @@ def _gpkg(request: ExportRequest) -> bytes:
                 frame = frame.drop(columns="layer")
                 frame.to_file(path, layer=GPKG_LAYERS[kind], driver="GPKG", engine="pyogrio")
             return path.read_bytes()
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise ExportError(f"Could not write the GeoPackage: {exc}") from exc
+        except (OSError, ValueError, RuntimeError) as exc:  # pyogrio's errors are RuntimeErrors
+            what = "your layer" if kind == "user" else f"the {GPKG_LAYERS.get(kind, kind)} layer"
+            reason = _reason(exc).replace(folder, "a temporary folder")
+            raise ExportError(f"The GeoPackage export failed while writing {what} ({reason}). "
+                              "Try GeoJSON, which holds the same features.") from exc
 
 
 def _html(request: ExportRequest) -> bytes:
@@ -206,11 +252,12 @@ def _html(request: ExportRequest) -> bytes:
         lon, lat = request.view.centre
         view = MapView(center=(lat, (lon + 180.0) % 360.0 - 180.0), zoom=DEFAULT_VIEW.zoom,
                        basemap=DEFAULT_VIEW.basemap, layers=DEFAULT_VIEW.layers)
-    m = build_map(view, request.spec, units=request.units)
+    extra = []
     if request.user is not None:
         from geo.userlayer import user_layer_group
 
-        user_layer_group(request.user).add_to(m)
+        extra.append(user_layer_group(request.user))
+    m = build_map(view, request.spec, units=request.units, extra_layers=extra)
     if request.view is not None:
         v = request.view
         m.fit_bounds([(v.south, v.west), (v.north, v.east)])
@@ -228,15 +275,39 @@ def _static(request: ExportRequest) -> bytes:
         drawn.figure.clear()
 
 
+def _reason(exc: BaseException, limit: int = 200) -> str:
+    """One line naming what went wrong, for a message a user reads."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def render(request: ExportRequest) -> bytes:
-    """Return the bytes of one snapshot described by ``request``."""
-    if request.format in _STATIC:
-        return _static(request)
-    if request.format == "geojson":
-        return _geojson(request)
-    if request.format == "gpkg":
-        return _gpkg(request)
-    return _html(request)
+    """Return the bytes of one snapshot described by ``request``.
+
+    Raises
+    ------
+    InputError
+        For a value the request cannot be drawn with.
+    ExportError
+        For any other failure, with a message that says which format failed, why, and
+        what to try instead; the original exception is its ``__cause__``.
+    """
+    try:
+        if request.format in _STATIC:
+            return _static(request)
+        if request.format == "geojson":
+            return _geojson(request)
+        if request.format == "gpkg":
+            return _gpkg(request)
+        return _html(request)
+    except (ExportError, InputError):
+        raise
+    except Exception as exc:  # every failure reaches the user as an ExportError, whatever raised it
+        name = _FORMAT_NAMES[request.format]
+        other = "GeoJSON" if request.format != "geojson" else "GeoPackage"
+        hint = " or without your layer" if request.user is not None else ""
+        raise ExportError(f"The {name} export failed ({type(exc).__name__}: {_reason(exc)}). "
+                          f"Try {other}{hint}; if it fails too, please report this message.") from exc
 
 
 def export_bytes(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import struct
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ import shapely
 
 from geo.errors import DataError
 
-__all__ = ["APPLICATION_ID", "LAST_CHANGE", "read_geopackage", "write_geopackage"]
+__all__ = ["APPLICATION_ID", "LAST_CHANGE", "TABLE_COLUMNS", "column_names", "read_geopackage", "write_geopackage"]
 
 #: ``PRAGMA application_id`` of a GeoPackage: "GPKG" in ASCII.
 APPLICATION_ID = 0x47504B47
@@ -62,6 +62,54 @@ CREATE TABLE gpkg_geometry_columns (
   CONSTRAINT fk_gc_srs FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys (srs_id));
 """
 _SQL_TYPES = {bool: "BOOLEAN", int: "INTEGER", float: "DOUBLE", str: "TEXT"}
+#: The columns every feature table has, as GDAL writes them too: the feature id and the geometry.
+TABLE_COLUMNS = ("fid", "geom")
+
+
+def column_names(keys: Iterable[str], reserved: Iterable[str] = TABLE_COLUMNS) -> dict[str, str]:
+    """Name each property as a column of a feature table, renaming those that would clash.
+
+    SQLite compares column names ignoring case, and a feature table has its own ``fid``
+    and ``geom``. The rule: a name is kept unless it is, ignoring case, one of
+    ``reserved`` or a name kept before it; such a name gets the first of the suffixes
+    ``_1``, ``_2``, … that makes it differ from every other name, ignoring case. Names
+    that clash with nothing never change.
+
+    Parameters
+    ----------
+    keys : iterable of str
+        The property names, in order.
+    reserved : iterable of str
+        Names taken before any property.
+
+    Returns
+    -------
+    dict of str to str
+        Each name and its column's name.
+
+    Examples
+    --------
+    >>> column_names(["FID", "Name", "name", "fid_1"])
+    {'FID': 'FID_2', 'Name': 'Name', 'name': 'name_1', 'fid_1': 'fid_1'}
+    """
+    keys = list(dict.fromkeys(str(k) for k in keys))
+    taken = {r.lower() for r in reserved}
+    kept = set()
+    for key in keys:
+        if key.lower() not in taken:
+            kept.add(key)
+            taken.add(key.lower())
+    names: dict[str, str] = {}
+    for key in keys:
+        if key in kept:
+            names[key] = key
+            continue
+        n = 1
+        while f"{key}_{n}".lower() in taken:
+            n += 1
+        names[key] = f"{key}_{n}"
+        taken.add(names[key].lower())
+    return names
 
 
 def _quote(name: str) -> str:
@@ -102,6 +150,7 @@ def write_geopackage(
         Name of the feature table (the layer name GDAL shows).
     features : sequence of (properties, geometry)
         Every feature's properties hold the same keys; values are bool, int, float, str or None.
+        A key that would clash with another column is renamed by :func:`column_names`.
     description : str, optional
         ``gpkg_contents.description``.
     srs_id : int, optional
@@ -109,8 +158,10 @@ def write_geopackage(
     """
     if srs_id != 4326:
         raise ValueError("Only WGS84 longitude/latitude (srs_id 4326) is supported.")
-    columns = list(features[0][0]) if features else []
-    types = [_column_type(c, [props[c] for props, _ in features]) for c in columns]
+    keys = list(features[0][0]) if features else []
+    names = column_names(keys)
+    columns = [names[k] for k in keys]
+    types = [_column_type(c, [props[k] for props, _ in features]) for c, k in zip(columns, keys, strict=True)]
     geoms = [g for _, g in features]
     kinds = {g.geom_type.upper() for g in geoms}
     geometry_type = kinds.pop() if len(kinds) == 1 else "GEOMETRY"
@@ -132,10 +183,10 @@ def write_geopackage(
         con.execute(f"CREATE TABLE {_quote(table)} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
                     f"geom {geometry_type}{', ' + defs if defs else ''})")
         marks = ", ".join("?" * (len(columns) + 1))
-        names = ", ".join(["geom", *map(_quote, columns)])
+        quoted = ", ".join(["geom", *map(_quote, columns)])
         con.executemany(
-            f"INSERT INTO {_quote(table)} ({names}) VALUES ({marks})",  # noqa: S608 - names quoted, values bound
-            [(_encode(g, srs_id), *(props[c] for c in columns)) for props, g in features],
+            f"INSERT INTO {_quote(table)} ({quoted}) VALUES ({marks})",  # noqa: S608 - names quoted, values bound
+            [(_encode(g, srs_id), *(props[k] for k in keys)) for props, g in features],
         )
         con.execute("COMMIT")
         con.execute("VACUUM")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -44,6 +45,7 @@ __all__ = [
     "format_distance",
     "kyiv_line_layer",
     "passage_layer",
+    "unique_layer_name",
 ]
 
 #: Layers drawn into the base map, which stays the same while the user adjusts bands.
@@ -729,8 +731,29 @@ def dynamic_layers(
     return out
 
 
+def unique_layer_name(name: str, taken: Iterable[str]) -> str:
+    """Return ``name``, or ``name (2)``, ``name (3)``…: the first that is not in ``taken``.
+
+    A layer control lists layers in a JavaScript object keyed by name: a second layer of the
+    same name would replace the first, and a ``__proto__`` key would set the object's
+    prototype, so that name is always taken.
+
+    Examples
+    --------
+    >>> unique_layer_name("Passages", ["Distance bands", "Passages"])
+    'Passages (2)'
+    """
+    used = {*taken, "__proto__"}
+    candidate, n = name, 1
+    while candidate in used:
+        n += 1
+        candidate = f"{name} ({n})"
+    return candidate
+
+
 def build_map(
     view: MapView, spec: BandSpec, units: str = "km", selected: int | None = None, token: str | None = None,
+    extra_layers: Sequence[folium.FeatureGroup] = (),
 ) -> folium.Map:
     """Return the complete map for the given settings, as the app shows it.
 
@@ -741,6 +764,11 @@ def build_map(
     units : {"km", "mi"}
     selected, token
         See :func:`passage_layer`.
+    extra_layers : sequence of folium.FeatureGroup
+        Layers drawn above the others, such as a user's layer, and listed in the layer
+        control. Pass them here rather than adding them to the returned map: the control's
+        script refers to every layer it lists, so it must come after all of them. A layer
+        whose name another layer already has is renamed ``name (2)`` (changed in place).
 
     Returns
     -------
@@ -755,6 +783,10 @@ def build_map(
     """
     m = base_map(view)
     for layer in dynamic_layers(view, spec, units, selected, token):
+        layer.add_to(m)
+    for layer in extra_layers:
+        names = (c.layer_name for c in m._children.values() if isinstance(c, folium.map.Layer))
+        layer.layer_name = unique_layer_name(layer.layer_name, names)
         layer.add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     return m

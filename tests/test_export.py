@@ -20,7 +20,17 @@ import geo.export
 from geo.__main__ import main
 from geo.bands import RELATIVE_TOLERANCE, BandSpec
 from geo.errors import ExportError, InputError
-from geo.export import FORMATS, GPKG_LAYERS, MEDIA_TYPES, SIZES, ExportRequest, export_bytes, export_request
+from geo.export import (
+    FORMATS,
+    GPKG_LAYERS,
+    MEDIA_TYPES,
+    RESERVED_PROPERTIES,
+    SIZES,
+    ExportRequest,
+    export_bytes,
+    export_property_names,
+    export_request,
+)
 from geo.static_map import View
 from geo.story import load_story
 
@@ -192,30 +202,7 @@ def test_geojson_command_matches_the_api(tmp_path):
     assert json.loads(target.read_text(encoding="utf-8")) == json.loads(export_bytes("geojson", SPEC))
 
 
-# --- standalone HTML in a browser ------------------------------------------------------------
-
-
-
-
-
-@pytest.mark.browser
-def test_standalone_html_draws_its_map_offline(browser, tmp_path):
-    page_file = tmp_path / "map.html"
-    page_file.write_bytes(export_bytes("html", SPEC, bounds=(49.0, 24.0, 53.0, 33.0)))
-    context = browser.new_context(offline=True)
-    page = context.new_page()
-    requests: list[str] = []
-    errors: list[str] = []
-    page.on("request", lambda r: requests.append(r.url))
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(page_file.as_uri())
-    page.wait_for_selector(".leaflet-container")
-    page.wait_for_selector("path.atlas-band", state="attached")
-    assert page.locator("path.atlas-band").count() == 2
-    assert page.locator("path.atlas-border").count() >= 1
-    context.close()
-    assert errors == []
-    assert [u for u in requests if not u.startswith(("file://", "data:"))] == []
+# --- user layers in every format ---------------------------------------------------------------
 
 
 def test_a_user_layer_goes_into_every_format(tmp_path):
@@ -237,3 +224,90 @@ def test_a_user_layer_goes_into_every_format(tmp_path):
     assert "Your layer: route" in svg
     html = export_bytes("html", SPEC, user=layer).decode("utf-8")
     assert "atlas-user" in html and "<b>Route</b>" not in html
+
+
+def _user_layer(properties: dict, name: str = "route"):
+    """A one-line user layer with the given properties, read as an upload is."""
+    from geo.userlayer import read_user_layer
+
+    data = json.dumps({"type": "Feature", "properties": properties,
+                       "geometry": {"type": "LineString", "coordinates": [[24.0, 50.0], [30.0, 49.0]]}})
+    return read_user_layer(f"{name}.geojson", data.encode())
+
+
+def _user_rows(gpkg: bytes) -> list[tuple]:
+    """The user table of a GeoPackage export as SQLite holds it: column names and raw values."""
+    import sqlite3
+
+    con = sqlite3.connect(":memory:")
+    try:
+        con.deserialize(gpkg)
+        cursor = con.execute("SELECT * FROM user ORDER BY fid")
+        names = [d[0] for d in cursor.description]
+        return [names, *cursor.fetchall()]
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("properties, exported", [
+    ({"fid": "a"}, {"fid_1": "a"}),
+    ({"FID": "a"}, {"FID_1": "a"}),
+    ({"geom": "a"}, {"geom_1": "a"}),
+    ({"GEOM": "a", "Fid": "b"}, {"GEOM_1": "a", "Fid_1": "b"}),
+    ({"Name": "a", "name": "b", "NAME": "c"}, {"Name": "a", "name_1": "b", "NAME_2": "c"}),
+    ({"fid": "a", "fid_1": "b"}, {"fid_2": "a", "fid_1": "b"}),
+    ({"layer": "roads", "user_layer": "mine"}, {"layer_1": "roads", "user_layer_1": "mine"}),
+])
+def test_clashing_user_property_names_are_renamed_alike_in_geopackage_and_geojson(properties, exported):
+    layer = _user_layer(properties)
+    names, row = _user_rows(export_bytes("gpkg", SPEC, user=layer))[:2]
+    stored = dict(zip(names, row, strict=True))
+    assert {k: stored[k] for k in exported} == exported
+    assert stored["user_layer"] == "route"
+    collection = json.loads(export_bytes("geojson", SPEC, user=layer))
+    (user,) = [f["properties"] for f in collection["features"] if f["properties"]["layer"] == "user"]
+    assert user == {**exported, "layer": "user", "user_layer": "route"}
+
+
+def test_the_rename_rule_keeps_every_name_that_clashes_with_nothing():
+    keys = ["fid", "Name", "name", "layer", "fid_1", "geometry", "population"]
+    assert export_property_names(keys) == {
+        "fid": "fid_2", "Name": "Name", "name": "name_1", "layer": "layer_1", "fid_1": "fid_1",
+        "geometry": "geometry_1", "population": "population"}
+    assert set(RESERVED_PROPERTIES) == {"layer", "user_layer", "fid", "geom", "geometry"}
+
+
+def test_user_values_keep_their_string_form_in_geojson_and_geopackage():
+    properties = {"code": "007", "ratio": "1.50", "big": "1e5", "flag": "true", "layer": "12"}
+    layer = _user_layer(properties)
+    names, row = _user_rows(export_bytes("gpkg", SPEC, user=layer))[:2]
+    stored = dict(zip(names, row, strict=True))
+    expected = {("layer_1" if k == "layer" else k): v for k, v in properties.items()}
+    assert {k: stored[k] for k in expected} == expected  # TEXT columns: no number or bool parsing
+    collection = json.loads(export_bytes("geojson", SPEC, user=layer))
+    (user,) = [f["properties"] for f in collection["features"] if f["properties"]["layer"] == "user"]
+    assert {k: user[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize("fmt, name, other", [("geojson", "GeoJSON", "GeoPackage"), ("html", "HTML", "GeoJSON")])
+def test_an_unexpected_failure_becomes_an_export_error_that_says_what_to_do(fmt, name, other):
+    from geo.userlayer import UserLayer
+
+    # A hand-made layer whose property is bytes, not the strings read_user_layer makes:
+    # neither JSON nor the popup can write it, and the failure must say so in its own name.
+    frame = gpd.GeoDataFrame({"blob": [b"\x00\xff"]}, geometry=[shapely.Point(30.5, 50.45)], crs="EPSG:4326")
+    with pytest.raises(ExportError, match=rf"^The {name} export failed \(TypeError: .+\)\. Try {other} or "
+                                          "without your layer") as info:
+        export_bytes(fmt, SPEC, user=UserLayer("blob", frame))
+    assert isinstance(info.value.__cause__, TypeError)
+
+
+def test_a_layer_gdal_cannot_write_gives_an_export_error_naming_the_layer_and_what_to_do():
+    from geo.userlayer import UserLayer
+
+    frame = gpd.GeoDataFrame({"z": [1 + 2j]}, geometry=[shapely.Point(30.5, 50.45)], crs="EPSG:4326")
+    with pytest.raises(ExportError, match=r"^The GeoPackage export failed while writing your layer \(.*complex"
+                                          r".*\)\. Try GeoJSON") as info:
+        export_bytes("gpkg", SPEC, user=UserLayer("complex", frame))
+    assert isinstance(info.value.__cause__, RuntimeError)  # pyogrio's FieldError
+    assert "atlas-gpkg-" not in str(info.value)

@@ -8,7 +8,7 @@ import pytest
 import shapely
 
 from geo import DataError
-from geo.geopackage import read_geopackage, write_geopackage
+from geo.geopackage import TABLE_COLUMNS, column_names, read_geopackage, write_geopackage
 
 FEATURES = [
     ({"name": "Kyiv", "population": 2_797_553, "share": 0.5, "capital": True, "note": None},
@@ -74,3 +74,23 @@ def test_bytes_that_are_no_geopackage_raise_a_data_error(tmp_path, damage):
     raw = _written(tmp_path).read_bytes()
     with pytest.raises(DataError, match=r"broken\.gpkg"):
         read_geopackage(damage(raw), "broken.gpkg")
+
+
+def test_columns_that_would_clash_are_renamed_by_the_stated_rule(tmp_path):
+    props = {"FID": 7, "geom": "point", "Name": "Kyiv", "name": "Київ", "name_1": "third"}
+    path = _written(tmp_path, [(props, shapely.Point(30.5, 50.45))])
+    expected = {"FID_1": 7, "geom_1": "point", "Name": "Kyiv", "name_2": "Київ", "name_1": "third"}
+    assert read_geopackage(path.read_bytes())[1] == [expected]
+    info = pyogrio.read_info(path)
+    assert list(info["fields"]) == list(expected) and info["fid_column"] == "fid"
+    assert pyogrio.read_dataframe(path).drop(columns="geometry").to_dict("records") == [expected]
+
+
+@pytest.mark.parametrize("keys, reserved, names", [
+    (["fid", "FID", "Fid"], TABLE_COLUMNS, ["fid_1", "FID_2", "Fid_3"]),
+    (["a", "A", "a_1"], TABLE_COLUMNS, ["a", "A_2", "a_1"]),
+    (["layer", "x"], ("layer",), ["layer_1", "x"]),
+    (["geometry", "geom"], TABLE_COLUMNS, ["geometry", "geom_1"]),
+])
+def test_column_names_keep_every_name_that_clashes_with_nothing(keys, reserved, names):
+    assert list(column_names(keys, reserved).values()) == names
