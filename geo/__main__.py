@@ -12,6 +12,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -185,9 +186,12 @@ def staged_output(target: Path) -> Iterator[Callable[[bytes], None]]:
     ...     write(b"{}")
     """
     target = Path(target)
+    # Ctrl-C or SIGTERM between making the file and the ``try`` below would leave it behind.
+    mask = _hold_signals()
     try:
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".atlas-", suffix=".part")
     except OSError as exc:
+        _release_signals(mask)
         raise InputError(f"argument --output: cannot write in folder {str(target.parent)!r}: "
                          f"{exc.strerror}") from None
     file = os.fdopen(fd, "wb")
@@ -199,6 +203,7 @@ def staged_output(target: Path) -> Iterator[Callable[[bytes], None]]:
             raise ExportError(f"could not write {str(target)!r}: {exc.strerror or exc}") from None
 
     try:
+        _release_signals(mask)
         yield write
         try:
             file.close()
@@ -206,9 +211,28 @@ def staged_output(target: Path) -> Iterator[Callable[[bytes], None]]:
         except OSError as exc:
             raise ExportError(f"could not write {str(target)!r}: {exc.strerror or exc}") from None
     finally:
-        with contextlib.suppress(OSError):
-            file.close()
-        Path(tmp).unlink(missing_ok=True)
+        mask = _hold_signals()
+        try:
+            with contextlib.suppress(OSError):
+                file.close()
+            Path(tmp).unlink(missing_ok=True)
+        finally:
+            _release_signals(mask)
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _hold_signals() -> set[int] | None:
+    """Hold Ctrl-C and SIGTERM back until :func:`_release_signals` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+
+
+def _release_signals(mask: set[int] | None) -> None:
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
 
 
 def _replace(tmp: Path, target: Path) -> None:
@@ -328,6 +352,13 @@ def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("arguments --width and --height go together")
     if args.size is not None and args.width is not None:
         parser.error("argument --size: give either --size or --width and --height")
+    if args.bounds is not None and args.format in ("png", "svg", "pdf"):
+        from geo.export import export_request
+        from geo.framing import check_drawable
+
+        size = export_request(args.format, BandSpec((50.0,)), size=args.size, width=args.width,
+                              height=args.height).map_size
+        check_drawable(args.bounds, size.width / size.height)
     target = output_path(args.output)
     with staged_output(target) as write:
         _imports_done(*_RENDERERS[args.format])

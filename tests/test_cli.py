@@ -132,9 +132,12 @@ def test_a_link_to_a_character_device_is_refused_and_left_alone(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["null"]
 
 
-@pytest.mark.parametrize("name", ["/proc/self/fd/1", "/dev/stdout", "link-to-fd-1"])
+@pytest.mark.parametrize("name", ["/proc/self/fd/1", "link-to-fd-1"])
 def test_a_process_s_open_file_is_not_an_output(tmp_path, name):
-    """Even when stdout is a regular file, ``-o /proc/self/fd/1`` must not replace that file."""
+    """Even when stdout is a regular file, ``-o /proc/self/fd/1`` must not replace that file.
+
+    (Not ``/dev/stdout``: code that replaced the link it names would replace the system's.)
+    """
     (tmp_path / "link-to-fd-1").symlink_to("/proc/self/fd/1")
     stdout_file = tmp_path / "stdout.txt"
     with open(stdout_file, "w") as handle:
@@ -248,3 +251,12 @@ def test_sigterm_during_a_geopackage_export_leaves_no_files(tmp_path):
     assert "Traceback" not in err and err.strip().splitlines() == ["python -m geo: terminated"]
     assert list(scratch.iterdir()) == []
     assert list(outdir.iterdir()) == []
+
+
+@pytest.mark.parametrize("fmt", ["png", "pdf"])
+def test_bounds_the_static_map_cannot_draw_are_refused(tmp_path, fmt):
+    target = tmp_path / f"world.{fmt}"
+    out = run("export", "-f", fmt, "-d", "50", "--bounds=-90,-180,90,180", "-o", str(target))
+    _one_line_refusal(out, "too large for a static map")
+    assert "the same centre and proportions that it can draw is -39.8,-79.7,39.8,79.7" in out.stderr
+    assert list(tmp_path.iterdir()) == []
