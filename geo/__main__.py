@@ -352,17 +352,16 @@ def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("arguments --width and --height go together")
     if args.size is not None and args.width is not None:
         parser.error("argument --size: give either --size or --width and --height")
+    spec = BandSpec(tuple(sorted(args.distance)), side=args.side, clip=args.clip)
     if args.bounds is not None and args.format in ("png", "svg", "pdf"):
         from geo.export import export_request
         from geo.framing import check_drawable
 
-        size = export_request(args.format, BandSpec((50.0,)), size=args.size, width=args.width,
-                              height=args.height).map_size
+        size = export_request(args.format, spec, size=args.size, width=args.width, height=args.height).map_size
         check_drawable(args.bounds, size.width / size.height)
     target = output_path(args.output)
     with staged_output(target) as write:
         _imports_done(*_RENDERERS[args.format])
-        spec = BandSpec(tuple(sorted(args.distance)), side=args.side, clip=args.clip)
         data = export_bytes(args.format, spec, size=args.size, width=args.width, height=args.height,
                             bounds=args.bounds, units=args.units, footnotes=args.footnotes)
         write(data)

@@ -51,7 +51,8 @@ class UrlState:
     Parameters
     ----------
     rings : tuple of float
-        Distances from the border in km, strictly increasing, 1 to 1,500, at most eight.
+        Distances from the border in km, strictly increasing, 1 to 1,500, at most eight; each
+        at least :data:`MIN_RING_RATIO` times the one before (closer rings draw as one edge).
     side : {"both", "ukraine", "belarus"}
     units : {"km", "mi"}
         Units for display; rings are always given in km.
