@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -19,7 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from shapely import Polygon
 
-from geo.__main__ import main
+from geo.__main__ import main, output_path
+from geo.errors import InputError
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
@@ -260,3 +262,39 @@ def test_bounds_the_static_map_cannot_draw_are_refused(tmp_path, fmt):
     _one_line_refusal(out, "too large for a static map")
     assert "the same centre and proportions that it can draw is -39.8,-79.7,39.8,79.7" in out.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_socket_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "sock"
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as server:
+        server.bind(str(path))
+        _one_line_refusal(_bands_to(str(path)), "socket")
+        assert stat.S_ISSOCK(os.lstat(path).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["sock"]
+
+
+def test_a_loop_of_links_is_refused(tmp_path):
+    (tmp_path / "a").symlink_to("b")
+    (tmp_path / "b").symlink_to("a")
+    out = _bands_to("a", cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    assert sorted(os.readlink(tmp_path / n) for n in ("a", "b")) == ["a", "b"]
+
+
+def test_a_dangling_link_writes_its_target_and_stays_a_link(tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "out.geojson").symlink_to("sub/bands.geojson")
+    assert main(["bands", "-d", "50", "-o", str(tmp_path / "out.geojson")]) == 0
+    assert os.readlink(tmp_path / "out.geojson") == "sub/bands.geojson"
+    assert json.loads((tmp_path / "sub" / "bands.geojson").read_text())["type"] == "FeatureCollection"
+    assert [p.name for p in (tmp_path / "sub").iterdir()] == ["bands.geojson"]
+
+
+def test_output_path_accepts_new_and_regular_files_only(tmp_path):
+    assert output_path(tmp_path / "new.geojson") == tmp_path / "new.geojson"
+    (tmp_path / "old.geojson").write_text("{}")
+    assert output_path(str(tmp_path / "old.geojson")) == tmp_path / "old.geojson"
+    os.mkfifo(tmp_path / "fifo")
+    for bad in ("", str(tmp_path), str(tmp_path / "fifo"), str(tmp_path / "missing" / "x"), "/dev/null"):
+        with pytest.raises(InputError, match="--output"):
+            output_path(bad)
