@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import json
 import os
+import signal
+import stat
 import sys
 import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from geo.errors import AtlasError, InputError
+from geo.errors import AtlasError, ExportError, InputError
 
-__all__ = ["main"]
+__all__ = ["main", "output_path", "staged_output", "write_atomically"]
 
 #: True when run as ``python -m geo``: the process runs one command, then exits.
 _ONE_SHOT = False
@@ -43,21 +48,219 @@ def _distance(text: str) -> float:
     return value
 
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file, so a failure leaves nothing."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent or ".", prefix=f".{path.name}.", suffix=".part")
+def output_path(path: str | os.PathLike[str]) -> Path:
+    """Check where ``--output`` may write, before any work; return the file to replace.
+
+    A new path in an existing folder, or an existing regular file (through any symlinks) is
+    accepted. Anything else is refused: an empty name, a missing folder, a folder, a device,
+    a FIFO, a socket, a link that does not lead to a regular file, a name too long.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``--output`` argument as given.
+
+    Returns
+    -------
+    Path
+        The file to write: the path itself, or the file its symlinks lead to.
+
+    Raises
+    ------
+    InputError
+        For every path the command must not write.
+
+    Examples
+    --------
+    >>> output_path("/dev/null")
+    Traceback (most recent call last):
+    geo.errors.InputError: argument --output: '/dev/null' is not a regular file (a character device); ...
+    """
+    raw = os.fspath(path)
+    shown = repr(raw if len(raw) <= 80 else raw[:77] + "...")
+    if not raw.strip():
+        raise InputError("argument --output: give a file name")
+    if raw.endswith(("/", os.sep)):
+        raise InputError(f"argument --output: {shown} ends with a folder separator; give a file name")
     try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
+        found = os.stat(raw)
+    except FileNotFoundError:
+        target = _resolve(raw, shown) if os.path.islink(raw) else Path(raw)
+        if not os.path.isdir(target.parent):
+            raise InputError(f"argument --output: folder {str(target.parent)!r} does not exist") from None
+    except NotADirectoryError:
+        raise InputError(f"argument --output: a part of {shown} is not a folder") from None
+    except OSError as exc:
+        raise InputError(f"argument --output: cannot use {shown}: {exc.strerror}") from None
+    else:
+        if stat.S_ISDIR(found.st_mode):
+            raise InputError(f"argument --output: {shown} is a folder; name a file in it")
+        if not stat.S_ISREG(found.st_mode):
+            raise InputError(f"argument --output: {shown} is not a regular file ({_kind(found.st_mode)}); "
+                             "write to a regular file or a new path")
+        target = _resolve(raw, shown)
+        try:
+            same = os.stat(target)
+        except OSError:
+            same = None
+        if same is None or (same.st_dev, same.st_ino) != (found.st_dev, found.st_ino):
+            raise InputError(f"argument --output: {shown} is a link that does not lead to a file by name")
+    try:
+        name_max = os.pathconf(target.parent, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        name_max = 255
+    if len(os.fsencode(target.name)) > name_max:
+        raise InputError(f"argument --output: the file name is longer than {name_max} bytes")
+    return target
+
+
+def _resolve(raw: str, shown: str) -> Path:
+    """``raw`` with every symlink followed, refusing links that live in ``/proc``.
+
+    ``/proc/self/fd/1`` (and ``/dev/stdout``, which leads there) names whatever the process
+    has open, not a file: replacing it would replace the file a shell redirected into.
+    """
+    try:
+        proc = os.stat("/proc").st_dev
+    except OSError:
+        proc = None
+    done = Path("/")
+    pending = list(Path(os.getcwd(), raw).parts[1:])
+    hops = 0
+    while pending:
+        part = pending.pop(0)
+        if part == "..":
+            done = done.parent
+            continue
+        candidate = done / part
+        try:
+            found = os.lstat(candidate)
+        except OSError:
+            done = candidate
+            continue
+        if not stat.S_ISLNK(found.st_mode):
+            done = candidate
+            continue
+        if found.st_dev == proc:
+            raise InputError(f"argument --output: {shown} leads through {str(candidate)!r}, a link in /proc "
+                             "to whatever a process has open, not a file; give the file's own name")
+        hops += 1
+        if hops > 40:
+            raise InputError(f"argument --output: {shown} goes round a loop of symlinks")
+        link = Path(os.readlink(candidate))
+        if link.is_absolute():
+            done, pending = Path("/"), [*link.parts[1:], *pending]
+        else:
+            pending = [*link.parts, *pending]
+    return done
+
+
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a file"
+
+
+@contextlib.contextmanager
+def staged_output(target: Path) -> Iterator[Callable[[bytes], None]]:
+    """Write ``target`` (from :func:`output_path`) through a temporary file beside it.
+
+    The temporary file is made at once, so a folder the command cannot write is refused
+    before any work. The block gets a ``write(data)`` function; when the block ends without
+    an exception the file replaces ``target``, and in every other case (an error, Ctrl-C,
+    SIGTERM) it is removed. Its name is short (``.atlas-XXXXXXXX.part``), whatever the
+    length of ``target``'s name.
+
+    Raises
+    ------
+    InputError
+        When the folder cannot be written, or ``target`` stopped being a regular file.
+    ExportError
+        When writing fails midway (a full disk, an I/O error).
+
+    Examples
+    --------
+    >>> with staged_output(output_path("bands.geojson")) as write:  # doctest: +SKIP
+    ...     write(b"{}")
+    """
+    target = Path(target)
+    # Ctrl-C or SIGTERM between making the file and the ``try`` below would leave it behind.
+    mask = _hold_signals()
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".atlas-", suffix=".part")
+    except OSError as exc:
+        _release_signals(mask)
+        raise InputError(f"argument --output: cannot write in folder {str(target.parent)!r}: "
+                         f"{exc.strerror}") from None
+    file = os.fdopen(fd, "wb")
+
+    def write(data: bytes) -> None:
+        try:
+            file.write(data)
+        except OSError as exc:
+            raise ExportError(f"could not write {str(target)!r}: {exc.strerror or exc}") from None
+
+    try:
+        _release_signals(mask)
+        yield write
+        try:
+            file.close()
+            _replace(Path(tmp), target)
+        except OSError as exc:
+            raise ExportError(f"could not write {str(target)!r}: {exc.strerror or exc}") from None
+    finally:
+        mask = _hold_signals()
+        try:
+            with contextlib.suppress(OSError):
+                file.close()
+            Path(tmp).unlink(missing_ok=True)
+        finally:
+            _release_signals(mask)
+
+
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+def _hold_signals() -> set[int] | None:
+    """Hold Ctrl-C and SIGTERM back until :func:`_release_signals` (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+
+
+def _release_signals(mask: set[int] | None) -> None:
+    if mask is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+
+
+def _replace(tmp: Path, target: Path) -> None:
+    """Move ``tmp`` onto ``target`` if it is still a regular file or missing, with its permissions."""
+    try:
+        existing = os.lstat(target)
+    except FileNotFoundError:
+        existing = None
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        raise InputError(f"argument --output: {str(target)!r} is no longer a regular file; nothing written")
+    if existing is not None:
+        mode = stat.S_IMODE(existing.st_mode)
+    else:
         # mkstemp makes the file private; give it the permissions a plain open() would.
         umask = os.umask(0)
         os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
+    os.replace(tmp, target)
+
+
+def write_atomically(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file, so a failure leaves nothing.
+
+    ``path`` is checked by :func:`output_path` first: only regular files and new paths.
+    """
+    with staged_output(output_path(path)) as write:
+        write(data)
 
 
 def _imports_done(*modules: str) -> None:
@@ -90,7 +293,7 @@ def _parser() -> argparse.ArgumentParser:
                        metavar="KM", help=f"a band edge in km (repeat, at most {MAX_BANDS})")
     bands.add_argument("--side", choices=SIDES, default="both")
     bands.add_argument("--clip", choices=CLIPS, default="none")
-    bands.add_argument("--output", "-o", type=Path, required=True, metavar="FILE.geojson")
+    bands.add_argument("--output", "-o", required=True, metavar="FILE.geojson")
 
     from geo.export import FORMATS, SIZES
 
@@ -106,7 +309,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--bounds", type=_bounds, metavar="S,W,N,E", help="the extent, in degrees")
     export.add_argument("--units", choices=("km", "mi"), default="km")
     export.add_argument("--footnotes", action="store_true", help="print the quoted passages beside the map")
-    export.add_argument("--output", "-o", type=Path, required=True, metavar="FILE")
+    export.add_argument("--output", "-o", required=True, metavar="FILE")
     return parser
 
 
@@ -140,11 +343,6 @@ def _check_distances(parser: argparse.ArgumentParser, distances: list[float]) ->
         parser.error("argument --distance: each distance may be given once")
 
 
-def _output_dir_ok(parser: argparse.ArgumentParser, path: Path) -> None:
-    if not path.parent.resolve().is_dir():
-        parser.error(f"argument --output: folder {str(path.parent)!r} does not exist")
-
-
 def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from geo.bands import BandSpec
     from geo.export import export_bytes
@@ -154,12 +352,19 @@ def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("arguments --width and --height go together")
     if args.size is not None and args.width is not None:
         parser.error("argument --size: give either --size or --width and --height")
-    _output_dir_ok(parser, args.output)
-    _imports_done(*_RENDERERS[args.format])
     spec = BandSpec(tuple(sorted(args.distance)), side=args.side, clip=args.clip)
-    data = export_bytes(args.format, spec, size=args.size, width=args.width, height=args.height,
-                        bounds=args.bounds, units=args.units, footnotes=args.footnotes)
-    write_atomically(args.output, data)
+    if args.bounds is not None and args.format in ("png", "svg", "pdf"):
+        from geo.export import export_request
+        from geo.framing import check_drawable
+
+        size = export_request(args.format, spec, size=args.size, width=args.width, height=args.height).map_size
+        check_drawable(args.bounds, size.width / size.height)
+    target = output_path(args.output)
+    with staged_output(target) as write:
+        _imports_done(*_RENDERERS[args.format])
+        data = export_bytes(args.format, spec, size=args.size, width=args.width, height=args.height,
+                            bounds=args.bounds, units=args.units, footnotes=args.footnotes)
+        write(data)
     print(f"wrote {args.output} ({args.format}, {len(data):,} bytes)")
     return 0
 
@@ -185,10 +390,10 @@ def main(argv: list[str] | None = None) -> int:
 
             _imports_done()
             _check_distances(parser, args.distance)
-            _output_dir_ok(parser, args.output)
-            spec = BandSpec(tuple(sorted(args.distance)), side=args.side, clip=args.clip)
-            text = json.dumps(bands_geojson(spec), ensure_ascii=False)
-            write_atomically(args.output, text.encode("utf-8"))
+            target = output_path(args.output)
+            with staged_output(target) as write:
+                spec = BandSpec(tuple(sorted(args.distance)), side=args.side, clip=args.clip)
+                write(json.dumps(bands_geojson(spec), ensure_ascii=False).encode("utf-8"))
             print(f"wrote {args.output} ({len(spec.distances_km)} bands)")
             return 0
         if args.command == "export":
@@ -202,11 +407,32 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+class _Stopped(BaseException):
+    """Ctrl-C or SIGTERM, raised where the program is so that every ``finally`` cleans up."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    # A second signal must not cut the cleanup short.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    raise _Stopped(signum)
+
+
 if __name__ == "__main__":
     _ONE_SHOT = True
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
     gc.disable()  # until the command has imported what it needs: see _imports_done
     try:
         sys.exit(main())
+    except _Stopped as stopped:
+        word = "interrupted" if stopped.signum == signal.SIGINT else "terminated"
+        print(f"python -m geo: {word}", file=sys.stderr)
+        sys.exit(128 + stopped.signum)
     except BrokenPipeError:
         # The reader went away (``python -m geo facts --json | head``): stop quietly, as Unix
         # tools do, without a second error when Python flushes stdout at exit.

@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from geo.bands import CLIPS, MAX_BANDS, MAX_KM, MIN_KM, SIDES
+from geo.bands import CLIPS, MAX_BANDS, MAX_KM, MIN_KM, RELATIVE_TOLERANCE, SIDES
 from geo.errors import InputError
 
 __all__ = [
@@ -16,9 +17,11 @@ __all__ = [
     "DEFAULT_RINGS",
     "LAYERS",
     "MAX_VALUE_CHARS",
+    "MIN_RING_RATIO",
     "UNITS",
     "UrlState",
     "parse_query",
+    "rings_text",
     "to_query",
 ]
 
@@ -30,9 +33,14 @@ UNITS = ("km", "mi")
 DEFAULT_RINGS = (50.0, 100.0, 200.0)
 #: Longer values are refused whole: no legitimate state needs more.
 MAX_VALUE_CHARS = 200
-_MAX_PASSAGE = 999
+#: Each ring edge is drawn within RELATIVE_TOLERANCE of its distance, so two rings whose
+#: ratio is below this could cross or coincide: they are one ring (merged with a warning).
+MIN_RING_RATIO = (1 + RELATIVE_TOLERANCE) / (1 - RELATIVE_TOLERANCE)
 _KEYS = ("rings", "side", "units", "clip", "layers", "basemap", "passage")
-_PRINTABLE = re.compile(r"[^\w .,+\-]", re.ASCII)
+#: Shown as they are in a warning: letters and digits of any script, and these.
+_SHOWN_AS_IS = frozenset(" .,+-")
+#: Stands for any other character in a warning (markup, controls, quotes, invisible marks).
+_HIDDEN = "\N{REPLACEMENT CHARACTER}"
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
 
 
@@ -43,7 +51,8 @@ class UrlState:
     Parameters
     ----------
     rings : tuple of float
-        Distances from the border in km, strictly increasing, 1 to 1,500, at most eight.
+        Distances from the border in km, strictly increasing, 1 to 1,500, at most eight; each
+        at least :data:`MIN_RING_RATIO` times the one before (closer rings draw as one edge).
     side : {"both", "ukraine", "belarus"}
     units : {"km", "mi"}
         Units for display; rings are always given in km.
@@ -79,6 +88,10 @@ class UrlState:
                 raise InputError(f"Ring {value:g} km is out of range {MIN_KM:g}–{MAX_KM:g} km.")
         if any(b <= a for a, b in itertools.pairwise(r)):
             raise InputError("Rings must be strictly increasing.")
+        close = next(((a, b) for a, b in itertools.pairwise(r) if b < a * MIN_RING_RATIO), None)
+        if close is not None:
+            raise InputError(f"Rings {_km(close[0])} and {_km(close[1])} km are too close to draw apart: "
+                             f"keep them at least {_GAP_PERCENT} of the distance apart.")
         for name, value, allowed in (
             ("side", self.side, SIDES),
             ("units", self.units, UNITS),
@@ -97,10 +110,45 @@ class UrlState:
             raise InputError(f"Passage {self.passage!r} is not a positive whole number.")
 
 
+_GAP_PERCENT = f"{(MIN_RING_RATIO - 1) * 100:.2g} %"
+
+
+def _km(value: float) -> str:
+    """A distance as typed: the shortest text that reads back as the same float."""
+    return repr(float(value)).removesuffix(".0")
+
+
+def rings_text(rings: Sequence[float], sep: str = ", ") -> str:
+    """Ring distances as text that :func:`parse_query` reads back exactly (no rounding).
+
+    Parameters
+    ----------
+    rings : sequence of float
+        Distances in km.
+    sep : str
+        Between two distances; :func:`to_query` uses ``","``.
+
+    Examples
+    --------
+    >>> rings_text((50.0, 1234.5678))
+    '50, 1234.5678'
+    """
+    return sep.join(_km(r) for r in rings)
+
+
+def _normal(value: str) -> str:
+    """NFKC: full-width and other compatibility forms read as what they stand for ("５０" is "50")."""
+    return unicodedata.normalize("NFKC", value)
+
+
 def _preview(value: str) -> str:
-    """A short, inert rendering of a rejected value for a warning message."""
-    cleaned = _PRINTABLE.sub("?", value[:24])
-    return cleaned + ("…" if len(value) > 24 else "")
+    """A short, inert but truthful rendering of a rejected value for a plain-text warning.
+
+    Letters and digits of any script show as they are; any other character but `` .,+-``
+    (markup, quotes, controls, invisible marks) shows as U+FFFD, never as a look-alike.
+    """
+    shown = "".join(c if c.isalnum() or c in _SHOWN_AS_IS else _HIDDEN for c in value[:24])
+    return shown + ("…" if len(value) > 24 else "")
 
 
 def _number(token: str) -> float | None:
@@ -114,9 +162,12 @@ def _number(token: str) -> float | None:
 def _rings(raw: str, warn: list[str]) -> tuple[float, ...] | None:
     kept: set[float] = set()
     tokens = raw.split(",")
-    bad = [t for t in tokens if t.strip() and _number(t.strip()) is None]
+    normal = _normal(raw).split(",")
+    if len(normal) != len(tokens):  # a compatibility comma ("，"): show the normalised tokens
+        tokens = normal
+    bad = [t for t, n in zip(tokens, normal, strict=True) if n.strip() and _number(n.strip()) is None]
     out_of_range = []
-    for token in tokens:
+    for token in normal:
         number = _number(token.strip())
         if number is None:
             continue
@@ -131,7 +182,18 @@ def _rings(raw: str, warn: list[str]) -> tuple[float, ...] | None:
     if out_of_range:
         shown = ", ".join(f"{v:g}" for v in out_of_range[:3])
         warn.append(f"Ignored ring distances outside {MIN_KM:g}–{MAX_KM:g} km: {shown}.")
-    rings = sorted(kept)
+    rings: list[float] = []
+    merged: list[tuple[float, float]] = []
+    for value in sorted(kept):
+        if rings and value < rings[-1] * MIN_RING_RATIO:
+            merged.append((rings[-1], value))
+        else:
+            rings.append(value)
+    if merged:
+        shown = "; ".join(f"{_km(b)} into {_km(a)}" for a, b in merged[:3])
+        more = f" and {len(merged) - 3} more" if len(merged) > 3 else ""
+        warn.append(f"Merged ring distances closer than {_GAP_PERCENT} of the distance, "
+                    f"which would draw as one edge: {shown}{more} km.")
     if len(rings) > MAX_BANDS:
         warn.append(f"Kept the first {MAX_BANDS} ring distances of {len(rings)}; at most {MAX_BANDS} fit.")
         rings = rings[:MAX_BANDS]
@@ -143,7 +205,7 @@ def _rings(raw: str, warn: list[str]) -> tuple[float, ...] | None:
 
 
 def _choice(name: str, raw: str, allowed: tuple[str, ...], warn: list[str]) -> str | None:
-    value = raw.strip().lower()
+    value = _normal(raw).strip().lower()
     if value in allowed:
         return value
     warn.append(f"Ignored unknown {name} “{_preview(raw)}”: use one of {', '.join(allowed)}.")
@@ -151,8 +213,9 @@ def _choice(name: str, raw: str, allowed: tuple[str, ...], warn: list[str]) -> s
 
 
 def _layers(raw: str, warn: list[str]) -> tuple[str, ...] | None:
-    names = {t.strip().lower() for t in raw.split(",") if t.strip()}
-    unknown = [t for t in raw.split(",") if t.strip() and t.strip().lower() not in LAYERS]
+    tokens = _normal(raw).split(",")
+    names = {t.strip().lower() for t in tokens if t.strip()}
+    unknown = [t for t in tokens if t.strip() and t.strip().lower() not in LAYERS]
     if unknown:
         shown = ", ".join(f"“{_preview(t.strip())}”" for t in unknown[:3])
         warn.append(f"Ignored unknown layers {shown}: use any of {', '.join(LAYERS)}.")
@@ -162,24 +225,37 @@ def _layers(raw: str, warn: list[str]) -> tuple[str, ...] | None:
     return known
 
 
-def _passage(raw: str, warn: list[str]) -> int | None:
-    value = raw.strip()
-    if value.isascii() and value.isdigit() and 1 <= int(value) <= _MAX_PASSAGE:
-        return int(value)
-    warn.append(f"Ignored passage “{_preview(raw)}”: give a passage number such as 1.")
+def _passage(raw: str, count: int, warn: list[str]) -> int | None:
+    value = _normal(raw).strip()
+    valid = f"passages 1 to {count}" if count > 1 else "passage 1" if count == 1 else "no passages"
+    if value.isascii() and value.isdigit():
+        number = int(value) if len(value) <= 6 else count + 1
+        if 1 <= number <= count:
+            return number
+        warn.append(f"Ignored passage “{_preview(raw.strip())}”: the story has {valid}.")
+        return None
+    warn.append(f"Ignored passage “{_preview(raw)}”: give a passage number; the story has {valid}.")
     return None
 
 
-def parse_query(params: Mapping[str, str | Sequence[str]]) -> tuple[UrlState, tuple[str, ...]]:
+def parse_query(
+    params: Mapping[str, str | Sequence[str]], *, passages: int | None = None
+) -> tuple[UrlState, tuple[str, ...]]:
     """Read the state from query parameters, dropping whatever is malformed or hostile.
 
     Never raises for any mapping of strings: each rejected value leaves its default in
     place and adds a plain-text warning (the rejected value shows as an inert preview).
+    Values are read after NFKC normalisation, so full-width digits ("５０") count as digits.
+    Ring distances keep their full precision; two rings too close to draw apart (see
+    :data:`MIN_RING_RATIO`) are merged with a warning.
 
     Parameters
     ----------
     params : mapping of str to str or sequence of str
         For example ``st.query_params`` as a dict; for a repeated key the last value wins.
+    passages : int, optional
+        How many passages the story has (a passage outside 1 to this is dropped with a
+        warning); by default, those of the bundled story.
 
     Returns
     -------
@@ -194,6 +270,10 @@ def parse_query(params: Mapping[str, str | Sequence[str]]) -> tuple[UrlState, tu
     """
     warn: list[str] = []
     values: dict[str, object] = {}
+    if passages is None and "passage" in params:
+        from geo.story import load_story
+
+        passages = len(load_story().passages)
     for key in _KEYS:
         if key not in params:
             continue
@@ -209,7 +289,7 @@ def parse_query(params: Mapping[str, str | Sequence[str]]) -> tuple[UrlState, tu
         elif key == "layers":
             value = _layers(raw, warn)
         elif key == "passage":
-            value = _passage(raw, warn)
+            value = _passage(raw, passages or 0, warn)
         else:
             allowed = {"side": SIDES, "units": UNITS, "clip": CLIPS, "basemap": BASEMAPS}[key]
             value = _choice(key, raw, allowed, warn)
@@ -227,7 +307,7 @@ def to_query(state: UrlState) -> dict[str, str]:
     '50,100.5'
     """
     query = {
-        "rings": ",".join(repr(r).removesuffix(".0") for r in state.rings),
+        "rings": rings_text(state.rings, ","),
         "side": state.side,
         "units": state.units,
         "clip": state.clip,
