@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from geo.bands import BandSpec
 from geo.errors import ExportError, InputError
-from geo.framing import SIZES, UNITS, MapSize, View
+from geo.framing import SIZES, UNITS, MapSize, View, check_drawable
 
 if TYPE_CHECKING:
     # folium and geopandas come with user layers: a command without one never loads them.
@@ -108,6 +108,9 @@ class ExportRequest:
             raise InputError("The view must be a View (south, west, north, east).")
         if self.width is not None:
             MapSize(self.width, self.height)  # validates the range
+        if self.view is not None and self.format in _STATIC:
+            size = self.map_size
+            check_drawable(self.view, size.width / size.height)
         if self.user is not None:
             from geo.userlayer import UserLayer
 

@@ -311,3 +311,10 @@ def test_a_layer_gdal_cannot_write_gives_an_export_error_naming_the_layer_and_wh
         export_bytes("gpkg", SPEC, user=UserLayer("complex", frame))
     assert isinstance(info.value.__cause__, RuntimeError)  # pyogrio's FieldError
     assert "atlas-gpkg-" not in str(info.value)
+
+
+@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
+def test_a_static_export_refuses_a_view_its_projection_cannot_draw(fmt):
+    with pytest.raises(InputError, match="too large for a static map"):
+        export_request(fmt, BandSpec((50.0,)), size="slide", bounds=View(-90, -180, 90, 180))
+    assert export_request("geojson", BandSpec((50.0,)), bounds=View(-90, -180, 90, 180)).format == "geojson"
