@@ -352,9 +352,11 @@ SOURCES_FOOTER = """
   data (`geo.facts.TOWN_RULE`): a place in the same admin1 area as a more populous town and
   within that town's extent (a disc holding its population at 3,000 people per km²) is a
   section of it. `python scripts/build_data.py --places` rebuilds this file alone.
-- Place coordinates come from GeoNames (cities15000). Points for countries, states and regions
-  are derived at run time as `places.toml` describes (pole of inaccessibility, midpoint, nearest
-  border point); none is typed in.
+- Place coordinates come from GeoNames (cities15000). The shapes of the article's countries,
+  regions and borders (an area or a line) and the point of each (where its label or passage
+  badge goes) are derived at run time as `places.toml` describes (a country's part within the
+  box around Belarus and Ukraine and its pole of inaccessibility, the area a region's GeoNames
+  towns span, NATO members' borders, the border point nearest Kyiv); none is typed in.
 - US longitudes in DCW run from 180 to 360; the build shifts them to -180..0.
 """
 
