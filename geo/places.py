@@ -13,6 +13,7 @@ from shapely.ops import polylabel
 from geo.borders import shared_border
 from geo.data import load_countries, load_crimea, load_places, load_united_states, read_toml
 from geo.errors import AtlasError, DataError, InputError
+from geo.geodesy import aeqd_transformers, reproject
 
 __all__ = ["KINDS", "SHAPES", "Place", "article_places", "place"]
 
@@ -119,28 +120,26 @@ def _geonames_point(ids: list[int]) -> tuple[shapely.Point, str]:
     return shapely.Point(x, y), f"{how} {names} (places.gpkg)"
 
 
-def _frame_box(codes: list[str]) -> shapely.Polygon:
-    """The box around some countries: the part of the map a reader of the story looks at."""
-    countries = load_countries()
-    return shapely.box(*shapely.GeometryCollection([countries[c].geometry for c in codes]).bounds)
+def _near(line: shapely.Geometry, km: float) -> shapely.Geometry:
+    """The land within about ``km`` of a line (a buffer in an azimuthal equidistant projection
+    centred on the line, drawn from the line simplified to 0.01°)."""
+    centre = line.centroid
+    to_m, to_deg = aeqd_transformers(centre.x, centre.y)
+    return reproject(reproject(shapely.simplify(line, 0.01), to_m).buffer(km * 1000.0, quad_segs=8), to_deg)
 
 
 def _country(entry: dict) -> tuple[shapely.Point, str, shapely.Geometry]:
     iso2 = entry["iso2"]
     geom = load_countries()[iso2].geometry
-    within = list(entry.get("within", []))
-    if not within:
+    if "near_border" not in entry:
         return _label_point(geom), f"pole of inaccessibility of {iso2}'s largest polygon (countries.gpkg, DCW)", geom
-    box = _frame_box(within)
-    part = shapely.make_valid(geom.intersection(box))
+    a, b = entry["near_border"]
+    km = float(entry["near_km"])
+    part = shapely.make_valid(geom.intersection(_near(shared_border(a, b), km)))
     part = shapely.MultiPolygon([p for p in shapely.get_parts(part) if p.geom_type == "Polygon"])
     if part.is_empty:
-        raise DataError(f"places.toml: {iso2} has no land within the box around {', '.join(within)}.")
-    w, s, e, n = box.bounds
-    where = (f"{iso2}'s part within the box around {' and '.join(within)} "
-             f"(lon {w:.1f} to {e:.1f}, lat {s:.1f} to {n:.1f})")
-    if part.equals(geom):
-        where = f"{iso2} (all of it lies within the box around {' and '.join(within)})"
+        raise DataError(f"places.toml: {iso2} has no land within {km:g} km of the {a}–{b} border.")
+    where = f"{iso2}'s part within {km:g} km of the {a}–{b} border, the part of {iso2} the map is about"
     return _label_point(part), f"pole of inaccessibility of {where} (countries.gpkg, DCW)", part
 
 
