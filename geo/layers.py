@@ -75,12 +75,12 @@ def band_features(spec: BandSpec) -> list[dict]:
 def place_features() -> list[dict]:
     """The article's places with ``layer: "place"``: each as its shape (point, line or area).
 
-    ``shape`` says which; ``point`` is ``[lon, lat]`` of the place's representative point
-    (where its label or badge goes), which lies on or inside the geometry.
+    ``shape`` says which; ``point_lon`` and ``point_lat`` give the place's representative
+    point (where its label or badge goes), which lies on or inside the geometry.
     """
     return [
         feature(p.geometry, layer="place", id=p.id, name=p.name, kind=p.kind, shape=p.shape,
-                point=[p.lon, p.lat], method=p.method)
+                point_lon=p.lon, point_lat=p.lat, method=p.method)
         for p in article_places().values()
     ]
 
@@ -88,7 +88,7 @@ def place_features() -> list[dict]:
 def passage_features() -> list[dict]:
     """Each passage as its place's shape (point, line or area), with the verbatim quote.
 
-    ``shape`` and ``point`` are as in :func:`place_features`.
+    ``shape``, ``point_lon`` and ``point_lat`` are as in :func:`place_features`.
     """
     places = article_places()
     return [
@@ -99,7 +99,8 @@ def passage_features() -> list[dict]:
             quote=p.quote,
             place=p.place,
             shape=places[p.place].shape,
-            point=[places[p.place].lon, places[p.place].lat],
+            point_lon=places[p.place].lon,
+            point_lat=places[p.place].lat,
             paragraph=p.paragraph,
             reason=p.reason,
         )

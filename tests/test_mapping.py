@@ -82,7 +82,7 @@ def test_place_and_passage_features_carry_their_shape():
     assert kinds["eastern-ukraine"] == "Polygon"
     assert kinds["kyiv"] == "Point"
     for f in passage_features():
-        lon, lat = f["properties"]["point"]
+        lon, lat = f["properties"]["point_lon"], f["properties"]["point_lat"]
         assert shapely.geometry.shape(f["geometry"]).distance(shapely.Point(lon, lat)) < 1e-5
         assert f["properties"]["shape"] in ("point", "line", "area")
 
