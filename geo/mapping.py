@@ -561,7 +561,8 @@ def _crimea_layer(m: folium.Map, show: bool) -> folium.FeatureGroup:
         (spot.lat, spot.lon),
         icon=folium.DivIcon(
             html=f"<b>Crimea</b><br>{escape_text(label)}", class_name="atlas-label atlas-crimea-label",
-            icon_size=(190, 34), icon_anchor=(95, -8),
+            # Wide enough for the note in italic 12 px, so its box (which keeps labels apart) holds it.
+            icon_size=(width := round(6.4 * len(label) + 10), 34), icon_anchor=(width // 2, -8),
         ),
         interactive=False,
     ).add_to(layer)

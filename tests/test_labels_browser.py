@@ -61,8 +61,22 @@ def test_default_view_labels_and_badges_do_not_overlap(browser, app_server, widt
             timeout=FIRST_DRAW_MS,
         )
         boxes = [b for b in frame.evaluate(BOXES, LABELS) if b["onMap"]]
+        # One zoom out and one in from the default: still nothing on top of anything.
+        other_zooms = {}
+        for zoom in (5, 7):
+            frame.evaluate(f"() => window.map.setZoom({zoom}, {{animate: false}})")
+            frame.wait_for_function(
+                "() => window.__atlas_declutter_runs === undefined"
+                " || (window.__atlas_declutter_runs > 0 && !window.__atlas_declutter_pending)",
+                timeout=FIRST_DRAW_MS,
+            )
+            other_zooms[zoom] = [b for b in frame.evaluate(BOXES, LABELS) if b["onMap"] and b["shown"]]
     finally:
         context.close()
+    for zoom, seen in other_zooms.items():
+        clashes = [(a["text"][:20], b["text"][:20]) for i, a in enumerate(seen) for b in seen[i + 1:]
+                   if _overlap(a, b) > 0.5]
+        assert not clashes, f"overlapping at zoom {zoom}, {width}×{height}: {clashes}"
     shown = [b for b in boxes if b["shown"]]
     texts = {b["text"].upper() for b in shown}
     # Nothing is solved by hiding what matters: the story's cities and countries stay named,
