@@ -148,3 +148,17 @@ def test_the_flank_passage_reason_names_what_is_drawn():
     for country in ("Poland", "Lithuania", "Latvia"):
         assert country in passage.reason
     assert "Belarus–Lithuania" not in article_places()["nato-eastern-flank"].name
+
+
+def test_a_place_refuses_a_point_off_its_shape():
+    import shapely
+
+    from geo import InputError
+    from geo.places import Place
+
+    line = shapely.LineString([(24.0, 52.0), (25.0, 53.0)])
+    assert Place("x", "X", "border", 24.5, 52.5, "a test line", line).shape == "line"
+    with pytest.raises(InputError, match="not on its geometry"):
+        Place("x", "X", "border", 30.0, 50.0, "a test line", line)
+    with pytest.raises(InputError, match="not a point, line or area"):
+        Place("x", "X", "region", 24.5, 52.5, "a collection", shapely.GeometryCollection([line]))
