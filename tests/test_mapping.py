@@ -6,6 +6,7 @@ import re
 import folium
 import pytest
 import shapely
+import shapely.geometry
 from geodesic_check import edge_samples
 
 import geo.mapping as mapping
@@ -49,7 +50,50 @@ def test_every_layer_is_named_for_the_layer_control(full_html):
 def test_testing_hooks(full_html):
     assert full_html.count('"className": "atlas-band"') == 3
     assert full_html.count('"className": "atlas-border"') == 1
-    assert full_html.count('"className": "atlas-passage atlas-passage-') == len(load_story().passages)
+    story = load_story()
+    # One badge per place, naming every passage about it: "1, 13" for Belarus.
+    assert full_html.count('"className": "atlas-passage atlas-passage-') == len({p.place for p in story.passages})
+    for p in story.passages:
+        assert re.search(rf'"className": "atlas-passage [^"]*\batlas-passage-{p.number}\b', full_html)
+
+
+def test_passages_about_one_place_share_one_badge():
+    story = load_story()
+    html = folium.Map(tiles=None).add_child(mapping.passage_layer()).get_root().render()
+    numbers = [p.number for p in story.passages if p.place == "belarus"]
+    assert len(numbers) >= 2
+    assert html.count(", ".join(map(str, numbers))) >= 1
+    assert html.count('"className": "atlas-passage ') == len({p.place for p in story.passages})
+
+
+def test_passage_lines_and_areas_are_drawn():
+    """The NATO flank is a line and eastern Ukraine an area on the map, not a point."""
+    html = folium.Map(tiles=None).add_child(mapping.passage_layer()).get_root().render()
+    assert html.count("atlas-passage-shape atlas-passage-line") == 1
+    assert html.count("atlas-passage-shape atlas-passage-area") >= 1
+    assert '"MultiLineString"' in html
+
+
+def test_place_and_passage_features_carry_their_shape():
+    from geo.layers import passage_features, place_features
+
+    kinds = {f["properties"]["id"]: f["geometry"]["type"] for f in place_features()}
+    assert kinds["nato-eastern-flank"] == "MultiLineString"
+    assert kinds["eastern-ukraine"] == "Polygon"
+    assert kinds["kyiv"] == "Point"
+    for f in passage_features():
+        lon, lat = f["properties"]["point_lon"], f["properties"]["point_lat"]
+        assert shapely.geometry.shape(f["geometry"]).distance(shapely.Point(lon, lat)) < 1e-5
+        assert f["properties"]["shape"] in ("point", "line", "area")
+
+
+def test_the_map_keeps_labels_apart_by_a_stated_priority(full_html):
+    order = [rule[0] for rule in mapping.LABEL_PRIORITY]
+    # Badges outrank country names; nothing outranks the controls and the cities' dots.
+    assert order.index(".atlas-passage") < order.index(".atlas-country-label")
+    assert dict(mapping.LABEL_PRIORITY)[".leaflet-control"] == dict(mapping.LABEL_PRIORITY)[".atlas-place"] == "fixed"
+    assert dict(mapping.LABEL_PRIORITY)[".atlas-passage"] == "move"
+    assert "__atlas_declutter_runs" in full_html
 
 
 def test_controls(full_html):
