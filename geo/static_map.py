@@ -679,29 +679,43 @@ class _Layout:
         metres_per_unit = frame.metres_per_unit()
         width_m = (frame.xlim[1] - frame.xlim[0]) * metres_per_unit
         unit_m = 1000.0 if self.units == "km" else KM_PER_MILE * 1000.0
-        length = _nice(width_m / unit_m / 5)
-        ground = length * unit_m
         pad = 0.5 * fs * ppt
+        thickness = max(2.0, 0.32 * fs * ppt)
+        to_data = ax.transData.inverted()
         variation = self.scale_variation()
+        label_height = (2.4 if variation > 0.01 else 1.2) * fs * 0.85 * ppt
+        bar_y = bottom + pad + label_height + 0.3 * fs * ppt + thickness / 2
+
+        def solve(right: float, ground: float) -> tuple[float, float, float, float]:
+            """Projected length whose ends, on the bar's row, lie ``ground`` metres apart."""
+            xr, yr = to_data.transform((right, bar_y))
+            span = ground / metres_per_unit
+            for _ in range(8):
+                (lon0, lon1), (lat0, lat1) = frame.inv.transform([xr - span, xr], [yr, yr])
+                measured = GEOD.inv(lon0, lat0, lon1, lat1)[2]
+                if not math.isfinite(measured) or measured <= 0:
+                    break
+                span *= ground / measured
+            pixels = ax.transData.transform((xr, yr))[0] - ax.transData.transform((xr - span, yr))[0]
+            return xr, yr, span, float(pixels)
+
+        right = axes.x1 - 2 * pad
+        length = _nice(width_m / unit_m / 5)
+        for _ in range(6):
+            xr, yr, span, pixels = solve(right, length * unit_m)
+            if pixels <= 0.3 * axes.width:
+                break
+            length = _nice(length * 0.99)
+        ground = length * unit_m
         caption = f"{length:g} {self.units}"
         if variation > 0.01:
             caption += f"\nscale true at this bar; it varies {variation:.1%} across the map"
         label = self.add(ax.text(0, 0, caption, fontsize=fs * 0.85, color=style.INK, ha="center", va="bottom",
                                  zorder=13, linespacing=1.2))
-        label_ext = self.extent(label)
-        thickness = max(2.0, 0.32 * fs * ppt)
-        right = axes.x1 - 2 * pad
-        bar_y = bottom + pad + label_ext.height + 0.3 * fs * ppt + thickness / 2
-        to_data = ax.transData.inverted()
-        xr, yr = to_data.transform((right, bar_y))
+        label_width = self.extent(label).width
+        if label_width > pixels:
+            xr, yr, span, pixels = solve(right - (label_width - pixels) / 2, ground)
         _, y_low = to_data.transform((right, bar_y - thickness / 2))
-        span = ground / metres_per_unit
-        for _ in range(8):
-            (lon0, lon1), (lat0, lat1) = frame.inv.transform([xr - span, xr], [yr, yr])
-            measured = GEOD.inv(lon0, lat0, lon1, lat1)[2]
-            if not math.isfinite(measured) or measured <= 0:
-                break
-            span *= ground / measured
         bar = Rectangle((xr - span, y_low), span, 2 * (yr - y_low), facecolor=style.INK, edgecolor="none",
                         linewidth=0, zorder=13)
         self.add(ax.add_artist(bar))
@@ -951,6 +965,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
 
     # 2. Edge markers: a passage place beyond the frame, with its numbers and the way to it.
     margin = fs * 0.9 * ppt
+    arrow_size = fs * 1.4
     groups: list[dict] = []
     for pid in outside:
         if pid not in numbers:
@@ -976,11 +991,12 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
         span = _distance_text(min(dists), units)
         if _distance_text(max(dists), units) != span:
             span = f"{_distance_text(min(dists), units).split()[0]}–{_distance_text(max(dists), units)}"
-        names = " · ".join(_short(places[pid].name) for pid in ids)
+        shorts = [_short(places[pid].name) for pid in ids]
+        names = " · ".join(shorts) if len(shorts) <= 2 else f"{' · '.join(shorts[:2])} and {len(shorts) - 2} more"
         badge = layout.badge(nums)
         texts = [layout.piece(f"{names}, {span}", fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX),
                  layout.piece(span, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)]
-        size = fs * 1.1 * ppt
+        size = (arrow_size + 0.8) * ppt  # the marker and its edge stroke
         step = fs * 1.2 * ppt
         candidates, parts = [], []
         names_only = layout.piece(names, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)
@@ -1021,7 +1037,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             lon2, lat2, _ = GEOD.fwd(lon, lat, az, 2000.0)
             nx, ny = ax.transData.transform(frame.xy(lon2, lat2))
             angle = math.degrees(math.atan2(ny - cy, nx - cx))
-            line = ax.plot([x], [y], marker=_arrowhead(angle), markersize=fs * 1.4, linestyle="none",
+            line = ax.plot([x], [y], marker=_arrowhead(angle), markersize=arrow_size, linestyle="none",
                            markerfacecolor=style.PASSAGE.color, markeredgecolor="white", markeredgewidth=0.8,
                            zorder=10)[0]
             return [layout.add(line)]
