@@ -428,8 +428,8 @@ LABEL_PRIORITY = {
     "marker": 0,          # a place's dot, where the projection puts it
     "edge marker": 10,    # a passage place beyond the frame: its numbers and the way to it
     "badge": 20,          # passage numbers beside their place's dot
+    "city": 25,           # city names, beside their dots
     "article country": 30,  # a country the article names, with its passage numbers
-    "city": 40,           # city names
     "distance": 45,       # Kyiv's distance to the border, beside its line
     "place name": 50,     # regions and border points; shortened before dropped
     "country name": 60,   # every other country, the largest visible area first
@@ -897,15 +897,31 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     axes = layout.axes_box
     centre_lon, centre_lat = frame.inv.transform(*ax.transData.inverted().transform(
         ((axes.x0 + axes.x1) / 2, (axes.y0 + axes.y1) / 2)))
+    frame_box = shapely.box(axes.x0, axes.y0, axes.x1, axes.y1)
+
+    def in_frame(pid: str) -> bool:
+        place = places[pid]
+        iso = _country_of(place.name, by_name) if place.kind == "country" else None
+        if iso is not None:
+            return iso in countries_xy and countries_xy[iso].intersects(frame_box)
+        x, y = frame.xy(place.lon, place.lat)
+        return (math.isfinite(x) and math.isfinite(y)
+                and frame_box.contains(shapely.Point(ax.transData.transform((x, y)))))
+
+    # A noted place's numbers are printed in the note only, never also on the map.
     note_parts, note_numbers = [], []
     for pid in places:
         if pid in noted and pid in numbers:
             place = places[pid]
-            az, _, dist = GEOD.inv(centre_lon, centre_lat, place.lon, place.lat)
             nums = ", ".join(str(n) for n in numbers[pid])
-            note_parts.append(f"{nums} {place.name}, {_distance_text(dist, units)} {_compass(az)}")
+            if in_frame(pid):
+                note_parts.append(f"{nums} {place.name} (no room to mark it)")
+            else:
+                az, _, dist = GEOD.inv(centre_lon, centre_lat, place.lon, place.lat)
+                note_parts.append(f"{nums} {place.name}, {_distance_text(dist, units)} {_compass(az)} "
+                                  "of the map's centre")
             note_numbers += numbers[pid]
-    note = ("Not on the map (from its centre): " + "; ".join(note_parts) + ".") if note_parts else ""
+    note = ("Passages not marked on the map: " + "; ".join(note_parts) + ".") if note_parts else ""
     title, subtitle = _title(spec, units)
     items, scale = layout.furniture(handles, title, subtitle, _credits(frame), note, tuple(note_numbers))
     fixed = [layout.extent(*i.artists) for i in items]
@@ -968,15 +984,22 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     arrow_size = fs * 1.4
     groups: list[dict] = []
     for pid in outside:
-        if pid not in numbers:
+        if pid not in numbers or pid in noted:
             continue
         place = places[pid]
         crossing = _edge_crossing(layout, (centre_lon, centre_lat), (place.lon, place.lat), margin)
         if crossing is None:
             continue
         cx, cy, edge = crossing
+        lon, lat = frame.inv.transform(*ax.transData.inverted().transform((cx, cy)))
+        away = GEOD.inv(lon, lat, place.lon, place.lat)[2]
         for g in groups:
-            if g["edge"] == edge and math.hypot(g["x"] - cx, g["y"] - cy) < 4 * fs * ppt:
+            # One arrow serves places that lie close together for their distance (Washington
+            # and Central Virginia seen from Europe), never places in different directions.
+            first = places[g["ids"][0]]
+            apart = GEOD.inv(first.lon, first.lat, place.lon, place.lat)[2]
+            if (g["edge"] == edge and math.hypot(g["x"] - cx, g["y"] - cy) < 4 * fs * ppt
+                    and apart < 0.25 * away):
                 g["ids"].append(pid)
                 break
         else:
@@ -1005,26 +1028,40 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
         far = [k for i in range(4, reach, 2) for k in (i, -i)]
         # The distance is measured from where the way leaves the frame, so it is printed only
         # near there; farther along the edge the arrow still points the true way (see arrow_at).
+        # Where furniture lines this edge, the arrow may also stand just inside it.
+        edge = g["edge"]
+        inward = [0.0]
+        for b in fixed:
+            near_edge = 4 * margin
+            reach_in = {"bottom": b.y1 - axes.y0 if b.y0 <= axes.y0 + near_edge else None,
+                        "top": axes.y1 - b.y0 if b.y1 >= axes.y1 - near_edge else None,
+                        "left": b.x1 - axes.x0 if b.x0 <= axes.x0 + near_edge else None,
+                        "right": axes.x1 - b.x0 if b.x1 >= axes.x1 - near_edge else None}[edge]
+            if reach_in is not None:
+                inward.append(reach_in - margin + size / 2 + 2 * layout.gap)
+        inward = sorted(set(inward))
+        normal = {"bottom": (0, 1), "top": (0, -1), "left": (1, 0), "right": (-1, 0)}[edge]
         for form, ks in [((badge, texts[0]), near), ((badge, texts[1]), near), ((badge, names_only), far),
                          ((badge,), near + far)]:
-            for k in ks:
-                ax_, ay_ = g["x"], g["y"]
-                if g["edge"] in ("left", "right"):
-                    ay_ += k * step
-                else:
-                    ax_ += k * step
-                arrow = Box.at(ax_, ay_, size, size, "center", "center")
-                width = sum(p.width for p in form) + layout.gap * (len(form) - 1)
-                height = max(p.height for p in form)
-                lower_left = {
-                    "left": (arrow.x1 + layout.gap, ay_ - height / 2),
-                    "right": (arrow.x0 - layout.gap - width, ay_ - height / 2),
-                    "top": (ax_ - width / 2, arrow.y0 - layout.gap - height),
-                    "bottom": (ax_ - width / 2, arrow.y1 + layout.gap),
-                }[g["edge"]]
-                row = layout.row(Box.at(*lower_left, width, height), form)
-                candidates.append(Candidate((arrow, *row.boxes)))
-                parts.append((None, *form))
+            width = sum(p.width for p in form) + layout.gap * (len(form) - 1)
+            height = max(p.height for p in form)
+            for d in inward:
+                for k in ks:
+                    ax_, ay_ = g["x"] + normal[0] * d, g["y"] + normal[1] * d
+                    if edge in ("left", "right"):
+                        ay_ += k * step
+                    else:
+                        ax_ += k * step
+                    arrow = Box.at(ax_, ay_, size, size, "center", "center")
+                    lower_left = {
+                        "left": (arrow.x1 + layout.gap, ay_ - height / 2),
+                        "right": (arrow.x0 - layout.gap - width, ay_ - height / 2),
+                        "top": (ax_ - width / 2, arrow.y0 - layout.gap - height),
+                        "bottom": (ax_ - width / 2, arrow.y1 + layout.gap),
+                    }[edge]
+                    row = layout.row(Box.at(*lower_left, width, height), form)
+                    candidates.append(Candidate((arrow, *row.boxes)))
+                    parts.append((None, *form))
         label = Label(f"edge:{gi}", LABEL_PRIORITY["edge marker"], tuple(candidates))
 
         def arrow_at(index: int, candidates=candidates, ids=ids) -> list[Artist]:
@@ -1050,7 +1087,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     for pid in placed_markers:
         place = places[pid]
         _, _, px, py, radius, _ = marker_specs[pid]
-        if pid in numbers:
+        if pid in numbers and pid not in noted:
             badge = layout.badge(numbers[pid])
             spots = layout.around(px, py, radius, [badge], "NW NE W E SW SE N S")
             pending.append(_Pending("badge", place.name, Label(f"badge:{pid}", LABEL_PRIORITY["badge"],
@@ -1113,7 +1150,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
         x0, y0, x1, y1 = parts_[0].bounds
         forms = _country_pieces(layout, countries[iso]["name"], fs * 1.25 if named else base_size, color,
                                 (x1 - x0, y1 - y0))
-        badge = layout.badge(numbers[pid]) if pid in numbers else None
+        badge = layout.badge(numbers[pid]) if pid in numbers and pid not in noted else None
         rows = [(*f, badge) for f in forms] + [(badge,)] if badge is not None else forms
         if not rows:
             continue
@@ -1166,7 +1203,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
         elif p.place_id is not None and any(piece is not None and piece.badge for piece in p.parts[index]):
             shown.add(p.place_id)
     layout.pieces.clear()
-    missing = {pid for pid in numbers if pid not in shown}
+    missing = {pid for pid in numbers if pid not in shown and pid not in noted}
     return items, scale, missing
 
 
@@ -1288,10 +1325,11 @@ def draw_map(
         layout = _Layout(fig, ax, frame, size, fs, units)
         countries_px = _to_pixels(ax, projected)
         noted: frozenset[str] = frozenset()
-        # A passage that finds no room on the map goes to the note, which takes room in turn.
-        for _ in range(4):
+        # A passage that finds no room on the map goes to the note, which takes room in turn;
+        # the noted places only grow, so this ends (in one pass for the usual extents).
+        while True:
             items, scale, missing = _lay_out(layout, handles, spec, noted, countries_px)
-            if missing <= noted:
+            if not missing:
                 break
             layout.undo()
             noted = noted | missing
