@@ -81,7 +81,7 @@ class Candidate:
     boxes: tuple[Box, ...]
 
     def __post_init__(self) -> None:
-        if not self.boxes or not all(isinstance(b, Box) for b in self.boxes):
+        if not self.boxes or not all(type(b) is Box for b in self.boxes):
             raise InputError("A label candidate needs at least one Box.")
 
 
@@ -96,19 +96,21 @@ class Label:
     priority : int
         Labels are placed in rising priority order (ties keep their given order), so a label of
         lower priority is the one moved, shortened or dropped when space runs out.
-    candidates : tuple of Candidate
-        Positions (and shorter forms) to try, best first; the first that fits is taken.
+    candidates : sequence of Candidate
+        Positions (and shorter forms) to try, best first; the first that fits is taken. A lazy
+        sequence that builds each candidate when asked saves building the hundreds that a
+        label placed at its first try never needs.
     """
 
     key: str
     priority: int
-    candidates: tuple[Candidate, ...]
+    candidates: Sequence[Candidate]
 
     def __post_init__(self) -> None:
         if not self.key:
             raise InputError("A label needs a key.")
-        if not all(isinstance(c, Candidate) for c in self.candidates):
-            raise InputError(f"Label {self.key!r}: candidates must be Candidate values.")
+        if not isinstance(self.candidates, Sequence) or isinstance(self.candidates, str):
+            raise InputError(f"Label {self.key!r}: candidates must be a sequence of Candidate values.")
 
 
 def _array(boxes: Iterable[Box]) -> np.ndarray:
@@ -154,7 +156,10 @@ def place_labels(
     taken = _array(obstacles)
     chosen: dict[str, int] = {}
     for label in sorted(labels, key=lambda lab: lab.priority):
-        for index, candidate in enumerate(label.candidates):
+        for index in range(len(label.candidates)):
+            candidate = label.candidates[index]
+            if not isinstance(candidate, Candidate):
+                raise InputError(f"Label {label.key!r}: candidate {index} is not a Candidate.")
             if not all(b.within(bounds) for b in candidate.boxes):
                 continue
             mine = _array(candidate.boxes)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -520,14 +522,50 @@ _MEASURED: dict[tuple, tuple[float, float, float, float]] = {}
 
 @dataclass
 class _Piece:
-    """A text made once and measured; moved into place only if its candidate wins."""
+    """A measured text; its artist is made only if one of its candidates wins."""
 
-    text: Text
+    make: functools.partial = field(repr=False)
     width: float
     height: float
     dx: float  # the box's lower-left corner minus the text's anchor, in pixels
     dy: float
     badge: bool = False
+    text: Text | None = None
+
+
+class _Lazy(Sequence):
+    """Options (a candidate and the pieces it draws) built only when the placer asks for them."""
+
+    def __init__(self, makers: list):
+        self._makers = makers
+        self._built: dict[int, tuple] = {}
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if index not in self._built:
+            self._built[index] = self._makers[index]()
+        return self._built[index]
+
+
+class _Column(Sequence):
+    """One column (0: candidates, 1: parts) of a :class:`_Lazy`."""
+
+    def __init__(self, options: _Lazy, column: int):
+        self._options, self._column = options, column
+
+    def __len__(self) -> int:
+        return len(self._options)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._options[index][self._column]
 
 
 @dataclass
@@ -551,18 +589,18 @@ class _Layout:
         bb = ax.bbox
         self.axes_box = Box(float(bb.x0), float(bb.y0), float(bb.x1), float(bb.y1))
         self.created: list[Artist] = []
-        self.pieces: list[_Piece] = []
         self.gap = max(2.0, 0.15 * fs * self.ppt)
 
     # -- texts -------------------------------------------------------------------------------
     def piece(self, s: str, size: float, zorder: float = 9, **kwargs) -> _Piece:
-        """A text measured where it stands alone; it joins the axes only when placed."""
-        text = Text(0.0, 0.0, s, fontsize=size, ha="left", va="bottom", zorder=zorder, **kwargs)
-        text.set_figure(self.fig)
+        """A text measured where it stands alone (once per process for the same text and size)."""
+        make = functools.partial(Text, 0.0, 0.0, s, fontsize=size, ha="left", va="bottom", zorder=zorder, **kwargs)
         shape = {k: v for k, v in kwargs.items() if k in ("fontweight", "fontstyle", "linespacing", "multialignment")}
-        key = (s, round(size, 4), round(self.size.dpi, 4), tuple(sorted(shape.items())))
+        key = (s, round(size, 4), round(self.size.dpi, 4), style.FONT_FAMILY, tuple(sorted(shape.items())))
         measured = _MEASURED.get(key)
         if measured is None:
+            text = make()
+            text.set_figure(self.fig)
             ext = text.get_window_extent(self.renderer)
             measured = (float(ext.x0), float(ext.y0), float(ext.x1), float(ext.y1))
             if len(_MEASURED) >= 4096:
@@ -576,15 +614,15 @@ class _Layout:
             pad = float(box["boxstyle"].split("pad=")[1]) * size * self.ppt
             pad += box.get("linewidth", 0.0) * self.ppt / 2 if box.get("edgecolor") != "none" else 0.0
             x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
-        piece = _Piece(text, x1 - x0, y1 - y0, x0, y0, badge=box is _BADGE_BOX)
-        self.pieces.append(piece)
-        return piece
+        return _Piece(make, x1 - x0, y1 - y0, x0, y0, badge=box is _BADGE_BOX)
 
-    def put(self, piece: _Piece, box: Box) -> None:
-        piece.text.set_transform(self.ax.transData)
-        self.add(self.ax.add_artist(piece.text))
-        piece.text.set_position(tuple(self.ax.transData.inverted().transform((box.x0 - piece.dx,
-                                                                               box.y0 - piece.dy))))
+    def put(self, piece: _Piece, box: Box) -> Text:
+        text = piece.make()
+        piece.text = text
+        self.add(self.ax.add_artist(text))
+        text.set_transform(self.ax.transData)
+        text.set_position(tuple(self.ax.transData.inverted().transform((box.x0 - piece.dx, box.y0 - piece.dy))))
+        return text
 
     def extent(self, *artists: Artist) -> Box:
         boxes = []
@@ -607,7 +645,6 @@ class _Layout:
         for artist in reversed(self.created):
             artist.remove()
         self.created.clear()
-        self.pieces.clear()
 
     # -- furniture ---------------------------------------------------------------------------
     def furniture(self, handles: list, title: str, subtitle: str, credits: str, note: str,
@@ -1021,7 +1058,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
                  layout.piece(span, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)]
         size = (arrow_size + 0.8) * ppt  # the marker and its edge stroke
         step = fs * 1.2 * ppt
-        candidates, parts = [], []
+        makers: list = []
         names_only = layout.piece(names, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)
         reach = int((axes.width if g["edge"] in ("top", "bottom") else axes.height) / step)
         near = [k for i in range(4) for k in ((i,) if i == 0 else (i, -i))]
@@ -1041,7 +1078,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
                 inward.append(reach_in - margin + size / 2 + 2 * layout.gap)
         inward = sorted(set(inward))
         normal = {"bottom": (0, 1), "top": (0, -1), "left": (1, 0), "right": (-1, 0)}[edge]
-        for form, ks in [((badge, texts[0]), near), ((badge, texts[1]), near), ((badge, names_only), far),
+        for form, ks in [((badge, texts[0]), near), ((badge, names_only), near + far), ((badge, texts[1]), near),
                          ((badge,), near + far)]:
             width = sum(p.width for p in form) + layout.gap * (len(form) - 1)
             height = max(p.height for p in form)
@@ -1052,17 +1089,21 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
                         ay_ += k * step
                     else:
                         ax_ += k * step
-                    arrow = Box.at(ax_, ay_, size, size, "center", "center")
-                    lower_left = {
-                        "left": (arrow.x1 + layout.gap, ay_ - height / 2),
-                        "right": (arrow.x0 - layout.gap - width, ay_ - height / 2),
-                        "top": (ax_ - width / 2, arrow.y0 - layout.gap - height),
-                        "bottom": (ax_ - width / 2, arrow.y1 + layout.gap),
-                    }[edge]
-                    row = layout.row(Box.at(*lower_left, width, height), form)
-                    candidates.append(Candidate((arrow, *row.boxes)))
-                    parts.append((None, *form))
-        label = Label(f"edge:{gi}", LABEL_PRIORITY["edge marker"], tuple(candidates))
+                    def make(ax_=ax_, ay_=ay_, form=form, width=width, height=height, edge=edge, size=size):
+                        arrow = Box.at(ax_, ay_, size, size, "center", "center")
+                        lower_left = {
+                            "left": (arrow.x1 + layout.gap, ay_ - height / 2),
+                            "right": (arrow.x0 - layout.gap - width, ay_ - height / 2),
+                            "top": (ax_ - width / 2, arrow.y0 - layout.gap - height),
+                            "bottom": (ax_ - width / 2, arrow.y1 + layout.gap),
+                        }[edge]
+                        row = layout.row(Box.at(*lower_left, width, height), form)
+                        return Candidate((arrow, *row.boxes)), (None, *form)
+
+                    makers.append(make)
+        options = _Lazy(makers)
+        candidates, parts = _Column(options, 0), _Column(options, 1)
+        label = Label(f"edge:{gi}", LABEL_PRIORITY["edge marker"], candidates)
 
         def arrow_at(index: int, candidates=candidates, ids=ids) -> list[Artist]:
             box = candidates[index].boxes[0]
@@ -1105,13 +1146,19 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             forms = [layout.piece(v, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)
                      for v in dict.fromkeys(variants)]
             priority = LABEL_PRIORITY["place name"]
-        candidates, parts = [], []
+        makers = []
         for form in forms:
-            for spot in layout.around(px, py, radius, [form], "E W NE SE NW SW N S"):
-                candidates.append(Candidate((spot,)))
-                parts.append((form,))
-        pending.append(_Pending("place name", place.name, Label(f"name:{pid}", priority, tuple(candidates)),
-                                parts, (), pid))
+            spots: list[Box] = []
+
+            def make(j: int, form=form, spots=spots, px=px, py=py, radius=radius):
+                if not spots:
+                    spots += layout.around(px, py, radius, [form], "E W NE SE NW SW N S")
+                return Candidate((spots[j],)), (form,)
+
+            makers += [functools.partial(make, j) for j in range(24)]
+        options = _Lazy(makers)
+        pending.append(_Pending("place name", place.name,
+                                Label(f"name:{pid}", priority, _Column(options, 0)), _Column(options, 1), (), pid))
 
     # 4. Kyiv's distance to the border, beside its dashed line.
     from geo.facts import compute_fact
@@ -1202,7 +1249,6 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             shown.update(getattr(p, "group", [p.place_id]))
         elif p.place_id is not None and any(piece is not None and piece.badge for piece in p.parts[index]):
             shown.add(p.place_id)
-    layout.pieces.clear()
     missing = {pid for pid in numbers if pid not in shown and pid not in noted}
     return items, scale, missing
 
