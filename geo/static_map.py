@@ -1146,16 +1146,17 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             forms = [layout.piece(v, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)
                      for v in dict.fromkeys(variants)]
             priority = LABEL_PRIORITY["place name"]
+        # Near the dot first: a shorter name beside it reads better than the full one farther off.
         makers = []
-        for form in forms:
-            spots: list[Box] = []
+        spot_lists: list[list[Box]] = [[] for _ in forms]
 
-            def make(j: int, form=form, spots=spots, px=px, py=py, radius=radius):
-                if not spots:
-                    spots += layout.around(px, py, radius, [form], "E W NE SE NW SW N S")
-                return Candidate((spots[j],)), (form,)
+        def make(j: int, f: int, px=px, py=py, radius=radius, forms=forms, spot_lists=spot_lists):
+            if not spot_lists[f]:
+                spot_lists[f] += layout.around(px, py, radius, [forms[f]], "E W NE SE NW SW N S")
+            return Candidate((spot_lists[f][j],)), (forms[f],)
 
-            makers += [functools.partial(make, j) for j in range(24)]
+        for ring in range(3):
+            makers += [functools.partial(make, j, f) for f in range(len(forms)) for j in range(ring * 8, ring * 8 + 8)]
         options = _Lazy(makers)
         pending.append(_Pending("place name", place.name,
                                 Label(f"name:{pid}", priority, _Column(options, 0)), _Column(options, 1), (), pid))
