@@ -110,10 +110,10 @@ def projection_for(view: View) -> CRS:
 
 @dataclass(frozen=True)
 class StaticMap:
-    """A drawn map: its figure, its map axes, projection and size.
+    """A drawn map: its figure, its map axes, projection and size, what it prints and its scale bar.
 
-    Use :meth:`pixel` to find where a place lands in the image and :meth:`to_bytes`
-    to encode it.
+    Use :meth:`pixel` to find where a place lands in the image, :meth:`item_boxes` to measure
+    what it prints and :meth:`to_bytes` to encode it.
     """
 
     figure: Figure = field(repr=False)
@@ -1329,6 +1329,10 @@ def draw_map(
     Returns
     -------
     StaticMap
+        With ``items``: every printed thing (furniture, markers, badges, names, edge arrows,
+        the note) and its artists. Furniture is laid first; markers, then labels, are placed
+        in :data:`LABEL_PRIORITY` order so that no two items overlap; a passage with no room
+        on the map goes to the note (and the layout is made again with the note in place).
 
     Examples
     --------

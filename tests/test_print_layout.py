@@ -216,7 +216,7 @@ def test_the_placer_keeps_labels_inside_the_bounds():
     assert place_labels([label], [], Box(0, 0, 100, 100)) == {"a": 1}
 
 
-def test_placing_the_labels_takes_milliseconds(slide):
+def test_placing_the_labels_takes_milliseconds():
     import time
 
     rng = np.random.default_rng(1)
@@ -225,9 +225,9 @@ def test_placing_the_labels_takes_milliseconds(slide):
         x, y = rng.uniform(0, 1800, 2)
         labels.append(Label(str(i), i % 7, tuple(Candidate((Box(x + dx, y + dy, x + dx + 90, y + dy + 20),))
                                                 for dx in (-95, 5) for dy in (-22, 2, 24))))
-    start = time.perf_counter()
+    start = time.process_time()
     place_labels(labels, [Box(0, 0, 400, 300)], Box(0, 0, 1920, 1080))
-    assert time.perf_counter() - start < 0.1
+    assert time.process_time() - start < 0.1
 
 
 # -- user text prints as written ------------------------------------------------------------
