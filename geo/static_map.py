@@ -1044,27 +1044,29 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     for gi, g in enumerate(groups):
         ids = g["ids"]
         nums = sorted(n for pid in ids for n in numbers[pid])
-        dists = []
-        for pid in ids:
-            lon, lat = frame.inv.transform(*ax.transData.inverted().transform((g["x"], g["y"])))
-            dists.append(GEOD.inv(lon, lat, places[pid].lon, places[pid].lat)[2])
-        span = _distance_text(min(dists), units)
-        if _distance_text(max(dists), units) != span:
-            span = f"{_distance_text(min(dists), units).split()[0]}–{_distance_text(max(dists), units)}"
         shorts = [_short(places[pid].name) for pid in ids]
         names = " · ".join(shorts) if len(shorts) <= 2 else f"{' · '.join(shorts[:2])} and {len(shorts) - 2} more"
         badge = layout.badge(nums)
-        texts = [layout.piece(f"{names}, {span}", fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX),
-                 layout.piece(span, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)]
         size = (arrow_size + 0.8) * ppt  # the marker and its edge stroke
         step = fs * 1.2 * ppt
         makers: list = []
-        names_only = layout.piece(names, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)
         reach = int((axes.width if g["edge"] in ("top", "bottom") else axes.height) / step)
         near = [k for i in range(4) for k in ((i,) if i == 0 else (i, -i))]
         far = [k for i in range(4, reach, 2) for k in (i, -i)]
-        # The distance is measured from where the way leaves the frame, so it is printed only
-        # near there; farther along the edge the arrow still points the true way (see arrow_at).
+        texts: dict[str, _Piece] = {}
+
+        def text_piece(s: str, texts=texts) -> _Piece:
+            if s not in texts:
+                texts[s] = layout.piece(s, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)
+            return texts[s]
+
+        def span_from(x: float, y: float, ids=ids) -> str:
+            """The distance from the arrow itself to the place (or the range, for a group)."""
+            lon, lat = frame.inv.transform(*ax.transData.inverted().transform((x, y)))
+            dists = [GEOD.inv(lon, lat, places[pid].lon, places[pid].lat)[2] for pid in ids]
+            low, high = _distance_text(min(dists), units), _distance_text(max(dists), units)
+            return low if low == high else f"{low.split()[0]}–{high}"
+
         # Where furniture lines this edge, the arrow may also stand just inside it.
         edge = g["edge"]
         inward = [0.0]
@@ -1078,10 +1080,9 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
                 inward.append(reach_in - margin + size / 2 + 2 * layout.gap)
         inward = sorted(set(inward))
         normal = {"bottom": (0, 1), "top": (0, -1), "left": (1, 0), "right": (-1, 0)}[edge]
-        for form, ks in [((badge, texts[0]), near), ((badge, names_only), near + far), ((badge, texts[1]), near),
-                         ((badge,), near + far)]:
-            width = sum(p.width for p in form) + layout.gap * (len(form) - 1)
-            height = max(p.height for p in form)
+        # Forms, best first: names and distance, names, distance, the numbers alone. Each text is
+        # measured only when the placer reaches a candidate that needs it.
+        for form, ks in [("names, span", near), ("names", near + far), ("span", near), ("", near + far)]:
             for d in inward:
                 for k in ks:
                     ax_, ay_ = g["x"] + normal[0] * d, g["y"] + normal[1] * d
@@ -1089,7 +1090,14 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
                         ay_ += k * step
                     else:
                         ax_ += k * step
-                    def make(ax_=ax_, ay_=ay_, form=form, width=width, height=height, edge=edge, size=size):
+
+                    def make(ax_=ax_, ay_=ay_, form=form, edge=edge, size=size, names=names, badge=badge,
+                             text_piece=text_piece, span_from=span_from):
+                        text = {"names, span": lambda: f"{names}, {span_from(ax_, ay_)}", "names": lambda: names,
+                                "span": lambda: span_from(ax_, ay_), "": lambda: ""}[form]()
+                        pieces = (badge, text_piece(text)) if text else (badge,)
+                        width = sum(p.width for p in pieces) + layout.gap * (len(pieces) - 1)
+                        height = max(p.height for p in pieces)
                         arrow = Box.at(ax_, ay_, size, size, "center", "center")
                         lower_left = {
                             "left": (arrow.x1 + layout.gap, ay_ - height / 2),
@@ -1097,8 +1105,8 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
                             "top": (ax_ - width / 2, arrow.y0 - layout.gap - height),
                             "bottom": (ax_ - width / 2, arrow.y1 + layout.gap),
                         }[edge]
-                        row = layout.row(Box.at(*lower_left, width, height), form)
-                        return Candidate((arrow, *row.boxes)), (None, *form)
+                        row = layout.row(Box.at(*lower_left, width, height), pieces)
+                        return Candidate((arrow, *row.boxes)), (None, *pieces)
 
                     makers.append(make)
         options = _Lazy(makers)
