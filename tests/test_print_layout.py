@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from matplotlib.text import Text
 from pyproj import Proj, Transformer
 
@@ -255,3 +257,21 @@ def test_a_dollar_sign_prints_as_itself_in_png_svg_and_pdf(dollar_layer):
     pdf = pypdf.PdfReader(io.BytesIO(m.to_bytes("pdf"))).pages[0].extract_text()
     assert dollar_layer.name in pdf
 
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.floats(0, 180), st.floats(0, 180), st.floats(1, 40), st.floats(1, 20),
+                          st.integers(0, 3)), min_size=1, max_size=30),
+       st.lists(st.tuples(st.floats(0, 180), st.floats(0, 180), st.floats(1, 60), st.floats(1, 60)), max_size=5))
+def test_whatever_the_placer_places_never_overlaps(specs, walls):
+    bounds = Box(0, 0, 200, 200)
+    obstacles = [Box(x, y, x + w, y + h) for x, y, w, h in walls]
+    labels = []
+    for i, (x, y, w, h, priority) in enumerate(specs):
+        spots = [Box(x + dx, y + dy, x + dx + w, y + dy + h) for dx in (0, -w, 5) for dy in (0, -h)]
+        labels.append(Label(str(i), priority, tuple(Candidate((s,)) for s in spots)))
+    chosen = place_labels(labels, obstacles, bounds, gap=1.0)
+    placed = [(key, labels[int(key)].candidates[index].boxes[0]) for key, index in chosen.items()]
+    assert all(box.within(bounds) for _, box in placed)
+    assert overlapping_pairs(placed, gap=0.5) == []
+    assert all(not box.overlaps(wall) for _, box in placed for wall in obstacles)
