@@ -577,6 +577,7 @@ class _Pending:
     passages: tuple[int, ...] = ()
     place_id: str | None = None
     on_place: object = None  # called with the chosen candidate index; returns extra artists
+    group: tuple[str, ...] = ()  # the places an edge arrow stands for
 
 
 class _Layout:
@@ -840,20 +841,6 @@ class _Layout:
             depth = shapely.distance(rough.boundary, shapely.points(pts))
             pts = pts[np.argsort(-depth)][:40]
         return np.vstack([pole[None, :], pts])
-
-    def inside(self, region: shapely.Geometry, candidates: list[Candidate]) -> list[Candidate]:
-        if not candidates:
-            return []
-        flat = [b for c in candidates for b in c.boxes]
-        ok = shapely.contains(region, shapely.box([b.x0 for b in flat], [b.y0 for b in flat],
-                                                  [b.x1 for b in flat], [b.y1 for b in flat]))
-        result, i = [], 0
-        for c in candidates:
-            n = len(c.boxes)
-            if ok[i:i + n].all():
-                result.append(c)
-            i += n
-        return result
 
 
 def _country_pieces(layout: _Layout, name: str, size: float, color: str,
@@ -1129,8 +1116,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             return [layout.add(line)]
 
         pending.append(_Pending("edge marker", " · ".join(places[pid].name for pid in ids), label, parts,
-                                tuple(nums), ids[0], arrow_at))
-        pending[-1].group = ids  # type: ignore[attr-defined]
+                                tuple(nums), ids[0], arrow_at, tuple(ids)))
 
     # 3. Badges and names beside each marker.
     for pid in placed_markers:
@@ -1240,12 +1226,9 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             continue
         extra = p.on_place(index) if p.on_place is not None else []
         boxes = p.label.candidates[index].boxes
-        texts = []
         for piece, box in zip(p.parts[index], boxes, strict=True):
-            if piece is None:
-                continue
-            layout.put(piece, box)
-            texts.append(piece.text)
+            if piece is not None:
+                layout.put(piece, box)
         for piece in p.parts[index]:
             if piece is None:
                 continue
@@ -1255,7 +1238,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
                 items.append(MapItem(p.kind if p.kind != "edge marker" else "place name", p.name, (piece.text,)))
         if p.kind == "edge marker":
             items.append(MapItem("edge marker", p.name, tuple(extra), p.passages))
-            shown.update(getattr(p, "group", [p.place_id]))
+            shown.update(p.group)
         elif p.place_id is not None and any(piece is not None and piece.badge for piece in p.parts[index]):
             shown.add(p.place_id)
     missing = {pid for pid in numbers if pid not in shown and pid not in noted}
