@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -12,14 +14,17 @@ from typing import TYPE_CHECKING
 import matplotlib as mpl
 import numpy as np
 import shapely
+import shapely.affinity
+from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch, PathPatch
+from matplotlib.patches import Patch, PathPatch, Rectangle
 from matplotlib.path import Path
-from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
-from pyproj import CRS, Transformer
+from matplotlib.text import Text
+from matplotlib.transforms import Bbox
+from pyproj import CRS, Proj, Transformer
 
 from geo import style
 from geo.bands import BandSpec, distance_bands
@@ -28,6 +33,7 @@ from geo.data import load_countries, load_crimea, load_united_states
 from geo.errors import ExportError, InputError
 from geo.framing import MAX_PIXELS, MAX_PX, MIN_PX, SIZES, UNITS, MapSize, View
 from geo.geodesy import GEOD, KM_PER_MILE, LONLAT
+from geo.labelling import Box, Candidate, Label, place_labels
 from geo.places import article_places
 from geo.story import PUBLISHER, load_story
 
@@ -36,14 +42,19 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CREDITS",
+    "ITEM_KINDS",
+    "LABEL_PRIORITY",
     "MAX_PIXELS",
     "MAX_PX",
     "MIN_PX",
     "SIZES",
     "UNITS",
+    "MapItem",
     "MapSize",
+    "ScaleBar",
     "StaticMap",
     "View",
+    "artist_extent",
     "default_view",
     "draw_map",
     "projection_for",
@@ -99,16 +110,28 @@ def projection_for(view: View) -> CRS:
 
 @dataclass(frozen=True)
 class StaticMap:
-    """A drawn map: its figure, its map axes, projection and size.
+    """A drawn map: its figure, its map axes, projection and size, what it prints and its scale bar.
 
-    Use :meth:`pixel` to find where a place lands in the image and :meth:`to_bytes`
-    to encode it.
+    Use :meth:`pixel` to find where a place lands in the image, :meth:`item_boxes` to measure
+    what it prints and :meth:`to_bytes` to encode it.
     """
 
     figure: Figure = field(repr=False)
     axes: Axes = field(repr=False)
     crs: CRS
     size: MapSize
+    items: tuple[MapItem, ...] = field(default=(), repr=False)
+    scale_bar: ScaleBar | None = field(default=None, repr=False)
+
+    def item_boxes(self) -> list[tuple[MapItem, Bbox]]:
+        """Every printed item with the display pixels it covers, measured by the renderer after a draw.
+
+        Pixels count from the bottom left (matplotlib's display coordinates). No two items
+        overlap: that is what the label placer guarantees.
+        """
+        self.figure.draw_without_rendering()
+        renderer = self.figure.canvas.get_renderer()
+        return [(item, Bbox.union([artist_extent(a, renderer) for a in item.artists])) for item in self.items]
 
     def pixel(self, lon: float, lat: float) -> tuple[float, float]:
         """Return the image pixel (x to the right, y downwards) of a longitude/latitude."""
@@ -265,14 +288,32 @@ def _country_fills() -> dict[str, str]:
     return fills
 
 
-def _draw_base(ax: Axes, frame: _Frame, pt: float) -> None:
+def _draw_base(ax: Axes, frame: _Frame, pt: float) -> dict[str, shapely.Geometry]:
+    """Draw every country and US state; return each country's projected shape, by ISO code."""
     fills = _country_fills()
+    projected = {}
     for country in load_countries():
-        _add(ax, frame.project(country.geometry), facecolor=fills[country.key], edgecolor=style.OUTLINE.color,
+        shape = frame.project(country.geometry)
+        projected[country.key] = shape
+        _add(ax, shape, facecolor=fills[country.key], edgecolor=style.OUTLINE.color,
              linewidth=style.OUTLINE.width, zorder=1)
     for state in load_united_states():
         _add(ax, frame.project(state.geometry), facecolor=style.LAND_FILL, edgecolor=style.OUTLINE.color,
              linewidth=style.OUTLINE.width, zorder=1)
+    return projected
+
+
+def _to_pixels(ax: Axes, shapes: dict[str, shapely.Geometry]) -> dict[str, shapely.Geometry]:
+    """Projected shapes in display pixels (the axes' data transform is affine), made valid."""
+    (x0, y0), (x1, y1) = ax.transData.transform([(0.0, 0.0), (1.0, 1.0)])
+    matrix = [x1 - x0, 0.0, 0.0, y1 - y0, x0, y0]
+    result = {}
+    for key, shape in shapes.items():
+        if shape.is_empty:
+            continue
+        shape = shapely.affinity.affine_transform(shape, matrix)
+        result[key] = shape if shape.is_valid else shapely.make_valid(shape)
+    return result
 
 
 def _draw_graticule(ax: Axes, frame: _Frame) -> None:
@@ -336,10 +377,7 @@ def _draw_user(ax: Axes, frame: _Frame, layer: UserLayer) -> Line2D:
                   markersize=4, label=f"Your layer: {label}")
 
 
-_LABEL_BOX = {"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none", "alpha": 0.78}
-
-
-def _draw_kyiv_line(ax: Axes, frame: _Frame, units: str, fs: float) -> None:
+def _draw_kyiv_line(ax: Axes, frame: _Frame) -> None:
     from geo.facts import compute_fact
 
     fact = compute_fact("kyiv_to_border")
@@ -349,96 +387,862 @@ def _draw_kyiv_line(ax: Axes, frame: _Frame, units: str, fs: float) -> None:
     line = shapely.LineString(np.column_stack((np.linspace(lon0, lon1, 32), np.linspace(lat0, lat1, 32))))
     _add(ax, frame.project(line, clip=False), fill=False, edgecolor=style.INK, linewidth=1.1,
          linestyle=(0, (3, 2)), zorder=6)
-    mx, my = frame.xy((lon0 + lon1) / 2, (lat0 + lat1) / 2)
-    if frame.contains((lon0 + lon1) / 2, (lat0 + lat1) / 2):
-        ax.annotate(fact.format(units), (mx, my), xytext=(6, 0), textcoords="offset points", fontsize=fs,
-                    fontweight="bold", color=style.INK, va="center", bbox=_LABEL_BOX, zorder=9)
 
 
-def _draw_places(ax: Axes, frame: _Frame, fs: float) -> list:
-    crimea_caption = _crimea_caption()
-    passages: dict[str, list[int]] = {}
-    for p in load_story().passages:
-        passages.setdefault(p.place, []).append(p.number)
-    handles = []
-    for place in article_places().values():
-        if not frame.contains(place.lon, place.lat):
+def _arrowhead(degrees: float) -> Path:
+    """An arrowhead marker pointing ``degrees`` anticlockwise from east.
+
+    Not a rotated triangle: an equilateral one looks the same three ways round.
+    """
+    shape = np.array([(1.0, 0.0), (-0.7, 0.6), (-0.35, 0.0), (-0.7, -0.6), (1.0, 0.0)])
+    t = math.radians(degrees)
+    turn = np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
+    codes = [Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY]
+    return Path(shape @ turn.T, codes)
+
+
+def _place_handles(fs: float) -> list:
+    return [
+        Line2D([], [], marker="o", markersize=fs * 0.95, markerfacecolor=style.PLACE.color,
+               markeredgecolor="white", linestyle="none", label="City named in the article"),
+        Line2D([], [], marker="s", markersize=fs * 0.9, markerfacecolor=style.PASSAGE.color,
+               markeredgecolor="white", linestyle="none", label="Passage number (quoted in the article)"),
+        Line2D([], [], marker=_arrowhead(0.0), markersize=fs * 1.1, markerfacecolor=style.PASSAGE.color,
+               markeredgecolor="white", linestyle="none", label="Passage place beyond the edge: the way to it"),
+    ]
+
+
+_LABEL_BOX = {"boxstyle": "round,pad=0.18", "facecolor": "white", "edgecolor": "none", "alpha": 0.78}
+_BADGE_BOX = {"boxstyle": "round,pad=0.25", "facecolor": style.PASSAGE.color, "edgecolor": "white",
+              "linewidth": 0.8}
+_PANEL_BOX = {"boxstyle": "square,pad=0.25", "facecolor": "white", "edgecolor": "none", "alpha": 0.8}
+_COUNTRY_INK = "#5a5a5a"
+_CAPITALS = ("kyiv", "minsk", "moscow", "washington")
+
+#: Every kind of item printed on a map; none may overlap another.
+ITEM_KINDS = ("title", "subtitle", "north arrow", "credits", "note", "legend", "scale bar",
+              "marker", "edge marker", "badge", "country name", "place name", "distance")
+
+#: The order in which a crowded map gives room (lower first): a label of a later kind is moved,
+#: shortened or dropped before an earlier one. The furniture (title, legend, scale bar, north
+#: arrow, credits, note) is laid first and never moves.
+LABEL_PRIORITY = {
+    "marker": 0,          # a place's dot, where the projection puts it
+    "edge marker": 10,    # a passage place beyond the frame: its numbers and the way to it
+    "badge": 20,          # passage numbers beside their place's dot
+    "city": 25,           # city names, beside their dots
+    "article country": 30,  # a country the article names, with its passage numbers
+    "distance": 45,       # Kyiv's distance to the border, beside its line
+    "place name": 50,     # regions and border points; shortened before dropped
+    "country name": 60,   # every other country, the largest visible area first
+}
+
+
+@dataclass(frozen=True)
+class MapItem:
+    """Something printed on the map that nothing else may cover, and the artists that draw it.
+
+    Parameters
+    ----------
+    kind : str
+        One of :data:`ITEM_KINDS`.
+    name : str
+        What it shows, for messages.
+    artists : tuple of Artist
+        The matplotlib artists that draw it; :func:`artist_extent` measures each.
+    passages : tuple of int
+        The passage numbers the item prints (a badge, an edge marker, the note).
+    """
+
+    kind: str
+    name: str
+    artists: tuple[Artist, ...] = field(repr=False, compare=False)
+    passages: tuple[int, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in ITEM_KINDS:
+            raise InputError(f"Unknown map item kind {self.kind!r}: use one of {', '.join(ITEM_KINDS)}.")
+
+
+@dataclass(frozen=True)
+class ScaleBar:
+    """The scale bar as drawn: its ground length, its bar artist and the scale's spread across the map.
+
+    ``variation`` is the largest point scale factor in the frame over the smallest, less one
+    (0.012 means the scale differs by 1.2 % between two places on the map).
+    """
+
+    length_m: float
+    label: str
+    bar: Rectangle = field(repr=False, compare=False)
+    variation: float
+
+
+def artist_extent(artist: Artist, renderer) -> Bbox:
+    """The display pixels an artist covers as the renderer draws it.
+
+    A text's box (its background patch) and a marker's edge stroke are included, which
+    matplotlib's own ``get_window_extent`` leaves out.
+    """
+    box = artist.get_window_extent(renderer)
+    if isinstance(artist, Text) and artist.get_bbox_patch() is not None and artist.get_text():
+        artist.update_bbox_position_size(renderer)
+        box = Bbox.union([box, artist.get_bbox_patch().get_window_extent(renderer)])
+    elif isinstance(artist, Line2D) and artist.get_marker() not in (None, "None", "none", ""):
+        box = box.padded(artist.get_markeredgewidth() * renderer.points_to_pixels(1.0) / 2)
+    return box
+
+
+def _box(bbox: Bbox) -> Box:
+    return Box(float(bbox.x0), float(bbox.y0), float(bbox.x1), float(bbox.y1))
+
+
+def _short(name: str) -> str:
+    """A place name without its parenthesis or its clause after a comma."""
+    for cut in (" (", ", "):
+        if cut in name:
+            return name.split(cut, 1)[0]
+    return name
+
+
+def _compass(azimuth: float) -> str:
+    points = ("north", "north-east", "east", "south-east", "south", "south-west", "west", "north-west")
+    return points[round((azimuth % 360) / 45) % 8]
+
+
+def _distance_text(metres: float, units: str) -> str:
+    value = metres / 1000 if units == "km" else metres / 1000 / KM_PER_MILE
+    value = round(value, -1) if value >= 100 else round(value)
+    return f"{value:,.0f} {units}"
+
+
+#: Text extents by (text, size, dpi, shape): the same names are measured once per process.
+_MEASURED: dict[tuple, tuple[float, float, float, float]] = {}
+
+
+@dataclass
+class _Piece:
+    """A measured text; its artist is made only if one of its candidates wins."""
+
+    make: functools.partial = field(repr=False)
+    width: float
+    height: float
+    dx: float  # the box's lower-left corner minus the text's anchor, in pixels
+    dy: float
+    badge: bool = False
+    text: Text | None = None
+
+
+class _Lazy(Sequence):
+    """Options (a candidate and the pieces it draws) built only when the placer asks for them."""
+
+    def __init__(self, makers: list):
+        self._makers = makers
+        self._built: dict[int, tuple] = {}
+
+    def __len__(self) -> int:
+        return len(self._makers)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if index not in self._built:
+            self._built[index] = self._makers[index]()
+        return self._built[index]
+
+
+class _Column(Sequence):
+    """One column (0: candidates, 1: parts) of a :class:`_Lazy`."""
+
+    def __init__(self, options: _Lazy, column: int):
+        self._options, self._column = options, column
+
+    def __len__(self) -> int:
+        return len(self._options)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        return self._options[index][self._column]
+
+
+@dataclass
+class _Pending:
+    kind: str
+    name: str
+    label: Label
+    parts: list[tuple[_Piece | None, ...]]
+    passages: tuple[int, ...] = ()
+    place_id: str | None = None
+    on_place: object = None  # called with the chosen candidate index; returns extra artists
+    group: tuple[str, ...] = ()  # the places an edge arrow stands for
+
+
+class _Layout:
+    """Lays the furniture, then places markers and labels so that nothing overlaps."""
+
+    def __init__(self, fig: Figure, ax: Axes, frame: _Frame, size: MapSize, fs: float, units: str):
+        self.fig, self.ax, self.frame, self.size, self.fs, self.units = fig, ax, frame, size, fs, units
+        self.renderer = fig.canvas.get_renderer()
+        self.ppt = size.dpi / 72.0
+        bb = ax.bbox
+        self.axes_box = Box(float(bb.x0), float(bb.y0), float(bb.x1), float(bb.y1))
+        self.created: list[Artist] = []
+        self.gap = max(2.0, 0.15 * fs * self.ppt)
+
+    # -- texts -------------------------------------------------------------------------------
+    def piece(self, s: str, size: float, zorder: float = 9, **kwargs) -> _Piece:
+        """A text measured where it stands alone (once per process for the same text and size)."""
+        make = functools.partial(Text, 0.0, 0.0, s, fontsize=size, ha="left", va="bottom", zorder=zorder, **kwargs)
+        shape = {k: v for k, v in kwargs.items() if k in ("fontweight", "fontstyle", "linespacing", "multialignment")}
+        key = (s, round(size, 4), round(self.size.dpi, 4), style.FONT_FAMILY, tuple(sorted(shape.items())))
+        measured = _MEASURED.get(key)
+        if measured is None:
+            text = make()
+            text.set_figure(self.fig)
+            ext = text.get_window_extent(self.renderer)
+            measured = (float(ext.x0), float(ext.y0), float(ext.x1), float(ext.y1))
+            if len(_MEASURED) >= 4096:
+                _MEASURED.clear()
+            _MEASURED[key] = measured
+        x0, y0, x1, y1 = measured
+        # A box pads the text by its style's pad (in font sizes) and half its edge stroke; its
+        # rounded corners stay inside that rectangle.
+        box = kwargs.get("bbox")
+        if box is not None:
+            pad = float(box["boxstyle"].split("pad=")[1]) * size * self.ppt
+            pad += box.get("linewidth", 0.0) * self.ppt / 2 if box.get("edgecolor") != "none" else 0.0
+            x0, y0, x1, y1 = x0 - pad, y0 - pad, x1 + pad, y1 + pad
+        return _Piece(make, x1 - x0, y1 - y0, x0, y0, badge=box is _BADGE_BOX)
+
+    def put(self, piece: _Piece, box: Box) -> Text:
+        text = piece.make()
+        piece.text = text
+        self.add(self.ax.add_artist(text))
+        text.set_transform(self.ax.transData)
+        text.set_position(tuple(self.ax.transData.inverted().transform((box.x0 - piece.dx, box.y0 - piece.dy))))
+        return text
+
+    def extent(self, *artists: Artist) -> Box:
+        boxes = []
+        for a in artists:
+            patch = a.get_bbox_patch() if isinstance(a, Text) else None
+            if patch is not None and a.get_text():
+                # The patch pads the text by its style's pad in font sizes; measuring the drawn
+                # patch (bezier corners) costs ten times more and gives the same rectangle.
+                pad = patch.get_boxstyle().pad * a.get_size() * self.ppt + patch.get_linewidth() * self.ppt / 2
+                boxes.append(a.get_window_extent(self.renderer).padded(pad))
+            else:
+                boxes.append(artist_extent(a, self.renderer))
+        return _box(Bbox.union(boxes))
+
+    def add(self, artist: Artist) -> Artist:
+        self.created.append(artist)
+        return artist
+
+    def undo(self) -> None:
+        for artist in reversed(self.created):
+            artist.remove()
+        self.created.clear()
+
+    # -- furniture ---------------------------------------------------------------------------
+    def furniture(self, handles: list, title: str, subtitle: str, credits: str, note: str,
+                  note_passages: tuple[int, ...]) -> tuple[list[MapItem], ScaleBar]:
+        ax, fs, ppt, axes = self.ax, self.fs, self.ppt, self.axes_box
+        items = []
+        chars = max(40, int(axes.width / (fs * 0.7 * ppt * 0.55)))
+        credit = self.add(ax.text(0.006, 0.008, textwrap.fill(credits, chars), transform=ax.transAxes,
+                                  fontsize=fs * 0.7, color="#444444", va="bottom", ha="left", zorder=12,
+                                  bbox=_PANEL_BOX))
+        items.append(MapItem("credits", "credits", (credit,)))
+        top = self.extent(credit).y1
+        if note:
+            chars = max(40, int(axes.width * 0.98 / (fs * 0.75 * ppt * 0.55)))
+            y = (top + self.gap + 0.25 * fs * 0.75 * ppt - axes.y0) / axes.height
+            text = self.add(ax.text(0.006, y, textwrap.fill(note, chars), transform=ax.transAxes,
+                                    fontsize=fs * 0.75, color=style.INK, va="bottom", ha="left", zorder=12,
+                                    bbox={**_PANEL_BOX, "edgecolor": style.PASSAGE.color, "linewidth": 0.8}))
+            items.append(MapItem("note", "passages not on the map", (text,), note_passages))
+            top = self.extent(text).y1
+        above = (top + self.gap - axes.y0) / axes.height
+        legend = ax.legend(handles=handles, loc="lower left", fontsize=fs * 0.85,
+                           title="Distance from the border", title_fontsize=fs * 0.9, framealpha=0.88,
+                           edgecolor="none", borderpad=0.6, borderaxespad=0.3, bbox_to_anchor=(0.0, above))
+        legend.set_zorder(12)
+        self.add(legend)
+        items.append(MapItem("legend", "legend", (legend,)))
+        scale_item, scale = self.scale_bar(top + self.gap)
+        items.append(scale_item)
+        arrow = self.north_arrow()
+        if arrow is not None:
+            items.append(arrow)
+        right = min([axes.x1 - 0.02 * axes.width] + [self.extent(*i.artists).x0 for i in items[-1:]
+                                                     if i.kind == "north arrow"])
+        head = self.add(ax.text(0.012, 0.985, title, transform=ax.transAxes, fontsize=fs * 1.6,
+                                fontweight="bold", color=style.INK, va="top", ha="left", zorder=12))
+        items.append(MapItem("title", title, (head,)))
+        head_box = self.extent(head)
+        sub_size = fs * 0.9
+        chars = max(30, int((right - self.gap - head_box.x0) / (sub_size * ppt * 0.56)))
+        y = (head_box.y0 - self.gap - 0.3 * sub_size * ppt - axes.y0) / axes.height
+        sub = self.add(ax.text(0.012, y, textwrap.fill(subtitle, chars), transform=ax.transAxes,
+                               fontsize=sub_size, color=style.INK, va="top", ha="left", zorder=12,
+                               bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "none",
+                                     "alpha": 0.8}))
+        items.append(MapItem("subtitle", subtitle, (sub,)))
+        return items, scale
+
+    def scale_variation(self) -> float:
+        frame = self.frame
+        gx, gy = np.meshgrid(np.linspace(*frame.xlim, 11), np.linspace(*frame.ylim, 11))
+        lon, lat = frame.inv.transform(gx.ravel(), gy.ravel())
+        ok = np.isfinite(lon) & np.isfinite(lat) & (np.abs(lat) < 89.9)
+        if not ok.any():
+            return 0.0
+        factors = Proj(frame.crs).get_factors(lon[ok], lat[ok])
+        k = np.concatenate([np.asarray(factors.meridional_scale), np.asarray(factors.parallel_scale)])
+        k = k[np.isfinite(k) & (k > 0)]
+        return float(k.max() / k.min() - 1) if len(k) else 0.0
+
+    def scale_bar(self, bottom: float) -> tuple[MapItem, ScaleBar]:
+        """A bar whose two ends lie exactly its stated length apart (geodesically) where it is drawn.
+
+        The bar is a filled rectangle without an outline, so nothing adds to its length; its
+        length in projected metres is solved at the bar's own row, which accounts for the
+        projection's point scale factor there.
+        """
+        ax, frame, fs, ppt, axes = self.ax, self.frame, self.fs, self.ppt, self.axes_box
+        metres_per_unit = frame.metres_per_unit()
+        width_m = (frame.xlim[1] - frame.xlim[0]) * metres_per_unit
+        unit_m = 1000.0 if self.units == "km" else KM_PER_MILE * 1000.0
+        pad = 0.5 * fs * ppt
+        thickness = max(2.0, 0.32 * fs * ppt)
+        to_data = ax.transData.inverted()
+        variation = self.scale_variation()
+        label_height = (2.4 if variation > 0.01 else 1.2) * fs * 0.85 * ppt
+        bar_y = bottom + pad + label_height + 0.3 * fs * ppt + thickness / 2
+
+        def solve(right: float, ground: float) -> tuple[float, float, float, float]:
+            """Projected length whose ends, on the bar's row, lie ``ground`` metres apart."""
+            xr, yr = to_data.transform((right, bar_y))
+            span = ground / metres_per_unit
+            for _ in range(8):
+                (lon0, lon1), (lat0, lat1) = frame.inv.transform([xr - span, xr], [yr, yr])
+                measured = GEOD.inv(lon0, lat0, lon1, lat1)[2]
+                if not math.isfinite(measured) or measured <= 0:
+                    break
+                span *= ground / measured
+            pixels = ax.transData.transform((xr, yr))[0] - ax.transData.transform((xr - span, yr))[0]
+            return xr, yr, span, float(pixels)
+
+        right = axes.x1 - 2 * pad
+        length = _nice(width_m / unit_m / 5)
+        for _ in range(6):
+            xr, yr, span, pixels = solve(right, length * unit_m)
+            if pixels <= 0.3 * axes.width:
+                break
+            length = _nice(length * 0.99)
+        ground = length * unit_m
+        caption = f"{length:g} {self.units}"
+        if variation > 0.01:
+            caption += f"\nscale true at this bar; it varies {variation:.1%} across the map"
+        label = self.add(ax.text(0, 0, caption, fontsize=fs * 0.85, color=style.INK, ha="center", va="bottom",
+                                 zorder=13, linespacing=1.2))
+        label_width = self.extent(label).width
+        if label_width > pixels:
+            xr, yr, span, pixels = solve(right - (label_width - pixels) / 2, ground)
+        _, y_low = to_data.transform((right, bar_y - thickness / 2))
+        bar = Rectangle((xr - span, y_low), span, 2 * (yr - y_low), facecolor=style.INK, edgecolor="none",
+                        linewidth=0, zorder=13)
+        self.add(ax.add_artist(bar))
+        centre_px, _ = ax.transData.transform((xr - span / 2, yr))
+        label.set_position(tuple(to_data.transform((centre_px, bottom + pad))))
+        bar_box = self.extent(bar)
+        label_box = self.extent(label)
+        x0 = min(bar_box.x0, label_box.x0) - pad
+        x1 = max(bar_box.x1, label_box.x1) + pad
+        y1 = bar_box.y1 + pad
+        (dx0, dy0), (dx1, dy1) = to_data.transform([(x0, bottom), (x1, y1)])
+        back = Rectangle((dx0, dy0), dx1 - dx0, dy1 - dy0, facecolor="white", alpha=0.8, edgecolor="none",
+                         linewidth=0, zorder=11)
+        self.add(ax.add_artist(back))
+        item = MapItem("scale bar", caption.replace("\n", "; "), (back, bar, label))
+        return item, ScaleBar(ground, f"{length:g} {self.units}", bar, variation)
+
+    def north_arrow(self) -> MapItem | None:
+        ax, frame, fs = self.ax, self.frame, self.fs
+        fx, fy = 0.955, 0.9
+        x = frame.xlim[0] + fx * (frame.xlim[1] - frame.xlim[0])
+        y = frame.ylim[0] + fy * (frame.ylim[1] - frame.ylim[0])
+        lon, lat = frame.inv.transform(x, y)
+        if not (math.isfinite(lon) and math.isfinite(lat)) or lat > 89.5:
+            return None
+        nx, ny = frame.xy(lon, lat + 0.1)
+        angle = math.atan2(ny - y, nx - x)
+        length = 0.06
+        ax_w, ax_h = ax.bbox.width, ax.bbox.height
+        tail = (fx - math.cos(angle) * length * ax_h / ax_w / 2, fy - math.sin(angle) * length / 2)
+        head = (fx + math.cos(angle) * length * ax_h / ax_w / 2, fy + math.sin(angle) * length / 2)
+        arrow = self.add(ax.annotate("", head, xytext=tail, xycoords="axes fraction", textcoords="axes fraction",
+                                     zorder=11, arrowprops={"arrowstyle": "-|>,head_width=0.35,head_length=0.7",
+                                                            "color": style.INK, "linewidth": 1.4}))
+        letter = self.add(ax.annotate("N", head, xytext=(0, fs * 0.3), xycoords="axes fraction",
+                                      textcoords="offset points", ha="center", va="bottom", fontsize=fs,
+                                      fontweight="bold", color=style.INK, zorder=11))
+        return MapItem("north arrow", "north arrow", (arrow, letter))
+
+    # -- candidates ----------------------------------------------------------------------------
+    def around(self, x: float, y: float, radius: float, boxes: list[_Piece], order: str) -> list[Box]:
+        """Lower-left corners of a row of pieces set around a point, in the given compass order."""
+        width = sum(p.width for p in boxes) + self.gap * (len(boxes) - 1)
+        height = max(p.height for p in boxes)
+        spots = []
+        first = radius + 1.5 * self.gap
+        for ring in (first, first + height * 0.9, first + height * 2):
+            d = ring * 0.72
+            where = {
+                "E": (x + ring, y - height / 2), "W": (x - ring - width, y - height / 2),
+                "NE": (x + d, y + d), "SE": (x + d, y - d - height),
+                "NW": (x - d - width, y + d), "SW": (x - d - width, y - d - height),
+                "N": (x - width / 2, y + ring), "S": (x - width / 2, y - ring - height),
+            }
+            spots += [Box.at(*where[k], width, height) for k in order.split()]
+        return spots
+
+    def row(self, lower_left: Box, pieces: tuple[_Piece, ...]) -> Candidate:
+        boxes, x = [], lower_left.x0
+        height = max(p.height for p in pieces)
+        for p in pieces:
+            boxes.append(Box.at(x, lower_left.y0 + (height - p.height) / 2, p.width, p.height))
+            x += p.width + self.gap
+        return Candidate(tuple(boxes))
+
+    def badge(self, numbers: list[int]) -> _Piece:
+        return self.piece(", ".join(str(n) for n in numbers), self.fs * 0.8, zorder=10, fontweight="bold",
+                          color="white", bbox=_BADGE_BOX)
+
+    def interior_points(self, part: shapely.Polygon, step: float) -> np.ndarray:
+        """Points inside a polygon, the farthest from its edge (the pole of inaccessibility) first."""
+        rough = shapely.simplify(part, 2.0)
+        if rough.is_empty or not rough.is_valid:
+            rough = part
+        circle = shapely.maximum_inscribed_circle(rough, tolerance=1.0)
+        pole = np.asarray(circle.coords[0])
+        x0, y0, x1, y1 = rough.bounds
+        step = max(step, math.sqrt(max(rough.area, 1.0)) / 14)
+        gx, gy = np.meshgrid(np.arange(x0 + step / 2, x1, step), np.arange(y0 + step / 2, y1, step))
+        gx, gy = gx.ravel(), gy.ravel()
+        shapely.prepare(rough)
+        inside = shapely.contains_xy(rough, gx, gy)
+        pts = np.column_stack((gx[inside], gy[inside]))
+        if len(pts):
+            depth = shapely.distance(rough.boundary, shapely.points(pts))
+            pts = pts[np.argsort(-depth)][:40]
+        return np.vstack([pole[None, :], pts])
+
+
+def _country_pieces(layout: _Layout, name: str, size: float, color: str,
+                    room: tuple[float, float]) -> list[tuple[_Piece, ...]]:
+    """A country's name, large, then smaller, then on two lines: the forms tried in turn.
+
+    Forms that plainly cannot fit the ``room`` (width, height in pixels of the visible part's
+    bounds) are not measured: measuring text is the slow part of a layout.
+    """
+    forms = [(name.upper(), size), (name.upper(), size * 0.8)]
+    if " " in name:
+        forms.append((textwrap.fill(name.upper(), max(len(w) for w in name.split()) + 4), size * 0.8))
+    pieces = []
+    for text, s in forms:
+        lines = text.split("\n")
+        wide = max(len(line) for line in lines) * s * layout.ppt * 0.62
+        high = len(lines) * s * layout.ppt * 1.1
+        if wide > room[0] or high > room[1]:
+            continue
+        pieces.append((layout.piece(text, s, zorder=7, color=color, fontweight="bold", alpha=0.9,
+                                    multialignment="center", linespacing=1.05),))
+    return pieces
+
+
+def _country_of(place_name: str, names: dict[str, str]) -> str | None:
+    return names.get(place_name.casefold())
+
+
+def _edge_crossing(layout: _Layout, centre: tuple[float, float], target: tuple[float, float],
+                   margin: float) -> tuple[float, float, str] | None:
+    """Where the geodesic from the map's centre to a place leaves the frame (pixels) and by which edge."""
+    lon0, lat0 = centre
+    lon1, lat1 = target
+    pts = np.array([(lon0, lat0), *GEOD.npts(lon0, lat0, lon1, lat1, 400), (lon1, lat1)])
+    x, y = layout.frame.fwd.transform(pts[:, 0], pts[:, 1])
+    xy = np.column_stack((x, y))
+    finite = np.isfinite(xy).all(axis=1)
+    px = np.full_like(xy, np.nan)
+    px[finite] = layout.ax.transData.transform(xy[finite])
+    inner = layout.axes_box.grown(-margin)
+    inside = (finite & (px[:, 0] >= inner.x0) & (px[:, 0] <= inner.x1)
+              & (px[:, 1] >= inner.y0) & (px[:, 1] <= inner.y1))
+    if not inside[0]:
+        return None
+    first_out = int(np.argmin(inside)) if not inside.all() else len(inside)
+    if first_out >= len(inside):
+        return None
+    a = px[first_out - 1]
+    b = px[first_out] if finite[first_out] else a + (a - px[max(first_out - 2, 0)]) * 50
+    d = b - a
+    best = (1.0, "right")
+    for edge, lo_hi, axis in (("left", inner.x0, 0), ("right", inner.x1, 0), ("bottom", inner.y0, 1),
+                              ("top", inner.y1, 1)):
+        if d[axis] == 0:
+            continue
+        t = (lo_hi - a[axis]) / d[axis]
+        if 0 <= t <= best[0]:
+            best = (t, edge)
+    t, edge = best
+    cx, cy = a + d * t
+    return float(np.clip(cx, inner.x0, inner.x1)), float(np.clip(cy, inner.y0, inner.y1)), edge
+
+
+def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[str],
+             countries_xy: dict[str, shapely.Geometry]) -> tuple[list[MapItem], ScaleBar, set[str]]:
+    """One attempt: furniture (with a note for the ``noted`` places), markers, then every label.
+
+    Returns the items, the scale bar and the places whose passages found no room on the map.
+    """
+    ax, frame, fs, ppt, units = layout.ax, layout.frame, layout.fs, layout.ppt, layout.units
+    story, places = load_story(), article_places()
+    numbers: dict[str, list[int]] = {}
+    for p in story.passages:
+        numbers.setdefault(p.place, []).append(p.number)
+    countries = load_countries()
+    by_name = {c["name"].casefold(): c.key for c in countries}
+
+    axes = layout.axes_box
+    centre_lon, centre_lat = frame.inv.transform(*ax.transData.inverted().transform(
+        ((axes.x0 + axes.x1) / 2, (axes.y0 + axes.y1) / 2)))
+    frame_box = shapely.box(axes.x0, axes.y0, axes.x1, axes.y1)
+
+    def in_frame(pid: str) -> bool:
+        place = places[pid]
+        iso = _country_of(place.name, by_name) if place.kind == "country" else None
+        if iso is not None:
+            return iso in countries_xy and countries_xy[iso].intersects(frame_box)
+        x, y = frame.xy(place.lon, place.lat)
+        return (math.isfinite(x) and math.isfinite(y)
+                and frame_box.contains(shapely.Point(ax.transData.transform((x, y)))))
+
+    # A noted place's numbers are printed in the note only, never also on the map.
+    note_parts, note_numbers = [], []
+    for pid in places:
+        if pid in noted and pid in numbers:
+            place = places[pid]
+            nums = ", ".join(str(n) for n in numbers[pid])
+            if in_frame(pid):
+                note_parts.append(f"{nums} {place.name} (no room to mark it)")
+            else:
+                az, _, dist = GEOD.inv(centre_lon, centre_lat, place.lon, place.lat)
+                note_parts.append(f"{nums} {place.name}, {_distance_text(dist, units)} {_compass(az)} "
+                                  "of the map's centre")
+            note_numbers += numbers[pid]
+    note = ("Passages not marked on the map: " + "; ".join(note_parts) + ".") if note_parts else ""
+    title, subtitle = _title(spec, units)
+    items, scale = layout.furniture(handles, title, subtitle, _credits(frame), note, tuple(note_numbers))
+    fixed = [layout.extent(*i.artists) for i in items]
+    bounds = axes.grown(-1.0)
+
+    # Free map area: the frame less the furniture; countries are named inside their part of it.
+    free = shapely.box(axes.x0 + 1, axes.y0 + 1, axes.x1 - 1, axes.y1 - 1)
+    free = free.difference(shapely.union_all([shapely.box(b.x0 - layout.gap, b.y0 - layout.gap,
+                                                          b.x1 + layout.gap, b.y1 + layout.gap)
+                                              for b in fixed]))
+
+    # 1. Markers, fixed at their places; a marker under the furniture or another marker is dropped.
+    marker_labels, marker_specs = [], {}
+    country_places: dict[str, str] = {}
+    outside: list[str] = []
+    for pid, place in places.items():
+        if place.kind == "country":
+            iso = _country_of(place.name, by_name)
+            if iso is not None:
+                country_places[iso] = pid
+                vis = countries_xy.get(iso)
+                if vis is not None and not vis.is_empty and vis.intersects(free):
+                    continue
+            outside.append(pid)
             continue
         x, y = frame.xy(place.lon, place.lat)
-        anchor = (x, y)
-        # Near the right edge a label reads leftwards, so it stays on the map.
-        flip = (x - frame.xlim[0]) / (frame.xlim[1] - frame.xlim[0]) > 0.72
-        side, ha = (-1, "right") if flip else (1, "left")
+        if not (math.isfinite(x) and math.isfinite(y)):
+            outside.append(pid)
+            continue
+        px, py = ax.transData.transform((x, y))
+        capital = pid in _CAPITALS
         if place.kind == "city":
-            capital = place.id in ("kyiv", "minsk", "moscow", "washington")
-            ax.plot([x], [y], marker="o", markersize=fs * (0.95 if capital else 0.7),
-                    markerfacecolor=style.PLACE.color, markeredgecolor="white", markeredgewidth=1.0,
-                    linestyle="none", zorder=8)
-            ax.annotate(place.name, anchor, xytext=(side * fs * 0.7, -fs * 0.2), textcoords="offset points",
-                        fontsize=fs, fontweight="bold", color=style.PLACE.color, ha=ha, va="top",
-                        bbox=_LABEL_BOX, zorder=9)
-        elif place.kind == "country":
-            ax.annotate(place.name.upper(), anchor, xytext=(0, fs * 1.6), textcoords="offset points",
-                        fontsize=fs * 1.25, color="#5a5a5a", ha="center", va="bottom", fontweight="bold",
-                        alpha=0.85, zorder=7)
+            ms = fs * (0.95 if capital else 0.7)
+            spec_ = {"markersize": ms, "markerfacecolor": style.PLACE.color, "markeredgecolor": "white",
+                     "markeredgewidth": 1.0}
         else:
-            text = crimea_caption if place.id == "crimea" else place.name
-            ax.plot([x], [y], marker="o", markersize=fs * 0.45, markerfacecolor="white",
-                    markeredgecolor=style.PLACE.color, markeredgewidth=1.0, linestyle="none", zorder=8)
-            ax.annotate(text, anchor, xytext=(side * fs * 0.6, -fs * 0.2), textcoords="offset points",
-                        fontsize=fs * 0.8, fontstyle="italic", color=style.INK, ha=ha, va="top",
-                        bbox=_LABEL_BOX, zorder=9)
-        numbers = passages.get(place.id)
-        if numbers:
-            centred = place.kind == "country"
-            ax.annotate(", ".join(str(n) for n in numbers), anchor,
-                        xytext=(0, fs * 0.3) if centred else (-fs * 0.6, fs * 0.6),
-                        textcoords="offset points", fontsize=fs * 0.8, fontweight="bold", color="white",
-                        ha="center" if centred else "right", va="bottom", zorder=10,
-                        bbox={"boxstyle": "round,pad=0.25", "facecolor": style.PASSAGE.color,
-                              "edgecolor": "white", "linewidth": 0.8})
-    handles.append(Line2D([], [], marker="o", markersize=fs * 0.95, markerfacecolor=style.PLACE.color,
-                          markeredgecolor="white", linestyle="none", label="City named in the article"))
-    handles.append(Line2D([], [], marker="s", markersize=fs * 0.9, markerfacecolor=style.PASSAGE.color,
-                          markeredgecolor="white", linestyle="none",
-                          label="Passage number (quoted in the article)"))
-    return handles
+            ms = fs * 0.45
+            spec_ = {"markersize": ms, "markerfacecolor": "white", "markeredgecolor": style.PLACE.color,
+                     "markeredgewidth": 1.0}
+        radius = (ms + 1.0) * ppt / 2
+        if not (axes.x0 <= px <= axes.x1 and axes.y0 <= py <= axes.y1):
+            outside.append(pid)
+            continue
+        marker_specs[pid] = (x, y, px, py, radius, spec_)
+        priority = LABEL_PRIORITY["marker"] + (0 if place.kind == "city" else 1)
+        marker_labels.append(Label(pid, priority, (Candidate((Box.at(px, py, 2 * radius, 2 * radius,
+                                                                      "center", "center"),)),)))
+    placed_markers = place_labels(marker_labels, fixed, bounds, gap=1.0)
+    marker_boxes = []
+    for pid in placed_markers:
+        x, y, px, py, radius, spec_ = marker_specs[pid]
+        line = layout.add(ax.plot([x], [y], marker="o", linestyle="none", zorder=8, **spec_)[0])
+        items.append(MapItem("marker", places[pid].name, (line,)))
+        marker_boxes.append(Box.at(px, py, 2 * radius, 2 * radius, "center", "center"))
 
+    pending: list[_Pending] = []
 
-def _draw_scale_bar(ax: Axes, frame: _Frame, units: str, fs: float, above: float) -> None:
-    metres_per_unit = frame.metres_per_unit()
-    width_m = (frame.xlim[1] - frame.xlim[0]) * metres_per_unit
-    unit_m = 1000.0 if units == "km" else KM_PER_MILE * 1000.0
-    length = _nice(width_m / unit_m / 5)
-    bar = AnchoredSizeBar(
-        ax.transData, length * unit_m / metres_per_unit, f"{length:g} {units}", loc="lower right",
-        bbox_to_anchor=(1.0, above), bbox_transform=ax.transAxes, pad=0.5, borderpad=0.5, sep=3,
-        frameon=True, size_vertical=(frame.ylim[1] - frame.ylim[0]) / 250,
-        color=style.INK, fontproperties={"size": fs * 0.85},
-    )
-    bar.patch.set(facecolor="white", alpha=0.8, edgecolor="none")
-    bar.set_zorder(11)
-    ax.add_artist(bar)
+    # 2. Edge markers: a passage place beyond the frame, with its numbers and the way to it.
+    margin = fs * 0.9 * ppt
+    arrow_size = fs * 1.4
+    groups: list[dict] = []
+    for pid in outside:
+        if pid not in numbers or pid in noted:
+            continue
+        place = places[pid]
+        crossing = _edge_crossing(layout, (centre_lon, centre_lat), (place.lon, place.lat), margin)
+        if crossing is None:
+            continue
+        cx, cy, edge = crossing
+        lon, lat = frame.inv.transform(*ax.transData.inverted().transform((cx, cy)))
+        away = GEOD.inv(lon, lat, place.lon, place.lat)[2]
+        for g in groups:
+            # One arrow serves places that lie close together for their distance (Washington
+            # and Central Virginia seen from Europe), never places in different directions.
+            first = places[g["ids"][0]]
+            apart = GEOD.inv(first.lon, first.lat, place.lon, place.lat)[2]
+            if (g["edge"] == edge and math.hypot(g["x"] - cx, g["y"] - cy) < 4 * fs * ppt
+                    and apart < 0.25 * away):
+                g["ids"].append(pid)
+                break
+        else:
+            groups.append({"edge": edge, "x": cx, "y": cy, "ids": [pid]})
+    for gi, g in enumerate(groups):
+        ids = g["ids"]
+        nums = sorted(n for pid in ids for n in numbers[pid])
+        shorts = [_short(places[pid].name) for pid in ids]
+        names = " · ".join(shorts) if len(shorts) <= 2 else f"{' · '.join(shorts[:2])} and {len(shorts) - 2} more"
+        badge = layout.badge(nums)
+        size = (arrow_size + 0.8) * ppt  # the marker and its edge stroke
+        step = fs * 1.2 * ppt
+        makers: list = []
+        reach = int((axes.width if g["edge"] in ("top", "bottom") else axes.height) / step)
+        near = [k for i in range(4) for k in ((i,) if i == 0 else (i, -i))]
+        far = [k for i in range(4, reach, 2) for k in (i, -i)]
+        texts: dict[str, _Piece] = {}
 
+        def text_piece(s: str, texts=texts) -> _Piece:
+            if s not in texts:
+                texts[s] = layout.piece(s, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)
+            return texts[s]
 
-def _draw_north_arrow(ax: Axes, frame: _Frame, fs: float) -> None:
-    fx, fy = 0.955, 0.9
-    x = frame.xlim[0] + fx * (frame.xlim[1] - frame.xlim[0])
-    y = frame.ylim[0] + fy * (frame.ylim[1] - frame.ylim[0])
-    lon, lat = frame.inv.transform(x, y)
-    if not (math.isfinite(lon) and math.isfinite(lat)) or lat > 89.5:
-        return
-    nx, ny = frame.xy(lon, lat + 0.1)
-    angle = math.atan2(ny - y, nx - x)
-    length = 0.06
-    ax_w, ax_h = ax.bbox.width, ax.bbox.height
-    tail = (fx - math.cos(angle) * length * ax_h / ax_w / 2, fy - math.sin(angle) * length / 2)
-    head = (fx + math.cos(angle) * length * ax_h / ax_w / 2, fy + math.sin(angle) * length / 2)
-    ax.annotate("", head, xytext=tail, xycoords="axes fraction", textcoords="axes fraction", zorder=11,
-                arrowprops={"arrowstyle": "-|>,head_width=0.35,head_length=0.7", "color": style.INK,
-                            "linewidth": 1.4})
-    ax.annotate("N", head, xytext=(0, fs * 0.3), xycoords="axes fraction", textcoords="offset points",
-                ha="center", va="bottom", fontsize=fs, fontweight="bold", color=style.INK, zorder=11)
+        def span_from(x: float, y: float, ids=ids) -> str:
+            """The distance from the arrow itself to the place (or the range, for a group)."""
+            lon, lat = frame.inv.transform(*ax.transData.inverted().transform((x, y)))
+            dists = [GEOD.inv(lon, lat, places[pid].lon, places[pid].lat)[2] for pid in ids]
+            low, high = _distance_text(min(dists), units), _distance_text(max(dists), units)
+            return low if low == high else f"{low.split()[0]}–{high}"
+
+        # Where furniture lines this edge, the arrow may also stand just inside it.
+        edge = g["edge"]
+        inward = [0.0]
+        for b in fixed:
+            near_edge = 4 * margin
+            reach_in = {"bottom": b.y1 - axes.y0 if b.y0 <= axes.y0 + near_edge else None,
+                        "top": axes.y1 - b.y0 if b.y1 >= axes.y1 - near_edge else None,
+                        "left": b.x1 - axes.x0 if b.x0 <= axes.x0 + near_edge else None,
+                        "right": axes.x1 - b.x0 if b.x1 >= axes.x1 - near_edge else None}[edge]
+            if reach_in is not None:
+                inward.append(reach_in - margin + size / 2 + 2 * layout.gap)
+        inward = sorted(set(inward))
+        normal = {"bottom": (0, 1), "top": (0, -1), "left": (1, 0), "right": (-1, 0)}[edge]
+        # Forms, best first: names and distance, names, distance, the numbers alone. Each text is
+        # measured only when the placer reaches a candidate that needs it.
+        for form, ks in [("names, span", near), ("names", near + far), ("span", near), ("", near + far)]:
+            for d in inward:
+                for k in ks:
+                    ax_, ay_ = g["x"] + normal[0] * d, g["y"] + normal[1] * d
+                    if edge in ("left", "right"):
+                        ay_ += k * step
+                    else:
+                        ax_ += k * step
+
+                    def make(ax_=ax_, ay_=ay_, form=form, edge=edge, size=size, names=names, badge=badge,
+                             text_piece=text_piece, span_from=span_from):
+                        text = {"names, span": lambda: f"{names}, {span_from(ax_, ay_)}", "names": lambda: names,
+                                "span": lambda: span_from(ax_, ay_), "": lambda: ""}[form]()
+                        pieces = (badge, text_piece(text)) if text else (badge,)
+                        width = sum(p.width for p in pieces) + layout.gap * (len(pieces) - 1)
+                        height = max(p.height for p in pieces)
+                        arrow = Box.at(ax_, ay_, size, size, "center", "center")
+                        lower_left = {
+                            "left": (arrow.x1 + layout.gap, ay_ - height / 2),
+                            "right": (arrow.x0 - layout.gap - width, ay_ - height / 2),
+                            "top": (ax_ - width / 2, arrow.y0 - layout.gap - height),
+                            "bottom": (ax_ - width / 2, arrow.y1 + layout.gap),
+                        }[edge]
+                        row = layout.row(Box.at(*lower_left, width, height), pieces)
+                        return Candidate((arrow, *row.boxes)), (None, *pieces)
+
+                    makers.append(make)
+        options = _Lazy(makers)
+        candidates, parts = _Column(options, 0), _Column(options, 1)
+        label = Label(f"edge:{gi}", LABEL_PRIORITY["edge marker"], candidates)
+
+        def arrow_at(index: int, candidates=candidates, ids=ids) -> list[Artist]:
+            box = candidates[index].boxes[0]
+            cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
+            x, y = ax.transData.inverted().transform((cx, cy))
+            lon, lat = frame.inv.transform(x, y)
+            target = places[ids[0]]
+            az = GEOD.inv(lon, lat, target.lon, target.lat)[0]
+            lon2, lat2, _ = GEOD.fwd(lon, lat, az, 2000.0)
+            nx, ny = ax.transData.transform(frame.xy(lon2, lat2))
+            angle = math.degrees(math.atan2(ny - cy, nx - cx))
+            line = ax.plot([x], [y], marker=_arrowhead(angle), markersize=arrow_size, linestyle="none",
+                           markerfacecolor=style.PASSAGE.color, markeredgecolor="white", markeredgewidth=0.8,
+                           zorder=10)[0]
+            return [layout.add(line)]
+
+        pending.append(_Pending("edge marker", " · ".join(places[pid].name for pid in ids), label, parts,
+                                tuple(nums), ids[0], arrow_at, tuple(ids)))
+
+    # 3. Badges and names beside each marker.
+    for pid in placed_markers:
+        place = places[pid]
+        _, _, px, py, radius, _ = marker_specs[pid]
+        if pid in numbers and pid not in noted:
+            badge = layout.badge(numbers[pid])
+            spots = layout.around(px, py, radius, [badge], "NW NE W E SW SE N S")
+            pending.append(_Pending("badge", place.name, Label(f"badge:{pid}", LABEL_PRIORITY["badge"],
+                                                                 tuple(Candidate((s,)) for s in spots)),
+                                    [(badge,)] * len(spots), tuple(numbers[pid]), pid))
+        if place.kind == "city":
+            forms = [layout.piece(place.name, fs, fontweight="bold", color=style.PLACE.color, bbox=_LABEL_BOX)]
+            priority = LABEL_PRIORITY["city"]
+        else:
+            text = _crimea_caption() if pid == "crimea" else place.name
+            variants = [text]
+            if "\n" not in text:
+                variants.append(textwrap.fill(text, max(16, len(text) // 2 + 4)))
+            variants += [_short(place.name)]
+            forms = [layout.piece(v, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)
+                     for v in dict.fromkeys(variants)]
+            priority = LABEL_PRIORITY["place name"]
+        # Near the dot first: a shorter name beside it reads better than the full one farther off.
+        makers = []
+        spot_lists: list[list[Box]] = [[] for _ in forms]
+
+        def make(j: int, f: int, px=px, py=py, radius=radius, forms=forms, spot_lists=spot_lists):
+            if not spot_lists[f]:
+                spot_lists[f] += layout.around(px, py, radius, [forms[f]], "E W NE SE NW SW N S")
+            return Candidate((spot_lists[f][j],)), (forms[f],)
+
+        for ring in range(3):
+            makers += [functools.partial(make, j, f) for f in range(len(forms)) for j in range(ring * 8, ring * 8 + 8)]
+        options = _Lazy(makers)
+        pending.append(_Pending("place name", place.name,
+                                Label(f"name:{pid}", priority, _Column(options, 0)), _Column(options, 1), (), pid))
+
+    # 4. Kyiv's distance to the border, beside its dashed line.
+    from geo.facts import compute_fact
+
+    fact = compute_fact("kyiv_to_border")
+    if fact.line is not None:
+        (lon0, lat0), (lon1, lat1) = fact.line
+        piece = layout.piece(fact.format(units), fs, fontweight="bold", color=style.INK, bbox=_LABEL_BOX)
+        candidates = []
+        for t in (0.5, 0.35, 0.65, 0.2, 0.8):
+            x, y = frame.xy(lon0 + (lon1 - lon0) * t, lat0 + (lat1 - lat0) * t)
+            if not (math.isfinite(x) and math.isfinite(y)):
+                continue
+            px, py = ax.transData.transform((x, y))
+            candidates += [Candidate((s,)) for s in layout.around(px, py, 2.0, [piece], "E W")[:2]]
+        pending.append(_Pending("distance", fact.format(units),
+                                Label("distance", LABEL_PRIORITY["distance"], tuple(candidates)),
+                                [(piece,)] * len(candidates)))
+
+    # 5. Country names inside each country's visible part; those the article names carry their badges.
+    order = []
+    for iso, geom in countries_xy.items():
+        vis = geom.intersection(free) if not geom.is_empty else geom
+        if vis.is_empty or vis.area <= 0:
+            continue
+        order.append((iso in country_places, vis.area, iso, vis))
+    order.sort(key=lambda t: (not t[0], -t[1]))
+    base_size = fs * 1.05
+    min_area = (base_size * ppt) ** 2 * 4
+    for named, area, iso, vis in order:
+        if area < min_area and not named:
+            continue
+        pid = country_places.get(iso)
+        parts_ = sorted(shapely.get_parts(vis), key=lambda g: -g.area)[:2]
+        color = _COUNTRY_INK if named else "#7a7a7a"
+        x0, y0, x1, y1 = parts_[0].bounds
+        forms = _country_pieces(layout, countries[iso]["name"], fs * 1.25 if named else base_size, color,
+                                (x1 - x0, y1 - y0))
+        badge = layout.badge(numbers[pid]) if pid in numbers and pid not in noted else None
+        rows = [(*f, badge) for f in forms] + [(badge,)] if badge is not None else forms
+        if not rows:
+            continue
+        candidates, parts = [], []
+        step = max(4.0, min(f[0].height for f in rows) * 0.8)
+        for part in parts_:
+            points = layout.interior_points(part, step)
+            for form in rows:
+                width = sum(p.width for p in form) + layout.gap * (len(form) - 1)
+                height = max(p.height for p in form)
+                x0s, y0s = points[:, 0] - width / 2, points[:, 1] - height / 2
+                fits = shapely.contains(vis, shapely.box(x0s, y0s, x0s + width, y0s + height))
+                for x, y in zip(x0s[fits][:12], y0s[fits][:12], strict=True):
+                    candidates.append(layout.row(Box(float(x), float(y), float(x + width), float(y + height)),
+                                                 form))
+                    parts.append(form)
+        if named:
+            kind_priority = LABEL_PRIORITY["article country"]
+        else:
+            kind_priority = LABEL_PRIORITY["country name"]
+        pending.append(_Pending("country name", countries[iso]["name"],
+                                Label(f"country:{iso}", kind_priority, tuple(candidates)), parts,
+                                tuple(numbers.get(pid, ())), pid))
+
+    chosen = place_labels([p.label for p in pending], fixed + marker_boxes, bounds, gap=layout.gap)
+
+    shown: set[str] = set()
+    for p in pending:
+        index = chosen.get(p.label.key)
+        if index is None:
+            continue
+        extra = p.on_place(index) if p.on_place is not None else []
+        boxes = p.label.candidates[index].boxes
+        for piece, box in zip(p.parts[index], boxes, strict=True):
+            if piece is not None:
+                layout.put(piece, box)
+        for piece in p.parts[index]:
+            if piece is None:
+                continue
+            if piece.badge:
+                items.append(MapItem("badge", p.name, (piece.text,), p.passages))
+            else:
+                items.append(MapItem(p.kind if p.kind != "edge marker" else "place name", p.name, (piece.text,)))
+        if p.kind == "edge marker":
+            items.append(MapItem("edge marker", p.name, tuple(extra), p.passages))
+            shown.update(p.group)
+        elif p.place_id is not None and any(piece is not None and piece.badge for piece in p.parts[index]):
+            shown.add(p.place_id)
+    missing = {pid for pid in numbers if pid not in shown and pid not in noted}
+    return items, scale, missing
 
 
 def _title(spec: BandSpec, units: str) -> tuple[str, str]:
@@ -516,6 +1320,10 @@ def draw_map(
     Returns
     -------
     StaticMap
+        With ``items``: every printed thing (furniture, markers, badges, names, edge arrows,
+        the note) and its artists. Furniture is laid first; markers, then labels, are placed
+        in :data:`LABEL_PRIORITY` order so that no two items overlap; a passage with no room
+        on the map goes to the note (and the layout is made again with the note in place).
 
     Examples
     --------
@@ -544,8 +1352,9 @@ def draw_map(
     # Text sizes follow the short side, so every preset reads alike.
     fs = min(size.width * right, size.height) / size.dpi * 72 / 60
 
-    with mpl.rc_context({"font.family": style.FONT_FAMILY, "hatch.linewidth": 0.6}):
-        _draw_base(ax, frame, fs)
+    # Mathtext off: a user's layer name or an article's "$5 to $10" prints as written.
+    with mpl.rc_context({"font.family": style.FONT_FAMILY, "hatch.linewidth": 0.6, "text.parse_math": False}):
+        projected = _draw_base(ax, frame, fs)
         _draw_graticule(ax, frame)
         handles = _draw_bands(ax, frame, spec, units)
         if user is not None:
@@ -553,27 +1362,19 @@ def draw_map(
         handles.append(_draw_border(ax, frame))
         handles.append(_draw_crimea(ax, frame, fs))
         handles.append(Patch(facecolor=style.NATO_FILL, edgecolor=style.OUTLINE.color, label="NATO member"))
-        _draw_kyiv_line(ax, frame, units, fs)
-        handles += _draw_places(ax, frame, fs)
-        chars = max(40, int(size.width * right / size.dpi * 72 / (fs * 0.7 * 0.55)))
-        credits = textwrap.fill(_credits(frame), chars)
-        ax.text(0.006, 0.008, credits, transform=ax.transAxes, fontsize=fs * 0.7, color="#444444",
-                va="bottom", ha="left", zorder=12,
-                bbox={"boxstyle": "square,pad=0.25", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
-        # Legend and scale bar stand on the credits.
-        above = ((credits.count("\n") + 1) * fs * 0.7 * 1.3 + fs * 0.6) / (size.height / size.dpi * 72)
-        legend = ax.legend(handles=handles, loc="lower left", fontsize=fs * 0.85,
-                           title="Distance from the border", title_fontsize=fs * 0.9, framealpha=0.88,
-                           edgecolor="none", borderpad=0.6, bbox_to_anchor=(0.0, above))
-        legend.set_zorder(12)
-        title, subtitle = _title(spec, units)
-        ax.text(0.012, 0.985, title, transform=ax.transAxes, fontsize=fs * 1.6, fontweight="bold",
-                color=style.INK, va="top", ha="left", zorder=12)
-        ax.text(0.012, 0.985 - fs * 2.4 / (size.height / size.dpi * 72), textwrap.fill(subtitle, 110),
-                transform=ax.transAxes, fontsize=fs * 0.9, color=style.INK, va="top", ha="left", zorder=12,
-                bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
-        _draw_scale_bar(ax, frame, units, fs, above)
-        _draw_north_arrow(ax, frame, fs)
+        _draw_kyiv_line(ax, frame)
+        handles += _place_handles(fs)
+        layout = _Layout(fig, ax, frame, size, fs, units)
+        countries_px = _to_pixels(ax, projected)
+        noted: frozenset[str] = frozenset()
+        # A passage that finds no room on the map goes to the note, which takes room in turn;
+        # the noted places only grow, so this ends (in one pass for the usual extents).
+        while True:
+            items, scale, missing = _lay_out(layout, handles, spec, noted, countries_px)
+            if not missing:
+                break
+            layout.undo()
+            noted = noted | missing
         if footnotes:
             _footnotes(fig, right, fs, size.width, size.height, size.dpi)
-    return StaticMap(fig, ax, crs, size)
+    return StaticMap(fig, ax, crs, size, tuple(items), scale)
