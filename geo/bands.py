@@ -62,6 +62,10 @@ _MAX_PASSES = 24
 #: Border densifications of the distance oracles, coarsest first (see :func:`border_distance`).
 ORACLE_SPACINGS_M = (2500.0, 500.0, 100.0, 20.0)
 _MOVES = 3
+# Steps of regula falsi to find where a segment crosses from one arc to the next: the
+# difference of the distances is nearly linear along a segment, so a few steps place the
+# check within metres of the crossing.
+_CROSSING_STEPS = 4
 _SIDE_OF = {"ukraine": "UA", "belarus": "BY"}
 
 
@@ -220,10 +224,28 @@ def _refine_rings(
         if not len(seg) and not len(ver):
             break
         prev, nxt = _neighbours(ring)
-        qlon = np.r_[(lon[seg] + lon[nxt[seg]]) / 2, lon[ver]]
-        qlat = np.r_[(lat[seg] + lat[nxt[seg]]) / 2, lat[ver]]
+        # A segment is checked at its midpoint, where a chord of one arc strays most; one
+        # whose ends lie on arcs around distinct parts of the border is also checked where
+        # it crosses from one arc to the other (past a cusp, where it strays most outwards).
+        ends = nxt[seg]
+        cross = np.flatnonzero(~oracle.adjacent(flon[seg], flat[seg], flon[ends], flat[ends]))
+        cseg, cend = seg[cross], ends[cross]
+        clon, clat = _arc_crossing(lon[cseg], lat[cseg], lon[cend], lat[cend],
+                                   flon[cseg], flat[cseg], flon[cend], flat[cend])
+        found = np.isfinite(clon)
+        cross, clon, clat = cross[found], clon[found], clat[found]
+        qlon = np.r_[(lon[seg] + lon[ends]) / 2, lon[ver], clon]
+        qlat = np.r_[(lat[seg] + lat[ends]) / 2, lat[ver], clat]
         dist, az, blon, blat = oracle.nearest(qlon, qlat)
-        ns = len(seg)
+        ns, nv = len(seg), len(ver)
+        if len(cross):
+            # Keep, for each segment, whichever of its points strays farther.
+            c = slice(ns + nv, None)
+            worse = np.abs(dist[c] - d) > np.abs(dist[cross] - d)
+            w = cross[worse]
+            for a in (qlon, qlat, dist, az, blon, blat):
+                a[w] = a[c][worse]
+            qlon, qlat, dist, az, blon, blat = (a[: ns + nv] for a in (qlon, qlat, dist, az, blon, blat))
         # A hidden vertex moves out from the border point that hides it; after a few
         # tries, or if that move would jump past its neighbours, it goes instead.
         off = dist[ns:] < d - aim
@@ -306,7 +328,8 @@ def _refine_rings(
         if edge.any():
             e = np.flatnonzero(edge)
             se, sn, mid = s[e], nxt[s[e]], np.flatnonzero(sag)[e]
-            found = _edge_across(oracle, lon[se], lat[se], lon[sn], lat[sn], dist[mid], blon[mid], blat[mid], d, aim)
+            found = _edge_across(oracle, lon[se], lat[se], lon[sn], lat[sn], qlon[mid], qlat[mid], dist[mid],
+                                 blon[mid], blat[mid], d, aim)
             ok = np.isfinite(found[0])
             take = e[ok]
             new_lon[take], new_lat[take] = found[0][ok], found[1][ok]
@@ -355,12 +378,14 @@ def _neighbours(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _edge_across(
-    oracle: LineDistance, alon, alat, blon, blat, dist, flon, flat, distance_m: float, aim: float, turn: float = 0.0
+    oracle: LineDistance, alon, alat, blon, blat, mlon, mlat, dist, flon, flat, distance_m: float, aim: float,
+    turn: float = 0.0,
 ):
-    """The edge point on the normal through each segment's midpoint (NaN where none is found).
+    """The edge point on the normal through a point of each segment (NaN where none is found).
 
-    ``dist`` and ``flon, flat`` are the midpoints' distances and nearest border points.
-    The normal is walked from the midpoint towards the side where the distance comes
+    ``mlon, mlat`` is the point (the midpoint, or where the segment strays most), ``dist``
+    and ``flon, flat`` its distance and nearest border point.
+    The normal is walked from the point towards the side where the distance comes
     back to ``distance_m``, doubling the step until it does; regula falsi then finds
     the crossing (the distance is nearly linear along the normal). Where that side is
     a guess (the nearest border point lies almost along the segment, as in a narrow
@@ -368,7 +393,6 @@ def _edge_across(
     is walked too. Returns the point and its nearest border point.
     """
     d = distance_m
-    mlon, mlat = (alon + blon) / 2, (alat + blat) / 2
     along, _, length = GEOD.inv(mlon, mlat, blon, blat)
     to_foot, _, _ = GEOD.inv(mlon, mlat, flon, flat)
     normal = along + 90.0
@@ -410,10 +434,50 @@ def _edge_across(
         i = i[~done]
     miss = np.flatnonzero(np.isnan(out[0]))
     if len(miss) and not turn:
-        again = _edge_across(oracle, alon[miss], alat[miss], blon[miss], blat[miss], dist[miss], flon[miss],
-                             flat[miss], d, aim, turn=180.0)
+        again = _edge_across(oracle, alon[miss], alat[miss], blon[miss], blat[miss], mlon[miss], mlat[miss],
+                             dist[miss], flon[miss], flat[miss], d, aim, turn=180.0)
         out[:, miss] = again
     return tuple(out)
+
+
+def _arc_crossing(alon, alat, blon, blat, f0lon, f0lat, f1lon, f1lat):
+    """Where each segment (straight in lon/lat) is equally far from its ends' nearest border points.
+
+    The difference of the two distances changes sign between the ends (each end is
+    nearer its own border point); a few steps of regula falsi (Illinois) find where.
+    NaN where the ends do not bracket a crossing.
+    """
+    n = len(alon)
+    out = np.full((2, n), np.nan)
+    if not n:
+        return out[0], out[1]
+    # One call to the inverse a step, for both border points (fewer calls, less overhead).
+    _, _, ends = GEOD.inv(np.tile(np.r_[alon, blon], 2), np.tile(np.r_[alat, blat], 2),
+                          np.r_[f0lon, f0lon, f1lon, f1lon], np.r_[f0lat, f0lat, f1lat, f1lat])
+    a0, b0, a1, b1 = ends.reshape(4, n)
+    lo, hi = np.zeros(n), np.ones(n)
+    h_lo, h_hi = a0 - a1, b0 - b1
+    ok = np.isfinite(h_lo) & np.isfinite(h_hi) & (h_lo < 0) & (h_hi > 0)
+    i = np.flatnonzero(ok)
+    side = np.zeros(n)
+    t = np.full(n, 0.5)
+    for _ in range(_CROSSING_STEPS):
+        if not len(i):
+            break
+        t[i] = np.clip(lo[i] - h_lo[i] * (hi[i] - lo[i]) / (h_hi[i] - h_lo[i]), 0.02, 0.98)
+        plon, plat = alon[i] + t[i] * (blon[i] - alon[i]), alat[i] + t[i] * (blat[i] - alat[i])
+        _, _, p = GEOD.inv(np.tile(plon, 2), np.tile(plat, 2), np.r_[f0lon[i], f1lon[i]], np.r_[f0lat[i], f1lat[i]])
+        h = p[: len(i)] - p[len(i) :]
+        low = h < 0
+        a, b = i[low], i[~low]
+        lo[a], h_lo[a] = t[a], h[low]
+        h_hi[a] *= np.where(side[a] == 1, 0.5, 1.0)
+        hi[b], h_hi[b] = t[b], h[~low]
+        h_lo[b] *= np.where(side[b] == -1, 0.5, 1.0)
+        side[a], side[b] = 1, -1
+    out[0, ok] = alon[ok] + t[ok] * (blon[ok] - alon[ok])
+    out[1, ok] = alat[ok] + t[ok] * (blat[ok] - alat[ok])
+    return out[0], out[1]
 
 
 def _across_cusp(alon, alat, blon, blat, length: np.ndarray, distance_m: float) -> np.ndarray:
