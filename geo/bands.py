@@ -8,9 +8,8 @@ from functools import lru_cache
 
 import numpy as np
 import shapely
-from shapely.ops import split
 
-from geo.borders import belarus_ukraine_border
+from geo.borders import belarus_ukraine_border, split_sides
 from geo.data import load_countries, load_land
 from geo.errors import InputError
 from geo.geodesy import GEOD, LineDistance, aeqd_transformers, reproject
@@ -78,7 +77,10 @@ class BandSpec:
     distances_km : tuple of float
         Strictly increasing, each from 1 to 1,500 km, at most eight.
     side : {"ukraine", "belarus", "both"}
-        Which side of the border the bands cover.
+        Which side of the border the bands cover: a country's side is every point
+        nearer (geodesically) to its territory than to the other's (see
+        :func:`geo.borders.split_sides`), so it holds all of that country within the
+        distance and none of the other.
     clip : {"none", "land", "ukraine", "belarus"}
         Clip the bands to land, or to one country.
 
@@ -661,22 +663,12 @@ def _refine_polygons(
     return (shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0]), pending
 
 
-@lru_cache(maxsize=8)
-def _side_mask(side: str, reach_km: float) -> shapely.Geometry:
-    """The half of a large disc around the border that lies on one country's side."""
-    to_m, to_deg, border_m = _projection()
-    reach = reach_km * 1000.0
-    xy = np.asarray(border_m.coords)
-    ends = []
-    for tip, inner in ((xy[0], xy[min(20, len(xy) - 1)]), (xy[-1], xy[max(-21, -len(xy))])):
-        direction = (tip - inner) / np.hypot(*(tip - inner))
-        ends.append(tip + direction * 3 * reach)
-    cutter = shapely.LineString(np.vstack((ends[0], xy, ends[1])))
-    disc = border_m.buffer(2 * reach, quad_segs=8)
-    halves = shapely.get_parts(split(disc, cutter))
-    country = reproject(load_countries()[_SIDE_OF[side]].geometry, to_m)
-    best = max(halves, key=lambda h: h.intersection(country).area)
-    return reproject(best, to_deg)
+@lru_cache(maxsize=1)
+def _sides() -> dict[str, shapely.Geometry]:
+    """Each country's side of the border: the points nearer it than the other (see split_sides)."""
+    countries = load_countries()
+    ua, by = split_sides(countries["UA"].geometry, countries["BY"].geometry, MAX_KM)
+    return {"ukraine": ua, "belarus": by}
 
 
 @lru_cache(maxsize=8)
@@ -709,7 +701,7 @@ def distance_bands(spec: BandSpec) -> list[Band]:
     ['0–50 km', '50–100 km']
     """
     zones = [equidistant_zone(d) for d in spec.distances_km]
-    mask = None if spec.side == "both" else _side_mask(spec.side, MAX_KM)
+    mask = None if spec.side == "both" else _sides()[spec.side]
     clip = _clip_shape(spec.clip)
     bands = []
     inner_zone, inner_km = None, 0.0

@@ -18,7 +18,7 @@ __all__ = [
     "SIDE_TOLERANCE",
     "belarus_ukraine_border",
     "shared_border",
-    "side_region",
+    "split_sides",
 ]
 
 # DCW neighbours' edges were snapped together at build time; a little slack still lets
@@ -102,6 +102,8 @@ _RADIUS_STEP = 1.25
 _AZIMUTHS = 36
 _ROOT_STEPS = 40
 _SAG_PASSES = 24
+_SAG_CHECKS = 7
+_TRIM_STEPS = 24
 
 
 class _Nearness:
@@ -132,46 +134,49 @@ class _Nearness:
         return np.abs(f) <= np.maximum(_SIDE_AIM * (d_own + d_other) / 2, SIDE_FLOOR_M / 2)
 
 
-def side_region(own: shapely.Geometry, other: shapely.Geometry, reach_km: float) -> shapely.Geometry:
-    """Return the points within ``reach_km`` of two countries' border nearer ``own`` than ``other``.
+def split_sides(a: shapely.Geometry, b: shapely.Geometry, reach_km: float) -> tuple[shapely.Geometry, shapely.Geometry]:
+    """Return the points within ``reach_km`` of two countries' border nearer ``a``, and those nearer ``b``.
 
     Nearness is geodesic (WGS84) distance to each country's territory, 0 inside it. So
-    all of ``own`` within the reach belongs to its side and none of ``other`` does;
-    elsewhere (a third country, the sea) the split follows the line of equal distance,
-    which starts at each end of the shared border. That line is traced outwards from
-    each end: on geodesic circles around the end, at radii growing by a quarter, the point of
-    equal distance is found by regula falsi; then straight (lon/lat) segments are split
-    until each midpoint is within :data:`SIDE_TOLERANCE` of equal distance (half of it
-    aimed at), or :data:`SIDE_FLOOR_M` nearest the ends.
+    all of ``a`` within the reach lies on its side and none of ``b`` does (and the other
+    way round); elsewhere (a third country, the sea) the split follows the line of equal
+    distance, which starts at each end of the shared border. That line is traced
+    outwards from each end: on geodesic circles around the end, at radii growing by a
+    quarter, the point of equal distance is found by regula falsi; then its straight
+    (lon/lat) segments are split until each midpoint is as far from one country as from
+    the other to within :data:`SIDE_TOLERANCE` of the distance (half of it aimed at), or
+    :data:`SIDE_FLOOR_M` nearest the ends. The two sides share that one line, so they
+    never overlap.
 
     Parameters
     ----------
-    own, other : shapely Polygon or MultiPolygon
+    a, b : shapely Polygon or MultiPolygon
         The two countries, in WGS84 longitude/latitude. They must share one border line.
     reach_km : float
-        How far from the shared border the region must be right; it extends farther.
+        How far from the shared border the sides must be right; they extend farther.
 
     Returns
     -------
-    shapely.Polygon or shapely.MultiPolygon
-        Valid, in WGS84 longitude/latitude.
+    tuple of shapely.Polygon or shapely.MultiPolygon
+        ``(a's side, b's side)``, valid, in WGS84 longitude/latitude.
 
     Examples
     --------
     >>> from geo.data import load_countries
     >>> c = load_countries()
-    >>> side_region(c["UA"].geometry, c["BY"].geometry, 100.0).contains(shapely.Point(30.5, 50.45))
-    True
+    >>> ua, by = split_sides(c["UA"].geometry, c["BY"].geometry, 100.0)
+    >>> ua.contains(shapely.Point(30.52, 50.45)), by.contains(shapely.Point(30.52, 50.45))
+    (True, False)
     """
     if not reach_km > 0:
         raise InputError(f"reach_km must be positive, got {reach_km!r}.")
-    line = _shared_line(own, other, BORDER_TOLERANCE_M)
+    line = _shared_line(a, b, BORDER_TOLERANCE_M)
     if line is None:
         raise DataError("The two countries share no border in the bundled data.")
     if line.geom_type != "LineString":
         raise DataError("The two countries' border is in several pieces: sides are drawn for one piece only.")
-    nearness = _Nearness(own, other)
-    xy = np.asarray(line.coords)
+    nearness = _Nearness(a, b)
+    xy = _trimmed(np.asarray(line.coords), nearness)
     centre = line.centroid
     _, _, spread = GEOD.inv(np.full(len(xy), centre.x), np.full(len(xy), centre.y), xy[:, 0], xy[:, 1])
     # Every point within the reach of the border lies within this radius of its centre.
@@ -179,23 +184,47 @@ def side_region(own: shapely.Geometry, other: shapely.Geometry, reach_km: float)
     traces = []
     for end in (xy[0], xy[-1]):
         _, _, off = GEOD.inv(centre.x, centre.y, end[0], end[1])
-        trace = _trace_split(nearness, end, 1.05 * (radius + off))
-        traces.append(_refine_split(nearness, trace))
+        traces.append(_refine_split(nearness, _trace_split(nearness, end, 1.05 * (radius + off))))
     cutter_deg = np.vstack((traces[0][::-1], xy[1:-1], traces[1]))
     to_m, to_deg = aeqd_transformers(centre.x, centre.y)
     disc = shapely.segmentize(shapely.Point(0.0, 0.0).buffer(radius, quad_segs=64), radius / 100.0)
     cutter = reproject(shapely.LineString(cutter_deg), to_m)
-    halves = shapely.get_parts(split(disc, cutter))
-    halves = [reproject(h, to_deg) for h in halves]
-    marks = np.array([shapely.get_coordinates(h.representative_point())[0] for h in halves])
-    near = nearness(marks[:, 0], marks[:, 1])[0] < 0
-    side = shapely.union_all([h for h, n in zip(halves, near) if n])
+    pieces = [reproject(h, to_deg) for h in shapely.get_parts(split(disc, cutter))]
+    marks = np.array([shapely.get_coordinates(h.representative_point())[0] for h in pieces])
+    nearer_a = nearness(marks[:, 0], marks[:, 1])[0] < 0
     disc_deg = reproject(disc, to_deg)
-    region = shapely.union(side, own.intersection(disc_deg)).difference(other)
-    if not region.is_valid:
-        region = shapely.make_valid(region)
-    parts = [p for p in shapely.get_parts(region) if p.geom_type == "Polygon"]
-    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+    sides = []
+    for own, other, mine in ((a, b, nearer_a), (b, a, ~nearer_a)):
+        half = shapely.union_all([h for h, m in zip(pieces, mine) if m])
+        region = shapely.union(half, own.intersection(disc_deg)).difference(other)
+        if not region.is_valid:
+            region = shapely.make_valid(region)
+        parts = [p for p in shapely.get_parts(region) if p.geom_type == "Polygon"]
+        sides.append(parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts))
+    return sides[0], sides[1]
+
+
+def _trimmed(xy: np.ndarray, nearness: _Nearness) -> np.ndarray:
+    """The shared line without its ends' run-out along a third country.
+
+    The shared line is the part of one boundary within BORDER_TOLERANCE_M of the other,
+    so at each end it runs on past the tripoint, away from the other country, for up
+    to that far. It is cut where it leaves the other country (by more than a metre),
+    so the split is traced from the tripoint itself.
+    """
+    _, _, d_other = nearness(xy[:, 0], xy[:, 1])
+    near = np.flatnonzero(d_other <= 1.0)
+    if len(near) < 2:
+        return xy
+    i, j = near[0], near[-1]
+    # Bisect both ends at once, from the last near vertex towards the next one out.
+    inner = np.array([xy[i], xy[j]])
+    outer = np.array([xy[max(i - 1, 0)], xy[min(j + 1, len(xy) - 1)]])
+    for _ in range(_TRIM_STEPS):
+        mid = (inner + outer) / 2
+        close = nearness(mid[:, 0], mid[:, 1])[2] <= 1.0
+        inner[close], outer[~close] = mid[close], mid[~close]
+    return np.vstack((inner[:1], xy[i + 1 : j], inner[1:]))
 
 
 def _trace_split(nearness: _Nearness, end: np.ndarray, out_to_m: float) -> np.ndarray:
@@ -260,29 +289,38 @@ def _trace_split(nearness: _Nearness, end: np.ndarray, out_to_m: float) -> np.nd
 
 
 def _refine_split(nearness: _Nearness, trace: np.ndarray) -> np.ndarray:
-    """Split the trace's segments (straight in lon/lat) until their midpoints lie on the split."""
+    """Split the trace's segments (straight in lon/lat) until every point lies on the split.
+
+    Each segment is checked at seven evenly spaced points: between two changes of the
+    nearest boundary points the split bends smoothly, and a change within a segment
+    shows as a kink that the nearest checked point brings out. A failing segment is
+    split at the point of equal distance across its worst point.
+    """
     lon, lat = trace[:, 0].copy(), trace[:, 1].copy()
     check = np.ones(len(lon) - 1, dtype=bool)
-    check[0] = False  # from the border's end itself: within the floor
+    t = np.arange(1, _SAG_CHECKS + 1) / (_SAG_CHECKS + 1)
     for _ in range(_SAG_PASSES):
         s = np.flatnonzero(check)
         if not len(s):
             break
-        mlon, mlat = (lon[s] + lon[s + 1]) / 2, (lat[s] + lat[s + 1]) / 2
-        f, a, b = nearness(mlon, mlat)
-        bad = ~_Nearness.settled(f, a, b)
-        s, mlon, mlat, f = s[bad], mlon[bad], mlat[bad], f[bad]
+        qlon = (lon[s, None] + t * (lon[s + 1] - lon[s])[:, None]).ravel()
+        qlat = (lat[s, None] + t * (lat[s + 1] - lat[s])[:, None]).ravel()
+        f, a, b = nearness(qlon, qlat)
+        slack = np.maximum(_SIDE_AIM * (a + b) / 2, SIDE_FLOOR_M / 2)
+        excess = (np.abs(f) / slack).reshape(len(s), -1)
+        worst = np.argmax(excess, axis=1)
+        bad = excess[np.arange(len(s)), worst] > 1.0
+        pick = np.flatnonzero(bad) * _SAG_CHECKS + worst[bad]
+        s, mlon, mlat, f = s[bad], qlon[pick], qlat[pick], f[pick]
         along, _, length = GEOD.inv(lon[s], lat[s], lon[s + 1], lat[s + 1])
-        plon, plat = _root_across(nearness, mlon, mlat, along + 90.0, f, length / 2)
+        plon, plat = _root_across(nearness, mlon, mlat, along + 90.0, f, length / 4)
         found = np.isfinite(plon)
-        new = np.zeros(len(lon) - 1, dtype=bool)
         s, plon, plat = s[found], plon[found], plat[found]
         lon, lat = np.insert(lon, s + 1, plon), np.insert(lat, s + 1, plat)
         # Both halves of a split segment are checked again.
-        new = np.insert(new, s + 1, False)
-        new[s + np.arange(len(s))] = True
-        new[s + np.arange(len(s)) + 1] = True
-        check = new
+        check = np.zeros(len(lon) - 1, dtype=bool)
+        at = s + np.arange(len(s))
+        check[at], check[at + 1] = True, True
     return np.column_stack((lon, lat))
 
 

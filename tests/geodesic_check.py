@@ -16,17 +16,20 @@ GEOD = Geod(ellps="WGS84")
 
 
 class BruteForceDistance:
-    """Geodesic distance from points to a line densified every ``spacing_m`` metres."""
+    """Geodesic distance from points to a line (or lines) densified every ``spacing_m`` metres."""
 
-    def __init__(self, line: shapely.LineString, spacing_m: float = 10.0):
-        xy = np.asarray(line.coords)
-        lons, lats = [xy[:1, 0]], [xy[:1, 1]]
-        for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:]):
-            r = GEOD.inv_intermediate(
-                x0, y0, x1, y1, del_s=spacing_m, initial_idx=1, terminus_idx=0, return_back_azimuth=True
-            )
-            lons.append(np.asarray(r.lons))
-            lats.append(np.asarray(r.lats))
+    def __init__(self, line: shapely.Geometry, spacing_m: float = 10.0):
+        lons, lats = [], []
+        for part in shapely.get_parts(line):
+            xy = np.asarray(part.coords)
+            lons.append(xy[:1, 0])
+            lats.append(xy[:1, 1])
+            for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:]):
+                r = GEOD.inv_intermediate(
+                    x0, y0, x1, y1, del_s=spacing_m, initial_idx=1, terminus_idx=0, return_back_azimuth=True
+                )
+                lons.append(np.asarray(r.lons))
+                lats.append(np.asarray(r.lats))
         self.lon = np.concatenate(lons)
         self.lat = np.concatenate(lats)
         # Blocks of consecutive points, each represented by its middle point, prune the
@@ -50,7 +53,7 @@ class BruteForceDistance:
         _, _, dist = GEOD.inv(np.full(len(near), lon), np.full(len(near), lat), self.lon[near], self.lat[near])
         return float(dist.min())
 
-    def distances_m(self, lon, lat, chunk: int = 256) -> np.ndarray:
+    def distances_m(self, lon, lat, chunk: int = 64) -> np.ndarray:
         """Return the distance in metres for many points at once (as ``distance_m`` each).
 
         Pruned by straight-line (chord) distances through the Earth, which never exceed
@@ -120,14 +123,14 @@ def edge_samples(geom: shapely.Geometry, count: int, seed: int = 0) -> np.ndarra
 
 
 def dense_edge_samples(geom: shapely.Geometry, per_segment: int = 16) -> np.ndarray:
-    """Return ``per_segment`` points on every ring segment, as (lon, lat).
+    """Return ``per_segment`` points on every segment of a polygon's rings (or lines), as (lon, lat).
 
     The points divide each segment evenly, linearly in longitude and latitude, as GeoJSON
     consumers draw a segment; the first is the segment's start (so every vertex is one).
     """
     rings = []
-    for poly in shapely.get_parts(geom):
-        rings.extend([poly.exterior, *poly.interiors])
+    for part in shapely.get_parts(geom):
+        rings.extend([part.exterior, *part.interiors] if part.geom_type == "Polygon" else [part])
     t = np.arange(per_segment) / per_segment
     points = []
     for ring in rings:
