@@ -34,7 +34,8 @@ MAX_KM = 1500.0
 MAX_BANDS = 8
 SIDES = ("ukraine", "belarus", "both")
 CLIPS = ("none", "land", "ukraine", "belarus")
-#: Every vertex and segment midpoint of a band edge lies within this fraction of its distance.
+#: Every point of a band edge (its vertices and the straight lon/lat segments between them)
+#: lies within this fraction of its distance.
 RELATIVE_TOLERANCE = 2e-4
 # Refinement aims well inside the promise so that rounding never breaks it: at half of it
 # from _FAR_M on, at a quarter nearer, where the densified border's own error (spacing² / 8d,
@@ -526,8 +527,12 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
 
     A buffer in a border-centred azimuthal equidistant projection is the first guess;
     each edge vertex is then moved along the geodesic from its nearest border point to
-    the exact distance on the WGS84 ellipsoid, and segments are split until their
-    midpoints lie within :data:`RELATIVE_TOLERANCE` of the distance too.
+    the exact distance on the WGS84 ellipsoid, and segments (straight in lon/lat) are
+    split until their midpoints lie within :data:`RELATIVE_TOLERANCE` of the distance
+    too, and, where a segment's ends lie on arcs around different parts of the border,
+    the point where it crosses from one arc to the other (near a cusp, where it strays
+    most) as well. Between those checks a segment follows one arc, whose chord strays
+    most at its middle, so every point of the edge keeps the promise.
 
     Parameters
     ----------
