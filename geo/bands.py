@@ -66,6 +66,10 @@ _MOVES = 3
 # difference of the distances is nearly linear along a segment, so a few steps place the
 # check within metres of the crossing.
 _CROSSING_STEPS = 4
+# A segment's nearest approach to a border point is checked when it lies farther than
+# this (a fraction of the segment) from the middle: nearer, the midpoint shows at least
+# 1 - 4 * 0.2² = 84 % of the chord's sag there, and refinement aims at half the promise.
+_OFF_MIDDLE = 0.2
 _SIDE_OF = {"ukraine": "UA", "belarus": "BY"}
 
 
@@ -227,28 +231,28 @@ def _refine_rings(
         if not len(seg) and not len(ver):
             break
         prev, nxt = _neighbours(ring)
-        # A segment is checked at its midpoint, where a chord of one arc strays most; one
-        # whose ends lie on arcs around distinct parts of the border is also checked where
-        # it crosses from one arc to the other (past a cusp, where it strays most outwards).
+        # A segment is checked at its midpoint, where a chord of one arc strays most. One
+        # whose ends lie on arcs around different border points is also checked where it
+        # comes nearest either point (a chord into the arc round a corner strays most
+        # there, perhaps near an end) and, if the points are not neighbours on the
+        # border, where it crosses from one arc to the other (past a cusp, where it
+        # strays most outwards). Each segment keeps whichever of its points strays most.
         ends = nxt[seg]
-        cross = np.flatnonzero(~oracle.adjacent(flon[seg], flat[seg], flon[ends], flat[ends]))
-        cseg, cend = seg[cross], ends[cross]
-        clon, clat = _arc_crossing(lon[cseg], lat[cseg], lon[cend], lat[cend],
-                                   flon[cseg], flat[cseg], flon[cend], flat[cend])
-        found = np.isfinite(clon)
-        cross, clon, clat = cross[found], clon[found], clat[found]
-        qlon = np.r_[(lon[seg] + lon[ends]) / 2, lon[ver], clon]
-        qlat = np.r_[(lat[seg] + lat[ends]) / 2, lat[ver], clat]
+        owners, xlon, xlat = _extra_checks(oracle, lon, lat, flon, flat, seg, ends)
+        qlon = np.r_[(lon[seg] + lon[ends]) / 2, lon[ver], xlon]
+        qlat = np.r_[(lat[seg] + lat[ends]) / 2, lat[ver], xlat]
         dist, az, blon, blat = oracle.nearest(qlon, qlat)
         ns, nv = len(seg), len(ver)
-        if len(cross):
-            # Keep, for each segment, whichever of its points strays farther.
-            c = slice(ns + nv, None)
-            worse = np.abs(dist[c] - d) > np.abs(dist[cross] - d)
-            w = cross[worse]
-            for a in (qlon, qlat, dist, az, blon, blat):
-                a[w] = a[c][worse]
-            qlon, qlat, dist, az, blon, blat = (a[: ns + nv] for a in (qlon, qlat, dist, az, blon, blat))
+        if len(owners):
+            extra = ns + nv + np.arange(len(owners))
+            order = np.lexsort((np.abs(dist[extra] - d), owners))
+            last = np.r_[owners[order][1:] != owners[order][:-1], True]
+            src, dst = extra[order][last], owners[order][last]
+            worse = np.abs(dist[src] - d) > np.abs(dist[dst] - d)
+            src, dst = src[worse], dst[worse]
+            for values in (qlon, qlat, dist, az, blon, blat):
+                values[dst] = values[src]
+            qlon, qlat, dist, az, blon, blat = (v[: ns + nv] for v in (qlon, qlat, dist, az, blon, blat))
         # A hidden vertex moves out from the border point that hides it; after a few
         # tries, or if that move would jump past its neighbours, it goes instead.
         off = dist[ns:] < d - aim
@@ -271,6 +275,16 @@ def _refine_rings(
         kept = np.bincount(ring, weights=~hidden, minlength=ring.max() + 1)
         hidden &= kept[ring] >= 3
         sag = np.abs(dist[:ns] - d) > aim
+        # A long segment whose ends lie nearest different segments of the border may pass
+        # a bend of the border between them anywhere: split it until it is as short as the
+        # guess's chords, which no border point can pull more than their sag inside.
+        ends = nxt[seg]
+        bent = ~oracle.same_piece(flon[seg], flat[seg], flon[ends], flat[ends]) & np.isfinite(flon[seg])
+        bent &= np.isfinite(flon[ends])
+        if bent.any():
+            b = np.flatnonzero(bent)
+            _, _, length = GEOD.inv(lon[seg[b]], lat[seg[b]], lon[ends[b]], lat[ends[b]])
+            sag[b[length > _CHORD * d]] = True
         changed = np.zeros(len(lon), dtype=bool)
         changed[moved] = True
         sag &= ~hidden[seg] & ~hidden[nxt[seg]] & ~changed[seg] & ~changed[nxt[seg]]
@@ -441,6 +455,40 @@ def _edge_across(
                              dist[miss], flon[miss], flat[miss], d, aim, turn=180.0)
         out[:, miss] = again
     return tuple(out)
+
+
+def _extra_checks(oracle: LineDistance, lon, lat, flon, flat, seg: np.ndarray, ends: np.ndarray):
+    """Points beyond the midpoint where segments may stray most (see _refine_rings).
+
+    Returns the position in ``seg`` each point belongs to, and the points.
+    """
+    owners, xlon, xlat = [], [], []
+    known = np.isfinite(flon[seg]) & np.isfinite(flon[ends])
+    known &= (flon[seg] != flon[ends]) | (flat[seg] != flat[ends])
+    k = np.flatnonzero(known)
+    if len(k):
+        a, b = seg[k], ends[k]
+        # Where a segment comes nearest a border point, in a local flat approximation:
+        # only points well off the middle are worth a query (near it the midpoint tells).
+        scale = np.cos(np.radians((lat[a] + lat[b]) / 2))
+        ux, uy = (lon[b] - lon[a]) * scale, lat[b] - lat[a]
+        uu = np.maximum(ux * ux + uy * uy, 1e-30)
+        for fx, fy in ((flon[a], flat[a]), (flon[b], flat[b])):
+            t = ((fx - lon[a]) * scale * ux + (fy - lat[a]) * uy) / uu
+            pick = (t > 0.02) & (t < 0.98) & (np.abs(t - 0.5) > _OFF_MIDDLE)
+            owners.append(k[pick])
+            xlon.append(lon[a][pick] + t[pick] * (lon[b] - lon[a])[pick])
+            xlat.append(lat[a][pick] + t[pick] * (lat[b] - lat[a])[pick])
+        apart = k[~oracle.adjacent(flon[a], flat[a], flon[b], flat[b])]
+        a, b = seg[apart], ends[apart]
+        clon, clat = _arc_crossing(lon[a], lat[a], lon[b], lat[b], flon[a], flat[a], flon[b], flat[b])
+        found = np.isfinite(clon)
+        owners.append(apart[found])
+        xlon.append(clon[found])
+        xlat.append(clat[found])
+    if not owners:
+        return np.empty(0, dtype=int), np.empty(0), np.empty(0)
+    return np.concatenate(owners), np.concatenate(xlon), np.concatenate(xlat)
 
 
 def _arc_crossing(alon, alat, blon, blat, f0lon, f0lat, f1lon, f1lat):

@@ -103,16 +103,23 @@ class LineDistance:
     """
 
     def __init__(self, line: shapely.Geometry, spacing_m: float = 20.0, candidates: int = 2):
-        lons, lats, parts = [], [], []
+        lons, lats, parts, pieces, vertices = [], [], [], [], []
+        offset = 0
         for k, part in enumerate(shapely.get_parts(line)):
             xy = shapely.get_coordinates(part)
-            lon, lat = _densify(xy[:, 0], xy[:, 1], spacing_m)
+            lon, lat, piece, vertex = _densify(xy[:, 0], xy[:, 1], spacing_m, pieces=True)
             lons.append(lon)
             lats.append(lat)
             parts.append(np.full(len(lon), k))
+            pieces.append(piece + offset)
+            vertices.append(vertex)
+            offset += len(xy)
         self.lon = np.concatenate(lons)
         self.lat = np.concatenate(lats)
         self._part = np.concatenate(parts)
+        # The line's own segment each densified point lies on, and whether it is a vertex.
+        self._piece = np.concatenate(pieces)
+        self._vertex = np.concatenate(vertices)
         keys = self.lon + 1j * self.lat
         self._order = np.argsort(keys)
         self._keys = keys[self._order]
@@ -206,17 +213,37 @@ class LineDistance:
         same_part = self._part[np.where(found, a, 0)] == self._part[np.where(found, b, 0)]
         return found & same_part & (np.abs(a - b) <= 1)
 
+    def same_piece(self, alon, alat, blon, blat) -> np.ndarray:
+        """Whether two line points returned by :meth:`nearest` lie on one segment of the line.
+
+        Between two points of one (geodesic) segment the line is straight, so points
+        nearest to it lie on a smooth curve. Unknown points (or NaN) never do.
+        """
+        a, b = self._index(alon, alat), self._index(blon, blat)
+        found = (a >= 0) & (b >= 0)
+        a, b = np.where(found, a, 0), np.where(found, b, 0)
+        pa, pb = self._piece[a], self._piece[b]
+        same = (pa == pb) | (self._vertex[b] & (pb == pa + 1)) | (self._vertex[a] & (pa == pb + 1))
+        return found & same & (self._part[a] == self._part[b])
+
     def _index(self, lon, lat) -> np.ndarray:
         keys = np.atleast_1d(np.asarray(lon, dtype=float) + 1j * np.asarray(lat, dtype=float))
         at = np.minimum(np.searchsorted(self._keys, keys), len(self._keys) - 1)
         return np.where(self._keys[at] == keys, self._order[at], -1)
 
 
-def _densify(lon: np.ndarray, lat: np.ndarray, spacing_m: float) -> tuple[np.ndarray, np.ndarray]:
+def _densify(lon: np.ndarray, lat: np.ndarray, spacing_m: float, pieces: bool = False):
+    """Points along the line's geodesics at most ``spacing_m`` apart, its vertices included.
+
+    With ``pieces``, also each point's segment of the line and whether it is a vertex.
+    """
     az, _, seg = GEOD.inv(lon[:-1], lat[:-1], lon[1:], lat[1:])
     steps = np.maximum(1, np.ceil(seg / spacing_m).astype(int))
     start = np.repeat(np.arange(len(seg)), steps)
     first = np.repeat(np.cumsum(steps) - steps, steps)
     frac = (np.arange(len(start)) - first) / np.repeat(steps, steps)
     out_lon, out_lat, _ = GEOD.fwd(lon[start], lat[start], az[start], seg[start] * frac)
-    return np.r_[out_lon, lon[-1]], np.r_[out_lat, lat[-1]]
+    out_lon, out_lat = np.r_[out_lon, lon[-1]], np.r_[out_lat, lat[-1]]
+    if not pieces:
+        return out_lon, out_lat
+    return out_lon, out_lat, np.r_[start, len(seg)], np.r_[frac == 0, True]
