@@ -63,13 +63,11 @@ _MAX_PASSES = 24
 ORACLE_SPACINGS_M = (2500.0, 500.0, 100.0, 20.0)
 _MOVES = 3
 # Steps of regula falsi to find where a segment crosses from one arc to the next: the
-# difference of the distances is nearly linear along a segment, so a few steps place the
+# difference of the distances is nearly linear along a segment, so two steps place the
 # check within metres of the crossing.
-_CROSSING_STEPS = 4
-# A segment's nearest approach to a border point is checked when it lies farther than
-# this (a fraction of the segment) from the middle: nearer, the midpoint shows at least
-# 1 - 4 * 0.2² = 84 % of the chord's sag there, and refinement aims at half the promise.
-_OFF_MIDDLE = 0.2
+_CROSSING_STEPS = 2
+# Metres in a degree of latitude, about (for estimates only).
+_M_PER_DEGREE = 111_200.0
 _SIDE_OF = {"ukraine": "UA", "belarus": "BY"}
 
 
@@ -232,13 +230,13 @@ def _refine_rings(
             break
         prev, nxt = _neighbours(ring)
         # A segment is checked at its midpoint, where a chord of one arc strays most. One
-        # whose ends lie on arcs around different border points is also checked where it
-        # comes nearest either point (a chord into the arc round a corner strays most
-        # there, perhaps near an end) and, if the points are not neighbours on the
-        # border, where it crosses from one arc to the other (past a cusp, where it
-        # strays most outwards). Each segment keeps whichever of its points strays most.
+        # whose ends lie on arcs around border points apart on the border is also checked
+        # where it crosses from one arc to the other (past a cusp, where it strays most
+        # outwards); it keeps whichever of its points strays most.
         ends = nxt[seg]
-        owners, xlon, xlat = _extra_checks(oracle, lon, lat, flon, flat, seg, ends)
+        adjacent, straight = oracle.relation(flon[seg], flat[seg], flon[ends], flat[ends])
+        length = _flat_length_m(lon[seg], lat[seg], lon[ends], lat[ends])
+        owners, xlon, xlat = _cusp_checks(lon, lat, flon, flat, seg, ends, adjacent, length, d, aim)
         qlon = np.r_[(lon[seg] + lon[ends]) / 2, lon[ver], xlon]
         qlat = np.r_[(lat[seg] + lat[ends]) / 2, lat[ver], xlat]
         dist, az, blon, blat = oracle.nearest(qlon, qlat)
@@ -278,13 +276,8 @@ def _refine_rings(
         # A long segment whose ends lie nearest different segments of the border may pass
         # a bend of the border between them anywhere: split it until it is as short as the
         # guess's chords, which no border point can pull more than their sag inside.
-        ends = nxt[seg]
-        bent = ~oracle.same_piece(flon[seg], flat[seg], flon[ends], flat[ends]) & np.isfinite(flon[seg])
-        bent &= np.isfinite(flon[ends])
-        if bent.any():
-            b = np.flatnonzero(bent)
-            _, _, length = GEOD.inv(lon[seg[b]], lat[seg[b]], lon[ends[b]], lat[ends[b]])
-            sag[b[length > _CHORD * d]] = True
+        bent = ~straight & np.isfinite(flon[seg]) & np.isfinite(flon[ends])
+        sag |= bent & (length > _CHORD * d)
         changed = np.zeros(len(lon), dtype=bool)
         changed[moved] = True
         sag &= ~hidden[seg] & ~hidden[nxt[seg]] & ~changed[seg] & ~changed[nxt[seg]]
@@ -457,45 +450,36 @@ def _edge_across(
     return tuple(out)
 
 
-def _extra_checks(oracle: LineDistance, lon, lat, flon, flat, seg: np.ndarray, ends: np.ndarray):
-    """Points beyond the midpoint where segments may stray most (see _refine_rings).
+def _flat_length_m(alon, alat, blon, blat) -> np.ndarray:
+    """Segment lengths in metres, in a local flat approximation (for thresholds only)."""
+    scale = np.cos(np.radians((alat + blat) / 2))
+    return np.hypot((blon - alon) * scale, blat - alat) * _M_PER_DEGREE
+
+
+def _cusp_checks(lon, lat, flon, flat, seg, ends, adjacent, length, distance_m: float, aim: float):
+    """Where segments cross from the arc round one border point to the next (see _refine_rings).
 
     Returns the position in ``seg`` each point belongs to, and the points.
     """
-    owners, xlon, xlat = [], [], []
-    known = np.isfinite(flon[seg]) & np.isfinite(flon[ends])
-    known &= (flon[seg] != flon[ends]) | (flat[seg] != flat[ends])
-    k = np.flatnonzero(known)
-    if len(k):
-        a, b = seg[k], ends[k]
-        # Where a segment comes nearest a border point, in a local flat approximation:
-        # only points well off the middle are worth a query (near it the midpoint tells).
-        scale = np.cos(np.radians((lat[a] + lat[b]) / 2))
-        ux, uy = (lon[b] - lon[a]) * scale, lat[b] - lat[a]
-        uu = np.maximum(ux * ux + uy * uy, 1e-30)
-        for fx, fy in ((flon[a], flat[a]), (flon[b], flat[b])):
-            t = ((fx - lon[a]) * scale * ux + (fy - lat[a]) * uy) / uu
-            pick = (t > 0.02) & (t < 0.98) & (np.abs(t - 0.5) > _OFF_MIDDLE)
-            owners.append(k[pick])
-            xlon.append(lon[a][pick] + t[pick] * (lon[b] - lon[a])[pick])
-            xlat.append(lat[a][pick] + t[pick] * (lat[b] - lat[a])[pick])
-        apart = k[~oracle.adjacent(flon[a], flat[a], flon[b], flat[b])]
-        a, b = seg[apart], ends[apart]
-        clon, clat = _arc_crossing(lon[a], lat[a], lon[b], lat[b], flon[a], flat[a], flon[b], flat[b])
-        found = np.isfinite(clon)
-        owners.append(apart[found])
-        xlon.append(clon[found])
-        xlat.append(clat[found])
-    if not owners:
+    # Past a cusp between arcs round border points g apart, a chord of length L strays
+    # outwards by about L g / (4 d) (the arcs meet at an angle of g / d): only where that
+    # could reach an eighth of the aim is the crossing looked for.
+    gap = _flat_length_m(flon[seg], flat[seg], flon[ends], flat[ends])
+    k = np.flatnonzero(~adjacent & (length * gap / (4 * distance_m) > aim / 8))
+    if not len(k):
         return np.empty(0, dtype=int), np.empty(0), np.empty(0)
-    return np.concatenate(owners), np.concatenate(xlon), np.concatenate(xlat)
+    a, b = seg[k], ends[k]
+    clon, clat = _arc_crossing(lon[a], lat[a], lon[b], lat[b], flon[a], flat[a], flon[b], flat[b], distance_m)
+    found = np.isfinite(clon)
+    return k[found], clon[found], clat[found]
 
 
-def _arc_crossing(alon, alat, blon, blat, f0lon, f0lat, f1lon, f1lat):
+def _arc_crossing(alon, alat, blon, blat, f0lon, f0lat, f1lon, f1lat, distance_m: float):
     """Where each segment (straight in lon/lat) is equally far from its ends' nearest border points.
 
-    The difference of the two distances changes sign between the ends (each end is
-    nearer its own border point); a few steps of regula falsi (Illinois) find where.
+    The difference of the two distances changes sign between the ends (each end lies at
+    the distance from its own border point, no nearer the other); two steps of regula
+    falsi (Illinois) find where, to metres: the difference is nearly linear.
     NaN where the ends do not bracket a crossing.
     """
     n = len(alon)
@@ -503,11 +487,11 @@ def _arc_crossing(alon, alat, blon, blat, f0lon, f0lat, f1lon, f1lat):
     if not n:
         return out[0], out[1]
     # One call to the inverse a step, for both border points (fewer calls, less overhead).
-    _, _, ends = GEOD.inv(np.tile(np.r_[alon, blon], 2), np.tile(np.r_[alat, blat], 2),
-                          np.r_[f0lon, f0lon, f1lon, f1lon], np.r_[f0lat, f0lat, f1lat, f1lat])
-    a0, b0, a1, b1 = ends.reshape(4, n)
+    # Each end lies at the distance from its own border point (it was put there).
+    _, _, ends = GEOD.inv(np.r_[alon, blon], np.r_[alat, blat], np.r_[f1lon, f0lon], np.r_[f1lat, f0lat])
+    a1, b0 = ends[:n], ends[n:]
     lo, hi = np.zeros(n), np.ones(n)
-    h_lo, h_hi = a0 - a1, b0 - b1
+    h_lo, h_hi = distance_m - a1, b0 - distance_m
     ok = np.isfinite(h_lo) & np.isfinite(h_hi) & (h_lo < 0) & (h_hi > 0)
     i = np.flatnonzero(ok)
     side = np.zeros(n)

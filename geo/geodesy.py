@@ -201,30 +201,24 @@ class LineDistance:
         self._seg_az = (ahead_az, behind_az)
         self._seg_len = (ahead_len, behind_len)
 
-    def adjacent(self, alon, alat, blon, blat) -> np.ndarray:
-        """Whether two line points returned by :meth:`nearest` are the same or neighbours.
+    def relation(self, alon, alat, blon, blat) -> tuple[np.ndarray, np.ndarray]:
+        """How pairs of line points returned by :meth:`nearest` lie on the line.
 
-        Neighbouring densified points lie on one geodesic of the line, so the distance
-        to the line varies smoothly between their nearest regions. Points not returned by
-        :meth:`nearest` (or NaN) are never adjacent.
-        """
-        a, b = self._index(alon, alat), self._index(blon, blat)
-        found = (a >= 0) & (b >= 0)
-        same_part = self._part[np.where(found, a, 0)] == self._part[np.where(found, b, 0)]
-        return found & same_part & (np.abs(a - b) <= 1)
-
-    def same_piece(self, alon, alat, blon, blat) -> np.ndarray:
-        """Whether two line points returned by :meth:`nearest` lie on one segment of the line.
-
-        Between two points of one (geodesic) segment the line is straight, so points
-        nearest to it lie on a smooth curve. Unknown points (or NaN) never do.
+        Returns
+        -------
+        tuple of ndarray
+            ``(adjacent, same_segment)``: whether the two are the same or neighbouring
+            densified points, and whether they lie on one segment of the line itself.
+            Between points of one (geodesic) segment the line is straight, so the
+            distance to it varies smoothly. Unknown points (or NaN) are neither.
         """
         a, b = self._index(alon, alat), self._index(blon, blat)
         found = (a >= 0) & (b >= 0)
         a, b = np.where(found, a, 0), np.where(found, b, 0)
+        found &= self._part[a] == self._part[b]
         pa, pb = self._piece[a], self._piece[b]
         same = (pa == pb) | (self._vertex[b] & (pb == pa + 1)) | (self._vertex[a] & (pa == pb + 1))
-        return found & same & (self._part[a] == self._part[b])
+        return found & (np.abs(a - b) <= 1), found & same
 
     def _index(self, lon, lat) -> np.ndarray:
         keys = np.atleast_1d(np.asarray(lon, dtype=float) + 1j * np.asarray(lat, dtype=float))
