@@ -8,9 +8,8 @@ from functools import lru_cache
 
 import numpy as np
 import shapely
-from shapely.ops import split
 
-from geo.borders import belarus_ukraine_border
+from geo.borders import belarus_ukraine_border, split_sides
 from geo.data import load_countries, load_land
 from geo.errors import InputError
 from geo.geodesy import GEOD, LineDistance, aeqd_transformers, reproject
@@ -35,7 +34,8 @@ MAX_KM = 1500.0
 MAX_BANDS = 8
 SIDES = ("ukraine", "belarus", "both")
 CLIPS = ("none", "land", "ukraine", "belarus")
-#: Every vertex and segment midpoint of a band edge lies within this fraction of its distance.
+#: Every point of a band edge (its vertices and the straight lon/lat segments between them)
+#: lies within this fraction of its distance.
 RELATIVE_TOLERANCE = 2e-4
 # Refinement aims well inside the promise so that rounding never breaks it: at half of it
 # from _FAR_M on, at a quarter nearer, where the densified border's own error (spacing² / 8d,
@@ -62,6 +62,12 @@ _MAX_PASSES = 24
 #: Border densifications of the distance oracles, coarsest first (see :func:`border_distance`).
 ORACLE_SPACINGS_M = (2500.0, 500.0, 100.0, 20.0)
 _MOVES = 3
+# Steps of regula falsi to find where a segment crosses from one arc to the next: the
+# difference of the distances is nearly linear along a segment, so two steps place the
+# check within metres of the crossing.
+_CROSSING_STEPS = 2
+# Metres in a degree of latitude, about (for estimates only).
+_M_PER_DEGREE = 111_200.0
 _SIDE_OF = {"ukraine": "UA", "belarus": "BY"}
 
 
@@ -74,7 +80,10 @@ class BandSpec:
     distances_km : tuple of float
         Strictly increasing, each from 1 to 1,500 km, at most eight.
     side : {"ukraine", "belarus", "both"}
-        Which side of the border the bands cover.
+        Which side of the border the bands cover: a country's side is every point
+        nearer (geodesically) to its territory than to the other's (see
+        :func:`geo.borders.split_sides`), so it holds all of that country within the
+        distance and none of the other.
     clip : {"none", "land", "ukraine", "belarus"}
         Clip the bands to land, or to one country.
 
@@ -220,10 +229,28 @@ def _refine_rings(
         if not len(seg) and not len(ver):
             break
         prev, nxt = _neighbours(ring)
-        qlon = np.r_[(lon[seg] + lon[nxt[seg]]) / 2, lon[ver]]
-        qlat = np.r_[(lat[seg] + lat[nxt[seg]]) / 2, lat[ver]]
+        # A segment is checked at its midpoint, where a chord of one arc strays most. One
+        # whose ends lie on arcs around border points apart on the border is also checked
+        # where it crosses from one arc to the other (past a cusp, where it strays most
+        # outwards); it keeps whichever of its points strays most.
+        ends = nxt[seg]
+        adjacent, straight = oracle.relation(flon[seg], flat[seg], flon[ends], flat[ends])
+        length = _flat_length_m(lon[seg], lat[seg], lon[ends], lat[ends])
+        owners, xlon, xlat = _cusp_checks(lon, lat, flon, flat, seg, ends, adjacent, length, d, aim)
+        qlon = np.r_[(lon[seg] + lon[ends]) / 2, lon[ver], xlon]
+        qlat = np.r_[(lat[seg] + lat[ends]) / 2, lat[ver], xlat]
         dist, az, blon, blat = oracle.nearest(qlon, qlat)
-        ns = len(seg)
+        ns, nv = len(seg), len(ver)
+        if len(owners):
+            extra = ns + nv + np.arange(len(owners))
+            order = np.lexsort((np.abs(dist[extra] - d), owners))
+            last = np.r_[owners[order][1:] != owners[order][:-1], True]
+            src, dst = extra[order][last], owners[order][last]
+            worse = np.abs(dist[src] - d) > np.abs(dist[dst] - d)
+            src, dst = src[worse], dst[worse]
+            for values in (qlon, qlat, dist, az, blon, blat):
+                values[dst] = values[src]
+            qlon, qlat, dist, az, blon, blat = (v[: ns + nv] for v in (qlon, qlat, dist, az, blon, blat))
         # A hidden vertex moves out from the border point that hides it; after a few
         # tries, or if that move would jump past its neighbours, it goes instead.
         off = dist[ns:] < d - aim
@@ -246,6 +273,11 @@ def _refine_rings(
         kept = np.bincount(ring, weights=~hidden, minlength=ring.max() + 1)
         hidden &= kept[ring] >= 3
         sag = np.abs(dist[:ns] - d) > aim
+        # A long segment whose ends lie nearest different segments of the border may pass
+        # a bend of the border between them anywhere: split it until it is as short as the
+        # guess's chords, which no border point can pull more than their sag inside.
+        bent = ~straight & np.isfinite(flon[seg]) & np.isfinite(flon[ends])
+        sag |= bent & (length > _CHORD * d)
         changed = np.zeros(len(lon), dtype=bool)
         changed[moved] = True
         sag &= ~hidden[seg] & ~hidden[nxt[seg]] & ~changed[seg] & ~changed[nxt[seg]]
@@ -306,7 +338,8 @@ def _refine_rings(
         if edge.any():
             e = np.flatnonzero(edge)
             se, sn, mid = s[e], nxt[s[e]], np.flatnonzero(sag)[e]
-            found = _edge_across(oracle, lon[se], lat[se], lon[sn], lat[sn], dist[mid], blon[mid], blat[mid], d, aim)
+            found = _edge_across(oracle, lon[se], lat[se], lon[sn], lat[sn], qlon[mid], qlat[mid], dist[mid],
+                                 blon[mid], blat[mid], d, aim)
             ok = np.isfinite(found[0])
             take = e[ok]
             new_lon[take], new_lat[take] = found[0][ok], found[1][ok]
@@ -355,12 +388,14 @@ def _neighbours(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _edge_across(
-    oracle: LineDistance, alon, alat, blon, blat, dist, flon, flat, distance_m: float, aim: float, turn: float = 0.0
+    oracle: LineDistance, alon, alat, blon, blat, mlon, mlat, dist, flon, flat, distance_m: float, aim: float,
+    turn: float = 0.0,
 ):
-    """The edge point on the normal through each segment's midpoint (NaN where none is found).
+    """The edge point on the normal through a point of each segment (NaN where none is found).
 
-    ``dist`` and ``flon, flat`` are the midpoints' distances and nearest border points.
-    The normal is walked from the midpoint towards the side where the distance comes
+    ``mlon, mlat`` is the point (the midpoint, or where the segment strays most), ``dist``
+    and ``flon, flat`` its distance and nearest border point.
+    The normal is walked from the point towards the side where the distance comes
     back to ``distance_m``, doubling the step until it does; regula falsi then finds
     the crossing (the distance is nearly linear along the normal). Where that side is
     a guess (the nearest border point lies almost along the segment, as in a narrow
@@ -368,7 +403,6 @@ def _edge_across(
     is walked too. Returns the point and its nearest border point.
     """
     d = distance_m
-    mlon, mlat = (alon + blon) / 2, (alat + blat) / 2
     along, _, length = GEOD.inv(mlon, mlat, blon, blat)
     to_foot, _, _ = GEOD.inv(mlon, mlat, flon, flat)
     normal = along + 90.0
@@ -410,10 +444,75 @@ def _edge_across(
         i = i[~done]
     miss = np.flatnonzero(np.isnan(out[0]))
     if len(miss) and not turn:
-        again = _edge_across(oracle, alon[miss], alat[miss], blon[miss], blat[miss], dist[miss], flon[miss],
-                             flat[miss], d, aim, turn=180.0)
+        again = _edge_across(oracle, alon[miss], alat[miss], blon[miss], blat[miss], mlon[miss], mlat[miss],
+                             dist[miss], flon[miss], flat[miss], d, aim, turn=180.0)
         out[:, miss] = again
     return tuple(out)
+
+
+def _flat_length_m(alon, alat, blon, blat) -> np.ndarray:
+    """Segment lengths in metres, in a local flat approximation (for thresholds only)."""
+    scale = np.cos(np.radians((alat + blat) / 2))
+    return np.hypot((blon - alon) * scale, blat - alat) * _M_PER_DEGREE
+
+
+def _cusp_checks(lon, lat, flon, flat, seg, ends, adjacent, length, distance_m: float, aim: float):
+    """Where segments cross from the arc round one border point to the next (see _refine_rings).
+
+    Returns the position in ``seg`` each point belongs to, and the points.
+    """
+    # Past a cusp between arcs round border points g apart, a chord of length L strays
+    # outwards by about L g / (4 d) (the arcs meet at an angle of g / d): only where that
+    # could reach an eighth of the aim is the crossing looked for.
+    gap = _flat_length_m(flon[seg], flat[seg], flon[ends], flat[ends])
+    k = np.flatnonzero(~adjacent & (length * gap / (4 * distance_m) > aim / 8))
+    if not len(k):
+        return np.empty(0, dtype=int), np.empty(0), np.empty(0)
+    a, b = seg[k], ends[k]
+    clon, clat = _arc_crossing(lon[a], lat[a], lon[b], lat[b], flon[a], flat[a], flon[b], flat[b], distance_m)
+    found = np.isfinite(clon)
+    return k[found], clon[found], clat[found]
+
+
+def _arc_crossing(alon, alat, blon, blat, f0lon, f0lat, f1lon, f1lat, distance_m: float):
+    """Where each segment (straight in lon/lat) is equally far from its ends' nearest border points.
+
+    The difference of the two distances changes sign between the ends (each end lies at
+    the distance from its own border point, no nearer the other); two steps of regula
+    falsi (Illinois) find where, to metres: the difference is nearly linear.
+    NaN where the ends do not bracket a crossing.
+    """
+    n = len(alon)
+    out = np.full((2, n), np.nan)
+    if not n:
+        return out[0], out[1]
+    # One call to the inverse a step, for both border points (fewer calls, less overhead).
+    # Each end lies at the distance from its own border point (it was put there).
+    _, _, ends = GEOD.inv(np.r_[alon, blon], np.r_[alat, blat], np.r_[f1lon, f0lon], np.r_[f1lat, f0lat])
+    a1, b0 = ends[:n], ends[n:]
+    lo, hi = np.zeros(n), np.ones(n)
+    h_lo, h_hi = distance_m - a1, b0 - distance_m
+    ok = np.isfinite(h_lo) & np.isfinite(h_hi) & (h_lo < 0) & (h_hi > 0)
+    i = np.flatnonzero(ok)
+    side = np.zeros(n)
+    t = np.full(n, 0.5)
+    for _ in range(_CROSSING_STEPS):
+        if not len(i):
+            break
+        t[i] = np.clip(lo[i] - h_lo[i] * (hi[i] - lo[i]) / (h_hi[i] - h_lo[i]), 0.02, 0.98)
+        plon, plat = alon[i] + t[i] * (blon[i] - alon[i]), alat[i] + t[i] * (blat[i] - alat[i])
+        _, _, p = GEOD.inv(np.tile(plon, 2), np.tile(plat, 2), np.r_[f0lon[i], f1lon[i]], np.r_[f0lat[i], f1lat[i]])
+        h = p[: len(i)] - p[len(i) :]
+        low = h < 0
+        a, b = i[low], i[~low]
+        lo[a], h_lo[a] = t[a], h[low]
+        h_hi[a] *= np.where(side[a] == 1, 0.5, 1.0)
+        hi[b], h_hi[b] = t[b], h[~low]
+        h_lo[b] *= np.where(side[b] == -1, 0.5, 1.0)
+        side[a], side[b] = 1, -1
+    out[0, ok] = alon[ok] + t[ok] * (blon[ok] - alon[ok])
+    out[1, ok] = alat[ok] + t[ok] * (blat[ok] - alat[ok])
+    return out[0], out[1]
 
 
 def _across_cusp(alon, alat, blon, blat, length: np.ndarray, distance_m: float) -> np.ndarray:
@@ -460,8 +559,12 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
 
     A buffer in a border-centred azimuthal equidistant projection is the first guess;
     each edge vertex is then moved along the geodesic from its nearest border point to
-    the exact distance on the WGS84 ellipsoid, and segments are split until their
-    midpoints lie within :data:`RELATIVE_TOLERANCE` of the distance too.
+    the exact distance on the WGS84 ellipsoid, and segments (straight in lon/lat) are
+    split until their midpoints lie within :data:`RELATIVE_TOLERANCE` of the distance
+    too, and, where a segment's ends lie on arcs around different parts of the border,
+    the point where it crosses from one arc to the other (near a cusp, where it strays
+    most) as well. Between those checks a segment follows one arc, whose chord strays
+    most at its middle, so every point of the edge keeps the promise.
 
     Parameters
     ----------
@@ -597,22 +700,12 @@ def _refine_polygons(
     return (shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0]), pending
 
 
-@lru_cache(maxsize=8)
-def _side_mask(side: str, reach_km: float) -> shapely.Geometry:
-    """The half of a large disc around the border that lies on one country's side."""
-    to_m, to_deg, border_m = _projection()
-    reach = reach_km * 1000.0
-    xy = np.asarray(border_m.coords)
-    ends = []
-    for tip, inner in ((xy[0], xy[min(20, len(xy) - 1)]), (xy[-1], xy[max(-21, -len(xy))])):
-        direction = (tip - inner) / np.hypot(*(tip - inner))
-        ends.append(tip + direction * 3 * reach)
-    cutter = shapely.LineString(np.vstack((ends[0], xy, ends[1])))
-    disc = border_m.buffer(2 * reach, quad_segs=8)
-    halves = shapely.get_parts(split(disc, cutter))
-    country = reproject(load_countries()[_SIDE_OF[side]].geometry, to_m)
-    best = max(halves, key=lambda h: h.intersection(country).area)
-    return reproject(best, to_deg)
+@lru_cache(maxsize=1)
+def _sides() -> dict[str, shapely.Geometry]:
+    """Each country's side of the border: the points nearer it than the other (see split_sides)."""
+    countries = load_countries()
+    ua, by = split_sides(countries["UA"].geometry, countries["BY"].geometry, MAX_KM)
+    return {"ukraine": ua, "belarus": by}
 
 
 @lru_cache(maxsize=8)
@@ -645,7 +738,7 @@ def distance_bands(spec: BandSpec) -> list[Band]:
     ['0–50 km', '50–100 km']
     """
     zones = [equidistant_zone(d) for d in spec.distances_km]
-    mask = None if spec.side == "both" else _side_mask(spec.side, MAX_KM)
+    mask = None if spec.side == "both" else _sides()[spec.side]
     clip = _clip_shape(spec.clip)
     bands = []
     inner_zone, inner_km = None, 0.0

@@ -1,17 +1,25 @@
-"""Shared borders between neighbouring countries, as clean lines."""
+"""Shared borders between neighbouring countries, as clean lines, and the sides they part."""
 
 from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
 import shapely
-from shapely.ops import linemerge
+from shapely.ops import linemerge, split
 
 from geo.data import load_countries
 from geo.errors import DataError, InputError
-from geo.geodesy import aeqd_transformers, reproject
+from geo.geodesy import GEOD, LineDistance, aeqd_transformers, reproject
 
-__all__ = ["BORDER_TOLERANCE_M", "belarus_ukraine_border", "shared_border"]
+__all__ = [
+    "BORDER_TOLERANCE_M",
+    "SIDE_FLOOR_M",
+    "SIDE_TOLERANCE",
+    "belarus_ukraine_border",
+    "shared_border",
+    "split_sides",
+]
 
 # DCW neighbours' edges were snapped together at build time; a little slack still lets
 # the match survive the 1e-6 degree rounding of the stored coordinates.
@@ -50,7 +58,13 @@ def shared_border(a: str, b: str, tolerance_m: float = BORDER_TOLERANCE_M) -> sh
             raise InputError(f"Unknown country code {code!r}: use one of {', '.join(countries.keys())}.")
     if not tolerance_m > 0:
         raise InputError(f"tolerance_m must be positive, got {tolerance_m!r}.")
-    ga, gb = countries[a].geometry, countries[b].geometry
+    line = _shared_line(countries[a].geometry, countries[b].geometry, tolerance_m)
+    if line is None:
+        raise DataError(f"{a} and {b} share no border in the bundled data.")
+    return line
+
+
+def _shared_line(ga: shapely.Geometry, gb: shapely.Geometry, tolerance_m: float) -> shapely.Geometry | None:
     window = ga.envelope.intersection(gb.envelope).buffer(0.5)
     centre = window.centroid
     to_m, to_deg = aeqd_transformers(centre.x, centre.y)
@@ -59,7 +73,7 @@ def shared_border(a: str, b: str, tolerance_m: float = BORDER_TOLERANCE_M) -> sh
     near = edge_a.intersection(edge_b.buffer(tolerance_m))
     lines = [p for p in shapely.get_parts(near) if p.geom_type == "LineString"]
     if not lines:
-        raise DataError(f"{a} and {b} share no border in the bundled data.")
+        return None
     merged = linemerge(shapely.MultiLineString(lines))
     pieces = [p for p in shapely.get_parts(merged) if p.length >= 2 * tolerance_m]
     line = pieces[0] if len(pieces) == 1 else shapely.MultiLineString(pieces)
@@ -72,3 +86,281 @@ def belarus_ukraine_border() -> shapely.Geometry:
     if line.geom_type != "LineString":
         raise DataError("The Belarus–Ukraine border did not merge into one line: rebuild with `make data`.")
     return line
+
+
+#: The split between two countries' sides lies where their distances are equal to within
+#: this fraction of the distance (and within SIDE_FLOOR_M, however near).
+SIDE_TOLERANCE = 2e-4
+#: Nearer than this to a border's end the split may stray by this many metres: the end of
+#: the shared line lies within BORDER_TOLERANCE_M of where a third country begins.
+SIDE_FLOOR_M = 5.0
+# Refinement aims at half the promise, so rounding and straight segments keep inside it.
+_SIDE_AIM = SIDE_TOLERANCE / 2
+_SIDE_SPACING_M = 500.0
+_FIRST_RADIUS_M = 25.0
+_RADIUS_STEP = 1.25
+_AZIMUTHS = 36
+_ROOT_STEPS = 40
+_SAG_PASSES = 24
+_SAG_CHECKS = 7
+_TRIM_STEPS = 24
+
+
+class _Nearness:
+    """Signed nearness of points to one of two countries: ``d_own - d_other`` (metres).
+
+    A country's distance is 0 inside it, else the geodesic distance to its boundary
+    (measured to the boundary's segments, see :meth:`LineDistance.segment_distance_m`).
+    """
+
+    def __init__(self, own: shapely.Geometry, other: shapely.Geometry):
+        self.own, self.other = own, other
+        shapely.prepare(own)
+        shapely.prepare(other)
+        self._d = [LineDistance(g.boundary, spacing_m=_SIDE_SPACING_M) for g in (own, other)]
+
+    def __call__(self, lon, lat) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Return ``(f, d_own, d_other)``; ``f < 0`` where ``own`` is nearer."""
+        lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        out = []
+        for geom, oracle in zip((self.own, self.other), self._d):
+            d, _ = oracle.segment_distance_m(lon, lat)
+            out.append(np.where(shapely.contains_xy(geom, lon, lat), 0.0, d))
+        return out[0] - out[1], out[0], out[1]
+
+    @staticmethod
+    def settled(f: np.ndarray, d_own: np.ndarray, d_other: np.ndarray) -> np.ndarray:
+        """Whether each point lies on the split, to within the aim."""
+        return np.abs(f) <= np.maximum(_SIDE_AIM * (d_own + d_other) / 2, SIDE_FLOOR_M / 2)
+
+
+def split_sides(a: shapely.Geometry, b: shapely.Geometry, reach_km: float) -> tuple[shapely.Geometry, shapely.Geometry]:
+    """Return the points within ``reach_km`` of two countries' border nearer ``a``, and those nearer ``b``.
+
+    Nearness is geodesic (WGS84) distance to each country's territory, 0 inside it. So
+    all of ``a`` within the reach lies on its side and none of ``b`` does (and the other
+    way round); elsewhere (a third country, the sea) the split follows the line of equal
+    distance, which starts at each end of the shared border. That line is traced
+    outwards from each end: on geodesic circles around the end, at radii growing by a
+    quarter, the point of equal distance is found by regula falsi; then its straight
+    (lon/lat) segments are split until each midpoint is as far from one country as from
+    the other to within :data:`SIDE_TOLERANCE` of the distance (half of it aimed at), or
+    :data:`SIDE_FLOOR_M` nearest the ends. The two sides share that one line, so they
+    never overlap.
+
+    Parameters
+    ----------
+    a, b : shapely Polygon or MultiPolygon
+        The two countries, in WGS84 longitude/latitude. They must share one border line.
+    reach_km : float
+        How far from the shared border the sides must be right; they extend farther.
+
+    Returns
+    -------
+    tuple of shapely.Polygon or shapely.MultiPolygon
+        ``(a's side, b's side)``, valid, in WGS84 longitude/latitude.
+
+    Examples
+    --------
+    >>> from geo.data import load_countries
+    >>> c = load_countries()
+    >>> ua, by = split_sides(c["UA"].geometry, c["BY"].geometry, 100.0)
+    >>> ua.contains(shapely.Point(30.52, 50.45)), by.contains(shapely.Point(30.52, 50.45))
+    (True, False)
+    """
+    if not reach_km > 0:
+        raise InputError(f"reach_km must be positive, got {reach_km!r}.")
+    line = _shared_line(a, b, BORDER_TOLERANCE_M)
+    if line is None:
+        raise DataError("The two countries share no border in the bundled data.")
+    if line.geom_type != "LineString":
+        raise DataError("The two countries' border is in several pieces: sides are drawn for one piece only.")
+    nearness = _Nearness(a, b)
+    xy = _trimmed(np.asarray(line.coords), nearness)
+    centre = line.centroid
+    _, _, spread = GEOD.inv(np.full(len(xy), centre.x), np.full(len(xy), centre.y), xy[:, 0], xy[:, 1])
+    # Every point within the reach of the border lies within this radius of its centre.
+    radius = reach_km * 1000.0 + spread.max() + 10_000.0
+    traces = []
+    for end in (xy[0], xy[-1]):
+        _, _, off = GEOD.inv(centre.x, centre.y, end[0], end[1])
+        traces.append(_refine_split(nearness, _trace_split(nearness, end, 1.05 * (radius + off))))
+    cutter_deg = np.vstack((traces[0][::-1], xy[1:-1], traces[1]))
+    to_m, to_deg = aeqd_transformers(centre.x, centre.y)
+    disc = shapely.segmentize(shapely.Point(0.0, 0.0).buffer(radius, quad_segs=64), radius / 100.0)
+    cutter = reproject(shapely.LineString(cutter_deg), to_m)
+    pieces = [reproject(h, to_deg) for h in shapely.get_parts(split(disc, cutter))]
+    marks = np.array([shapely.get_coordinates(h.representative_point())[0] for h in pieces])
+    nearer_a = nearness(marks[:, 0], marks[:, 1])[0] < 0
+    disc_deg = reproject(disc, to_deg)
+    sides = []
+    for own, other, mine in ((a, b, nearer_a), (b, a, ~nearer_a)):
+        half = shapely.union_all([h for h, m in zip(pieces, mine) if m])
+        region = shapely.union(half, own.intersection(disc_deg)).difference(other)
+        if not region.is_valid:
+            region = shapely.make_valid(region)
+        parts = [p for p in shapely.get_parts(region) if p.geom_type == "Polygon"]
+        sides.append(parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts))
+    return sides[0], sides[1]
+
+
+def _trimmed(xy: np.ndarray, nearness: _Nearness) -> np.ndarray:
+    """The shared line without its ends' run-out along a third country.
+
+    The shared line is the part of one boundary within BORDER_TOLERANCE_M of the other,
+    so at each end it runs on past the tripoint, away from the other country, for up
+    to that far. It is cut where it leaves the other country (by more than a metre),
+    so the split is traced from the tripoint itself.
+    """
+    _, _, d_other = nearness(xy[:, 0], xy[:, 1])
+    near = np.flatnonzero(d_other <= 1.0)
+    if len(near) < 2:
+        return xy
+    i, j = near[0], near[-1]
+    # Bisect both ends at once, from the last near vertex towards the next one out.
+    inner = np.array([xy[i], xy[j]])
+    outer = np.array([xy[max(i - 1, 0)], xy[min(j + 1, len(xy) - 1)]])
+    for _ in range(_TRIM_STEPS):
+        mid = (inner + outer) / 2
+        close = nearness(mid[:, 0], mid[:, 1])[2] <= 1.0
+        inner[close], outer[~close] = mid[close], mid[~close]
+    return np.vstack((inner[:1], xy[i + 1 : j], inner[1:]))
+
+
+def _trace_split(nearness: _Nearness, end: np.ndarray, out_to_m: float) -> np.ndarray:
+    """Points of equal distance on circles around a border's end, out to ``out_to_m``."""
+    radii = _FIRST_RADIUS_M * _RADIUS_STEP ** np.arange(
+        int(np.ceil(np.log(out_to_m / _FIRST_RADIUS_M) / np.log(_RADIUS_STEP))) + 1
+    )
+    az = np.arange(_AZIMUTHS) * 360.0 / _AZIMUTHS
+    rr, aa = np.meshgrid(radii, az, indexing="ij")
+    lon, lat, _ = GEOD.fwd(np.full(rr.size, end[0]), np.full(rr.size, end[1]), aa.ravel(), rr.ravel())
+    f, d_own, d_other = (a.reshape(rr.shape) for a in nearness(lon, lat))
+    inside_own, inside_other = d_own == 0, d_other == 0
+    positive = f >= 0
+    nxt = np.roll(np.arange(_AZIMUTHS), -1)
+    # A change of sign between neighbouring azimuths is the split, or the shared border
+    # itself (from inside one country straight into the other).
+    change = positive != positive[:, nxt]
+    across = (inside_own & inside_other[:, nxt]) | (inside_other & inside_own[:, nxt])
+    candidates = change & ~across
+    outside = ~inside_own & ~inside_other
+    chosen, picked = [], None
+    for k in range(len(radii)):
+        js = np.flatnonzero(candidates[k])
+        if not len(js):
+            continue
+        if picked is None:
+            clear = js[outside[k, js] & outside[k, nxt[js]]]
+            js = clear if len(clear) else js
+            j = js[0]
+        else:
+            gap = np.abs((js - picked + _AZIMUTHS / 2) % _AZIMUTHS - _AZIMUTHS / 2)
+            j = js[np.argmin(gap)]
+        picked = j
+        chosen.append((k, j))
+    k, j = np.array(chosen).T
+    step = 360.0 / _AZIMUTHS
+    lo, hi = az[j].astype(float), az[j] + step
+    f_lo, f_hi = f[k, j], f[k, nxt[j]]
+    r = radii[k]
+    e_lon, e_lat = np.full(len(k), end[0]), np.full(len(k), end[1])
+    out_lon, out_lat = np.full(len(k), np.nan), np.full(len(k), np.nan)
+    side = np.zeros(len(k))
+    i = np.arange(len(k))
+    for _ in range(_ROOT_STEPS):
+        if not len(i):
+            break
+        x = hi[i] - f_hi[i] * (hi[i] - lo[i]) / (f_hi[i] - f_lo[i])
+        plon, plat, _ = GEOD.fwd(e_lon[i], e_lat[i], x, r[i])
+        fx, a, b = nearness(plon, plat)
+        done = _Nearness.settled(fx, a, b)
+        out_lon[i[done]], out_lat[i[done]] = plon[done], plat[done]
+        low = np.sign(fx) == np.sign(f_lo[i])
+        p, q = i[low], i[~low]
+        lo[p], f_lo[p] = x[low], fx[low]
+        f_hi[p] *= np.where(side[p] == 1, 0.5, 1.0)
+        hi[q], f_hi[q] = x[~low], fx[~low]
+        f_lo[q] *= np.where(side[q] == -1, 0.5, 1.0)
+        side[p], side[q] = 1, -1
+        i = i[~done]
+    ok = np.isfinite(out_lon)
+    return np.vstack((end[None, :], np.column_stack((out_lon[ok], out_lat[ok]))))
+
+
+def _refine_split(nearness: _Nearness, trace: np.ndarray) -> np.ndarray:
+    """Split the trace's segments (straight in lon/lat) until every point lies on the split.
+
+    Each segment is checked at seven evenly spaced points: between two changes of the
+    nearest boundary points the split bends smoothly, and a change within a segment
+    shows as a kink that the nearest checked point brings out. A failing segment is
+    split at the point of equal distance across its worst point.
+    """
+    lon, lat = trace[:, 0].copy(), trace[:, 1].copy()
+    check = np.ones(len(lon) - 1, dtype=bool)
+    t = np.arange(1, _SAG_CHECKS + 1) / (_SAG_CHECKS + 1)
+    for _ in range(_SAG_PASSES):
+        s = np.flatnonzero(check)
+        if not len(s):
+            break
+        qlon = (lon[s, None] + t * (lon[s + 1] - lon[s])[:, None]).ravel()
+        qlat = (lat[s, None] + t * (lat[s + 1] - lat[s])[:, None]).ravel()
+        f, a, b = nearness(qlon, qlat)
+        slack = np.maximum(_SIDE_AIM * (a + b) / 2, SIDE_FLOOR_M / 2)
+        excess = (np.abs(f) / slack).reshape(len(s), -1)
+        worst = np.argmax(excess, axis=1)
+        bad = excess[np.arange(len(s)), worst] > 1.0
+        pick = np.flatnonzero(bad) * _SAG_CHECKS + worst[bad]
+        s, mlon, mlat, f = s[bad], qlon[pick], qlat[pick], f[pick]
+        along, _, length = GEOD.inv(lon[s], lat[s], lon[s + 1], lat[s + 1])
+        plon, plat = _root_across(nearness, mlon, mlat, along + 90.0, f, length / 4)
+        found = np.isfinite(plon)
+        s, plon, plat = s[found], plon[found], plat[found]
+        lon, lat = np.insert(lon, s + 1, plon), np.insert(lat, s + 1, plat)
+        # Both halves of a split segment are checked again.
+        check = np.zeros(len(lon) - 1, dtype=bool)
+        at = s + np.arange(len(s))
+        check[at], check[at + 1] = True, True
+    return np.column_stack((lon, lat))
+
+
+def _root_across(nearness: _Nearness, lon, lat, azimuth, f0, step):
+    """The point of equal distance on the geodesic through each point at an azimuth (NaN if none)."""
+    n = len(lon)
+    out = np.full((2, n), np.nan)
+    lo, f_lo = np.zeros(n), f0.copy()
+    hi, f_hi = np.full(n, np.nan), np.full(n, np.nan)
+    h = np.maximum(step, 1.0)
+    i = np.arange(n)
+    for _ in range(12):
+        if not len(i):
+            break
+        both = np.r_[h[i], -h[i]]
+        plon, plat, _ = GEOD.fwd(np.tile(lon[i], 2), np.tile(lat[i], 2), np.tile(azimuth[i], 2), both)
+        f = nearness(plon, plat)[0]
+        fp, fm = f[: len(i)], f[len(i) :]
+        plus = np.sign(fp) != np.sign(f_lo[i])
+        minus = ~plus & (np.sign(fm) != np.sign(f_lo[i]))
+        hi[i[plus]], f_hi[i[plus]] = h[i[plus]], fp[plus]
+        hi[i[minus]], f_hi[i[minus]] = -h[i[minus]], fm[minus]
+        h[i] *= 2
+        i = i[~plus & ~minus]
+    i = np.flatnonzero(np.isfinite(hi))
+    side = np.zeros(n)
+    for _ in range(_ROOT_STEPS):
+        if not len(i):
+            break
+        x = hi[i] - f_hi[i] * (hi[i] - lo[i]) / (f_hi[i] - f_lo[i])
+        plon, plat, _ = GEOD.fwd(lon[i], lat[i], azimuth[i], x)
+        fx, a, b = nearness(plon, plat)
+        done = _Nearness.settled(fx, a, b)
+        out[0, i[done]], out[1, i[done]] = plon[done], plat[done]
+        low = np.sign(fx) == np.sign(f_lo[i])
+        p, q = i[low], i[~low]
+        lo[p], f_lo[p] = x[low], fx[low]
+        f_hi[p] *= np.where(side[p] == 1, 0.5, 1.0)
+        hi[q], f_hi[q] = x[~low], fx[~low]
+        f_lo[q] *= np.where(side[q] == -1, 0.5, 1.0)
+        side[p], side[q] = 1, -1
+        i = i[~done]
+    return out[0], out[1]
