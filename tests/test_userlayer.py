@@ -144,7 +144,7 @@ def test_geojson_export_is_rfc7946(places, tmp_path):
         ("broken.gpkg", b"SQLite format 3\x00" + b"\x07" * 500, UploadLimits(), r"cannot be read"),
         ("broken.kml", b"<kml><Placemark><Point><coordinates>x", UploadLimits(), r"cannot be read|no geometry"),
         ("fake.gpkg", b'{"type": "Point", "coordinates": [1, 2]}', UploadLimits(), r"does not look like GeoPackage"),
-        ("vrt.kml", b"<OGRVRTDataSource><kml/></OGRVRTDataSource>", UploadLimits(), r"does not look like KML"),
+        ("vrt.kml", b"<OGRVRTDataSource><kml/></OGRVRTDataSource>", UploadLimits(), r"virtual dataset \(VRT\)"),
         ("not.zip", b"PK\x03\x04garbage", UploadLimits(), r"zip file cannot be opened"),
         (
             "nulls.geojson",
@@ -186,7 +186,7 @@ def test_non_spatial_gpkg_is_refused(tmp_path):
     import pyogrio
 
     pyogrio.write_dataframe(gpd.pd.DataFrame({"a": [1, 2]}), path, driver="GPKG")
-    with pytest.raises(InputError, match="have no geometry"):
+    with pytest.raises(InputError, match="has no feature table"):
         read_user_layer("table.gpkg", path.read_bytes())
 
 
@@ -207,7 +207,7 @@ def _zip(members: dict[str, bytes]) -> bytes:
         ({"a\\..\\..\\evil.shp": b"\x00\x00\x27\x0a"}, UploadLimits(), r"unsafe path"),
         ({"bomb.shp": b"\x00" * 2_000_000}, UploadLimits(max_unpacked_bytes=1_000_000), r"unpacks to 1\.9 MB"),
         ({f"f{i}.dbf": b"" for i in range(70)}, UploadLimits(), r"70 entries; at most 64"),
-        ({"layer.shp": b"not a shapefile"}, UploadLimits(), r"does not look like shapefile"),
+        ({"layer.shp": b"not a shapefile", "layer.shx": b""}, UploadLimits(), r"does not look like shapefile"),
     ],
     ids=["no-shp", "traversal", "absolute", "backslash-traversal", "bomb", "member-count", "bad-shp"],
 )
