@@ -604,13 +604,13 @@ def main(argv: list[str]) -> int:
     # and geopandas only to learn their versions: 0.4 s of CPU a read that the raw reader never uses.
     for unused in ("pandas", "geopandas", "pyarrow", "matplotlib"):
         sys.modules.setdefault(unused, None)
+    import encodings
+
     import numpy  # noqa: F401
     import pyogrio
     import pyogrio.raw
     import pyproj
     import shapely  # noqa: F401
-
-    import encodings
 
     # Data files opened after start-up: GDAL's and PROJ's, Python's codecs (a shapefile's .cpg or
     # a zip's names pick one) and glibc's iconv modules. None of them holds anything secret.

@@ -142,7 +142,7 @@ class UploadLimits:
     max_members: int = 64
     max_fields: int = 1000
     max_property_bytes: int = 16 * 1024 * 1024
-    max_memory_bytes: int = 1536 * 1024 * 1024
+    max_memory_bytes: int = 1024 * 1024 * 1024
     max_wall_seconds: float = 120.0
 
     def __post_init__(self) -> None:
@@ -512,6 +512,13 @@ def _popup_html(keys: list[str], values: list[str], budget: int) -> str:
     return f"<table>{''.join(rows)}</table>" if rows else "<p>No properties</p>"
 
 
+def _drawable_parts(geom: shapely.Geometry) -> list[shapely.Geometry]:
+    """The geometry itself, or a GeometryCollection's non-empty parts, nested collections flattened."""
+    if geom.geom_type != "GeometryCollection":
+        return [geom]
+    return [part for child in geom.geoms if not child.is_empty for part in _drawable_parts(child)]
+
+
 def _label_column(keys: list[str]) -> str | None:
     for key in keys:
         if key.lower() in ("name", "title", "label"):
@@ -557,7 +564,10 @@ def user_layer_group(layer: UserLayer, *, class_name: str = "atlas-user") -> fol
         title = frame[label].iat[row] if label is not None else ""
         title = title or layer.name
         tip = title if len(title) <= 80 else title[:79] + "…"
-        features.append(feature(geom, atlas_popup=_popup_html(keys, values, budget), atlas_tooltip=_html_text(tip)))
+        popup, tooltip = _popup_html(keys, values, budget), _html_text(tip)
+        # Leaflet draws a GeometryCollection as a group that folium's popup code cannot bind to
+        # (a TypeError in the page): each part becomes a feature sharing the collection's popup.
+        features.extend(feature(part, atlas_popup=popup, atlas_tooltip=tooltip) for part in _drawable_parts(geom))
     group = folium.FeatureGroup(name=_html_text(layer.name), overlay=True, show=True)
     style = {"className": class_name, "color": USER_COLOR, "weight": 2, "fillColor": USER_COLOR, "fillOpacity": 0.25}
     folium.GeoJson(
