@@ -24,10 +24,12 @@ __all__ = [
     "gdalg_csv_variant",
     "gdalg_passwd",
     "geometry_collection_geojson",
+    "gpx_disguised_as_kml",
     "kml_with_vrt",
     "lying_zip",
     "lzma_corrupt_zip",
     "recursive_view_gpkg",
+    "shapefile_with_bad_shx",
     "shapefile_without_shx",
     "star_polygon",
     "typed_properties_geojson",
@@ -281,3 +283,17 @@ def valid_large_layer(polygons: int = 4999, vertices: int = 39) -> tuple[str, by
                                                            "note": "a valid polygon of the load test " * 2},
                          "geometry": {"type": "Polygon", "coordinates": [ring]}})
     return "large.geojson", _collection(features)
+
+
+def shapefile_with_bad_shx() -> tuple[str, bytes]:
+    """A zipped shapefile whose .shx is garbage: GDAL's refusal names SHAPE_RESTORE_SHX."""
+    parts = _shapefile_parts()
+    parts["layer.shx"] = b"\x00\x00\x27\x0a" + b"\x01" * 96
+    return "bad-index.zip", _zip(parts)
+
+
+def gpx_disguised_as_kml() -> tuple[str, bytes]:
+    """A GPX file named .kml that mentions ``<kml`` in a comment: only GDAL's guessing would read it."""
+    return "track.kml", (b'<?xml version="1.0"?><!-- <kml --><gpx version="1.1" creator="x" '
+                         b'xmlns="http://www.topografix.com/GPX/1/1"><wpt lat="50.45" lon="30.52"><name>gpx</name>'
+                         b"</wpt></gpx>")
