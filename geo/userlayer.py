@@ -323,10 +323,14 @@ def _run_reader(kind: str, name: str, folder: str, limits: UploadLimits) -> dict
     if not _READERS.acquire(timeout=limits.max_wall_seconds):
         raise InputError("The server is busy reading other layers. Upload the file again in a minute.")
     try:
-        with open(Path(folder) / "stderr.txt", "wb") as stderr:
-            proc = subprocess.Popen([sys.executable, "-I", str(_WORKER), json.dumps(job)], cwd=folder,
-                                    env=_child_env(kind, folder), stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        try:
+            with open(Path(folder) / "stderr.txt", "wb") as stderr:
+                proc = subprocess.Popen([sys.executable, "-I", str(_WORKER), json.dumps(job)], cwd=folder,
+                                        env=_child_env(kind, folder), stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        except OSError as error:
+            _log.error("cannot start the upload reader: %s", error)
+            raise InputError("The server could not start reading this layer. Upload it again in a minute.") from None
         try:
             code = proc.wait(timeout=limits.max_wall_seconds)
         except subprocess.TimeoutExpired:
@@ -343,8 +347,11 @@ def _run_reader(kind: str, name: str, folder: str, limits: UploadLimits) -> dict
     if code is None:
         raise InputError(f"Reading this layer took longer than {limits.max_wall_seconds:g} s and was stopped "
                          "(the server may be busy). Upload it again in a minute, or simplify it.")
-    result = _result_json(Path(folder))
+    result = _result_json(Path(folder), limits)
     status = result.get("status") if result else None
+    if result:
+        _log.debug("upload reader: status %s, start-up %s s CPU, work %s s CPU, Landlock ABI %s", status,
+                   result.get("startup_cpu"), result.get("work_cpu"), result.get("landlock"))
     if status == "ok":
         if code != 0:
             raise InputError("The layer reader failed. Upload the file again.")
@@ -368,10 +375,11 @@ def _run_reader(kind: str, name: str, folder: str, limits: UploadLimits) -> dict
                    "Check that it opens in a GIS program, then upload it again.")
 
 
-def _result_json(folder: Path) -> dict | None:
+def _result_json(folder: Path, limits: UploadLimits) -> dict | None:
     path = folder / "result.json"
     try:
-        if path.stat().st_size > 16 * (MAX_COLUMNS + 1) * 1024 * 1024:
+        # JSON may escape a control character in six bytes; notes and keys are small.
+        if path.stat().st_size > 6 * limits.max_property_bytes + 16 * 1024 * 1024:
             return None
         result = json.loads(path.read_bytes().decode("utf-8", "surrogatepass"))
     except (OSError, ValueError):
@@ -397,7 +405,10 @@ def _checked_layer(result: dict, folder: Path, limits: UploadLimits, name: str) 
         raise broken("properties")
     if not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
         raise broken("notes")
-    blob = (folder / "geoms.wkb").read_bytes()
+    wkb_path = folder / "geoms.wkb"
+    if wkb_path.stat().st_size > 32 * limits.max_vertices + 64 * limits.max_features + (1 << 20):
+        raise broken("geometry size")
+    blob = wkb_path.read_bytes()
     if len(blob) != sum(sizes):
         raise broken("geometry data")
     offsets = np.concatenate([[0], np.cumsum(sizes)])
