@@ -1,18 +1,32 @@
-"""A user's own layer: read uploaded GeoJSON, GeoPackage, KML or zipped shapefile within limits."""
+"""A user's own layer: read uploaded GeoJSON, GeoPackage, KML or zipped shapefile within limits.
+
+Every upload is read by a child process (:mod:`geo.upload_worker`) with the one GDAL driver
+its format needs, under CPU, memory and wall-clock limits and, where the kernel offers
+Landlock, unable to read anything but the upload. The child answers with WKB and strings,
+which are checked here before they become a :class:`UserLayer`.
+"""
 
 from __future__ import annotations
 
+import codecs
+import hashlib
 import html
 import io
+import json
+import logging
 import math
-import posixpath
+import os
 import re
+import shutil
+import signal
+import subprocess
+import sys
 import tempfile
-import time
+import threading
 import unicodedata
-import warnings
 import zipfile
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import folium
@@ -25,6 +39,7 @@ from pyproj import CRS
 from geo import style
 from geo.errors import InputError
 from geo.layers import feature, feature_collection
+from geo.upload_worker import DRIVERS
 
 __all__ = [
     "EXTENSIONS",
@@ -37,6 +52,8 @@ __all__ = [
     "user_layer_geojson",
     "user_layer_group",
 ]
+
+_log = logging.getLogger(__name__)
 
 #: File name endings a user may upload, with the format each stands for.
 EXTENSIONS = {
@@ -58,18 +75,34 @@ _MAX_MESSAGE_CHARS = 300
 _HARD_VERTEX_FACTOR = 25
 #: Popup HTML for the whole layer stays within this many characters.
 _POPUP_BUDGET = 4_000_000
-_SHAPEFILE_PARTS = (".shp", ".shx", ".dbf", ".prj", ".cpg")
+#: Readers running at once; more uploads wait for a free one (two cores, bounded memory).
+_READERS = threading.BoundedSemaphore(2)
+#: Refusals remembered by (file digest, format, limits), so a rerun does not pay for them again.
+_REFUSALS: OrderedDict[tuple, str] = OrderedDict()
+_REFUSALS_SIZE = 256
+_REFUSALS_LOCK = threading.Lock()
+_WORKER = Path(__file__).with_name("upload_worker.py")
 # Bidirectional overrides, isolates and line separators would garble the name around them.
 _UNSAFE_NAME_CHARS = re.compile("[\u202a-\u202e\u2066-\u2069\u2028\u2029\u200e\u200f]")
 _CLASS_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 _JS_SENSITIVE = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
-_DRIVER_ERRORS = (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, pyogrio.errors.FieldError,
-                  pyogrio.errors.GeometryError, pyogrio.errors.CRSError, pyogrio.errors.FeatureError)
+# GDAL formats that make GDAL read other files or run commands: refused on sight, whatever the driver.
+_VIRTUAL = (
+    (re.compile(rb"gdal_streamed_alg|gdal_pipeline|\"gdal_version\"", re.I),
+     "This file is a GDAL pipeline (GDALG), a recipe that makes GDAL read other files, not a layer"),
+    (re.compile(rb"OGRVRTDataSource|VRTDataset", re.I),
+     "This file is a GDAL virtual dataset (VRT), which points GDAL at other files, not a layer"),
+    (re.compile(rb"VirtualOGR", re.I), "This file uses GDAL's VirtualOGR tables, which read other files"),
+    (re.compile(rb"/vsi[a-z0-9_]*", re.I), "This file contains a GDAL virtual path (“/vsi…”), which reads other files"),
+)
+_XML_DECLARATIONS = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
+_JSON_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+              (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 
 
 @dataclass(frozen=True)
 class UploadLimits:
-    """What one upload may cost: bytes, features, vertices and seconds.
+    """What one upload may cost: bytes, features, vertices, properties, CPU, memory and time.
 
     Parameters
     ----------
@@ -80,11 +113,20 @@ class UploadLimits:
     max_vertices : int
         Vertices kept; a larger layer is simplified to fit, or refused.
     max_seconds : float
-        Wall-clock time for reading, repairing and simplifying.
+        CPU seconds for reading, repairing and simplifying, the reader's start-up excluded.
+        CPU time, not wall time, so a valid file is accepted however busy the server is.
     max_unpacked_bytes : int
-        Total uncompressed size of a zip file's members.
+        Total uncompressed size of a zip file's members (counted while unpacking).
     max_members : int
         Entries in a zip file.
+    max_fields : int
+        Different property names; a layer with more is refused before GDAL reads it.
+    max_property_bytes : int
+        UTF-8 bytes of all property values kept (after each is cut to ``MAX_VALUE_CHARS``).
+    max_memory_bytes : int
+        Address space the reader may add to what it had after start-up.
+    max_wall_seconds : float
+        Backstop in wall-clock seconds for a reader that neither computes nor finishes.
 
     Examples
     --------
@@ -95,18 +137,22 @@ class UploadLimits:
     max_bytes: int = 10 * 1024 * 1024
     max_features: int = 5000
     max_vertices: int = 200_000
-    max_seconds: float = 5.0
+    max_seconds: float = 10.0
     max_unpacked_bytes: int = 50 * 1024 * 1024
     max_members: int = 64
+    max_fields: int = 1000
+    max_property_bytes: int = 16 * 1024 * 1024
+    max_memory_bytes: int = 1024 * 1024 * 1024
+    max_wall_seconds: float = 120.0
 
     def __post_init__(self) -> None:
-        for name in ("max_bytes", "max_features", "max_vertices", "max_unpacked_bytes", "max_members"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise InputError(f"UploadLimits.{name} must be a positive whole number, not {value!r}.")
-        seconds = self.max_seconds
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 < seconds < math.inf:
-            raise InputError(f"UploadLimits.max_seconds must be a positive number, not {seconds!r}.")
+        for field in fields(self):
+            value = getattr(self, field.name)
+            if field.name in ("max_seconds", "max_wall_seconds"):
+                if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < math.inf:
+                    raise InputError(f"UploadLimits.{field.name} must be a positive number, not {value!r}.")
+            elif isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise InputError(f"UploadLimits.{field.name} must be a positive whole number, not {value!r}.")
 
 
 @dataclass(frozen=True, eq=False)
@@ -153,35 +199,52 @@ def _layer_name(filename: str) -> str:
     return stem or "Your layer"
 
 
-def _features(count: int) -> str:
-    return f"{count:,} feature{'' if count == 1 else 's'}"
-
-
 def _megabytes(size: int) -> str:
     return f"{size / (1024 * 1024):,.1f} MB"
 
 
-def _driver_message(error: Exception, folder: str) -> str:
-    """The driver's reason without temp paths, tracebacks or an essay."""
-    text = str(error).replace(folder + "/", "").replace(folder, "")
-    text = re.sub(r"(?:/[\w.\-]+)+", "the file", text)
-    text = " ".join(text.split())
-    return _inert(text, _MAX_MESSAGE_CHARS) or type(error).__name__
+def _json_as_utf8(data: bytes) -> bytes:
+    """GeoJSON as UTF-8: a UTF-16 or UTF-32 file (with a BOM, or told by its NUL bytes) is transcoded."""
+    encoding = next((name for bom, name in _JSON_BOMS if data.startswith(bom)), None)
+    if encoding is None:
+        head = data[:4].ljust(4, b"\x01")
+        if head[:3] == b"\x00\x00\x00":
+            encoding = "utf-32-be"
+        elif head[1:4] == b"\x00\x00\x00":
+            encoding = "utf-32-le"
+        elif head[0] == 0:
+            encoding = "utf-16-be"
+        elif head[1] == 0:
+            encoding = "utf-16-le"
+        else:
+            return data
+    try:
+        return data.decode(encoding).encode("utf-8")
+    except UnicodeError:
+        raise InputError(f"This GeoJSON file looks like {encoding.upper().replace('-SIG', '')} text but cannot be "
+                         "decoded as such. Save it as UTF-8 and upload it again.") from None
+
+
+def _refuse_virtual(kind: str, data: bytes) -> None:
+    """Refuse GDAL's virtual formats and XML declarations outright, whatever driver would read them."""
+    for pattern, reason in _VIRTUAL:
+        if pattern.search(data):
+            raise InputError(f"{reason}; such files are refused. Upload the layer's own data as GeoJSON, "
+                             "GeoPackage, KML or a zipped shapefile.")
+    if kind == "KML" and _XML_DECLARATIONS.search(data[:65536]):
+        raise InputError("This KML file declares a DOCTYPE or XML entities, which are refused (they can make a "
+                         "reader fetch other files or expand without end). Export the layer again as KML.")
 
 
 def _check_magic(kind: str, head: bytes) -> None:
-    # GDAL picks a driver from the content, not the name: a ".kml" that is really a VRT
-    # could make it read other files on the server, so the content must match the name.
     text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
     if kind == "GeoJSON":
         ok = text.startswith(b"{")
     elif kind == "KML":
         lowered = text[:4096].lower()
-        ok = text.startswith(b"<") and b"<kml" in lowered and b"ogrvrtdatasource" not in lowered
-    elif kind == "GeoPackage":
+        ok = text.startswith(b"<") and b"<kml" in lowered
+    else:  # GeoPackage
         ok = head.startswith(b"SQLite format 3\x00")
-    else:  # the .shp of a shapefile
-        ok = head.startswith(b"\x00\x00\x27\x0a")
     if not ok:
         raise InputError(f"This file does not look like {kind}: its content does not match its name. "
                          f"Export the layer again as {kind} and upload that file.")
@@ -192,201 +255,184 @@ def _safe_member(name: str) -> bool:
     return not (name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts or "\x00" in name)
 
 
-def _unpack_shapefile(data: bytes, folder: Path, limits: UploadLimits, notes: list[str]) -> Path:
+def _check_zip(data: bytes, limits: UploadLimits) -> None:
+    """What the zip's directory tells at no cost; the child unpacks, counting the real bytes."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as error:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, RuntimeError,
+            NotImplementedError) as error:
         raise InputError(f"This zip file cannot be opened ({_inert(str(error), 120)}). "
                          "Zip the shapefile again and upload the new file.") from None
-    with archive:
-        if len(members) > limits.max_members:
-            raise InputError(f"The zip file has {len(members):,} entries; at most {limits.max_members} are "
-                             "accepted. Zip only the shapefile's .shp, .shx, .dbf and .prj files.")
-        unsafe = [m.filename for m in members if not _safe_member(m.filename)]
-        if unsafe:
-            raise InputError(f"The zip file contains an unsafe path “{_inert(unsafe[0])}” (absolute or with “..”). "
-                             "Zip the shapefile's files without folders and upload again.")
-        unpacked = sum(m.file_size for m in members)
-        if unpacked > limits.max_unpacked_bytes:
-            raise InputError(f"The zip file unpacks to {_megabytes(unpacked)}; at most "
-                             f"{_megabytes(limits.max_unpacked_bytes)} are accepted. Upload a smaller layer.")
-        files = [m for m in members if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
-        shps = sorted((m for m in files if m.filename.lower().endswith(".shp")), key=lambda m: m.filename)
-        if not shps:
-            raise InputError("The zip file holds no .shp file. Zip a shapefile's .shp, .shx, .dbf and .prj "
-                             "files together and upload the zip.")
-        stem = shps[0].filename[:-4]
-        if len(shps) > 1:
-            notes.append(f"Read the shapefile “{_inert(posixpath.basename(stem))}”, the first of "
-                         f"{len(shps)}; the others were skipped.")
-        for member in files:
-            base, ext = posixpath.splitext(member.filename)
-            if base == stem and ext.lower() in _SHAPEFILE_PARTS:
+    if len(members) > limits.max_members:
+        raise InputError(f"The zip file has {len(members):,} entries; at most {limits.max_members} are "
+                         "accepted. Zip only the shapefile's .shp, .shx, .dbf and .prj files.")
+    unsafe = [m.filename for m in members if not _safe_member(m.filename)]
+    if unsafe:
+        raise InputError(f"The zip file contains an unsafe path “{_inert(unsafe[0])}” (absolute or with “..”). "
+                         "Zip the shapefile's files without folders and upload again.")
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > limits.max_unpacked_bytes:
+        raise InputError(f"The zip file unpacks to {_megabytes(unpacked)}; at most "
+                         f"{_megabytes(limits.max_unpacked_bytes)} are accepted. Upload a smaller layer.")
+    if any(m.flag_bits & 0x1 for m in members):
+        raise InputError("The zip file is password-protected. Zip the shapefile again without a password "
+                         "and upload the new file.")
+
+
+def _remembered(key: tuple) -> str | None:
+    with _REFUSALS_LOCK:
+        message = _REFUSALS.get(key)
+        if message is not None:
+            _REFUSALS.move_to_end(key)
+        return message
+
+
+def _remember(key: tuple, message: str) -> None:
+    with _REFUSALS_LOCK:
+        _REFUSALS[key] = message
+        _REFUSALS.move_to_end(key)
+        while len(_REFUSALS) > _REFUSALS_SIZE:
+            _REFUSALS.popitem(last=False)
+
+
+class _RememberedError(InputError):
+    """A refusal that the same file would meet again: remembered by digest."""
+
+
+def _child_env(kind: str, folder: str) -> dict[str, str]:
+    driver = DRIVERS[kind]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GDAL_SKIP", "CPL_", "OGR_"))}
+    env.update({
+        # Every vector driver but the one this format needs is skipped: no GDALG, VRT or guessing.
+        "GDAL_SKIP": ",".join(d for d in pyogrio.list_drivers() if d != driver),
+        "CPL_TMPDIR": folder, "TMPDIR": folder, "HOME": folder,
+        "GDAL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+        "PROJ_NETWORK": "OFF", "GDAL_PAM_ENABLED": "NO", "CPL_DEBUG": "OFF",
+        "GDAL_HTTP_TIMEOUT": "1", "CPL_VSIL_CURL_ALLOWED_EXTENSIONS": ".none",
+    })
+    return env
+
+
+def _run_reader(kind: str, name: str, folder: str, limits: UploadLimits) -> dict:
+    """Run the child on the upload in ``folder``; its answer, or an InputError saying why not."""
+    job = {"folder": folder, "kind": kind, "name": name, "max_columns": MAX_COLUMNS,
+           "max_value_chars": MAX_VALUE_CHARS, "max_key_chars": _MAX_KEY_CHARS,
+           "hard_vertex_factor": _HARD_VERTEX_FACTOR,
+           **{f.name: getattr(limits, f.name) for f in fields(limits)}}
+    if not _READERS.acquire(timeout=limits.max_wall_seconds):
+        raise InputError("The server is busy reading other layers. Upload the file again in a minute.")
+    try:
+        try:
+            with open(Path(folder) / "stderr.txt", "wb") as stderr:
+                proc = subprocess.Popen([sys.executable, "-I", str(_WORKER), json.dumps(job)], cwd=folder,
+                                        env=_child_env(kind, folder), stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=stderr, start_new_session=True)
+        except OSError as error:
+            _log.error("cannot start the upload reader: %s", error)
+            raise InputError("The server could not start reading this layer. Upload it again in a minute.") from None
+        try:
+            code = proc.wait(timeout=limits.max_wall_seconds)
+        except subprocess.TimeoutExpired:
+            code = None
+        finally:
+            if proc.poll() is None:
                 try:
-                    content = archive.read(member)
-                except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError, EOFError) as error:
-                    raise InputError(f"A file in the zip cannot be unpacked ({_inert(str(error), 120)}). "
-                                     "Zip the shapefile again and upload the new file.") from None
-                (folder / f"layer{ext.lower()}").write_bytes(content)
-    shp = folder / "layer.shp"
-    _check_magic("shapefile", shp.read_bytes()[:4])
-    return shp
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait()
+    finally:
+        _READERS.release()
+    if code is None:
+        raise InputError(f"Reading this layer took longer than {limits.max_wall_seconds:g} s and was stopped "
+                         "(the server may be busy). Upload it again in a minute, or simplify it.")
+    result = _result_json(Path(folder), limits)
+    status = result.get("status") if result else None
+    if result:
+        _log.debug("upload reader: status %s, start-up %s s CPU, work %s s CPU, Landlock ABI %s", status,
+                   result.get("startup_cpu"), result.get("work_cpu"), result.get("landlock"))
+    if status == "ok":
+        if code != 0:
+            raise InputError("The layer reader failed. Upload the file again.")
+        if not result.get("landlock"):
+            _log.warning("upload read without Landlock (%s); other guards held", result.get("sandbox_note"))
+        return result
+    if status == "refused" and isinstance(result.get("message"), str):
+        raise _RememberedError(_inert(result["message"], 2 * _MAX_MESSAGE_CHARS))
+    if code in (-signal.SIGXCPU, -signal.SIGKILL):
+        raise _RememberedError(f"Preparing this layer took longer than {limits.max_seconds:g} s of computing and was "
+                       "stopped. Simplify it in a GIS program or split it, then upload again.")
+    if status == "memory" or code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS, 4):
+        raise _RememberedError(f"Reading this layer needed more than {_megabytes(limits.max_memory_bytes)} of memory "
+                       "and was stopped. Simplify it, keep fewer properties or split it, then upload again.")
+    if status == "error" and isinstance(result.get("message"), str):
+        if result["message"].startswith("sandbox:"):
+            raise InputError("Uploads cannot be read safely on this server right now.")
+        raise _RememberedError(_inert(result["message"], 2 * _MAX_MESSAGE_CHARS))
+    _log.warning("upload reader ended with %s: %s", code, (Path(folder) / "stderr.txt").read_bytes()[-2000:])
+    raise _RememberedError(f"This {kind} file cannot be read (the reader stopped unexpectedly). "
+                   "Check that it opens in a GIS program, then upload it again.")
 
 
-def _choose_layer(path: Path, folder: str, notes: list[str]) -> str | None:
+def _result_json(folder: Path, limits: UploadLimits) -> dict | None:
+    path = folder / "result.json"
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # GDAL's warnings name the temp file; errors are raised
-            layers = pyogrio.list_layers(path)
-    except _DRIVER_ERRORS as error:
-        raise InputError(f"This file cannot be read: {_driver_message(error, folder)}. "
-                         "Check that it opens in a GIS program, then upload it again.") from None
-    spatial = [str(name) for name, geometry_type in layers if geometry_type is not None]
-    if not len(layers):
-        raise InputError("This file holds no layers. Upload a file with at least one feature.")
-    if not spatial:
-        raise InputError("This file's layers have no geometry. Upload a layer with points, lines or polygons.")
-    if len(layers) > 1:
-        notes.append(f"Read the layer “{_inert(spatial[0])}”, the first with geometry of {len(layers)}; "
-                     "the others were skipped.")
-    return spatial[0]
-
-
-def _read_frame(path: Path, folder: str, kind: str, limits: UploadLimits, notes: list[str]) -> gpd.GeoDataFrame:
-    layer = _choose_layer(path, folder, notes)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            info = pyogrio.read_info(path, layer=layer)
-            count = int(info.get("features", -1))
-            if count > limits.max_features:
-                raise InputError(f"This layer has {count:,} features; at most {limits.max_features:,} are "
-                                 "accepted. Split it or keep only the features you need.")
-            frame = gpd.read_file(path, layer=layer, engine="pyogrio", force_2d=True,
-                                  max_features=limits.max_features + 1, on_invalid="ignore")
-    except _DRIVER_ERRORS as error:
-        raise InputError(f"This {kind} file cannot be read: {_driver_message(error, folder)}. "
-                         "Check that it opens in a GIS program, then upload it again.") from None
-    except (ValueError, TypeError, OSError, UnicodeError) as error:
-        raise InputError(f"This {kind} file cannot be read ({_driver_message(error, folder)}). "
-                         "Check that it opens in a GIS program, then upload it again.") from None
-    if len(frame) > limits.max_features:
-        raise InputError(f"This layer has more than {limits.max_features:,} features. "
-                         "Split it or keep only the features you need.")
-    if not isinstance(frame, gpd.GeoDataFrame) or frame.geometry.name not in frame:
-        raise InputError("This layer has no geometry. Upload a layer with points, lines or polygons.")
-    return frame
-
-
-def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bytes | bytearray | memoryview):
-        return f"(binary, {len(bytes(value)):,} bytes)"
-    try:
-        if value is gpd.pd.NaT or (not isinstance(value, str | list | dict | tuple) and gpd.pd.isna(value)):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    text = value if isinstance(value, str) else str(value)
-    return text if len(text) <= MAX_VALUE_CHARS else text[: MAX_VALUE_CHARS - 1] + "…"
-
-
-def _properties(frame: gpd.GeoDataFrame, notes: list[str]) -> dict[str, list[str]]:
-    columns = [c for c in frame.columns if c != frame.geometry.name]
-    if len(columns) > MAX_COLUMNS:
-        notes.append(f"Kept the first {MAX_COLUMNS} of {len(columns)} properties.")
-        columns = columns[:MAX_COLUMNS]
-    out: dict[str, list[str]] = {}
-    for index, column in enumerate(columns, start=1):
-        key = " ".join(str(column).split())[:_MAX_KEY_CHARS] or f"property {index}"
-        if key == "geometry" or key in out:
-            key = f"{key} ({index})"
-        values = [_text(v) for v in frame[column].tolist()]
-        if any(values):  # KML readers add a dozen columns that are always empty
-            out[key] = values
-    return out
-
-
-def _deadline_check(deadline: float, limits: UploadLimits, step: str) -> None:
-    if time.monotonic() > deadline:
-        raise InputError(f"Preparing this layer took longer than {limits.max_seconds:g} s ({step}). "
-                         "Simplify it in a GIS program or split it, then upload again.")
-
-
-def _thin_ring(ring: shapely.LinearRing, tolerance: float) -> np.ndarray | None:
-    coords = shapely.get_coordinates(shapely.remove_repeated_points(shapely.LineString(ring.coords), tolerance))
-    if not np.array_equal(coords[0], coords[-1]):
-        coords = np.vstack([coords, coords[:1]])
-    return coords if len(coords) >= 4 else None
-
-
-def _thin(geom: shapely.Geometry, tolerance: float) -> shapely.Geometry | None:
-    """Drop vertices within ``tolerance`` of the last kept one, in linear time; None if nothing is left."""
-    kind = geom.geom_type
-    if kind == "Polygon":
-        shell = _thin_ring(geom.exterior, tolerance)
-        if shell is None:
+        # JSON may escape a control character in six bytes; notes and keys are small.
+        if path.stat().st_size > 6 * limits.max_property_bytes + 16 * 1024 * 1024:
             return None
-        holes = [h for h in (_thin_ring(r, tolerance) for r in geom.interiors) if h is not None]
-        return shapely.Polygon(shell, holes)
-    if kind in ("LineString", "LinearRing"):
-        return shapely.remove_repeated_points(geom, tolerance)
-    if kind in ("MultiPolygon", "MultiLineString", "MultiPoint", "GeometryCollection"):
-        parts = [p for p in (_thin(part, tolerance) for part in geom.geoms) if p is not None]
-        return type(geom)(parts) if parts else None
-    return geom
+        result = json.loads(path.read_bytes().decode("utf-8", "surrogatepass"))
+    except (OSError, ValueError):
+        return None
+    return result if isinstance(result, dict) else None
 
 
-def _fit_vertices(geoms: np.ndarray, limits: UploadLimits, deadline: float, notes: list[str]) -> np.ndarray:
-    count = int(shapely.get_num_coordinates(geoms).sum())
-    if count <= limits.max_vertices:
-        return geoms
-    if count > _HARD_VERTEX_FACTOR * limits.max_vertices:
-        raise InputError(f"This layer has {count:,} vertices, far more than the {limits.max_vertices:,} that fit "
-                         "on the map. Simplify it in a GIS program (e.g. QGIS: Vector › Geometry Tools › "
-                         "Simplify) and upload again.")
-    # GEOS's topology-preserving simplifier took 5-20 s on 0.4-1 M vertices here and cannot be
-    # interrupted, so vertices are thinned in linear time instead and the result repaired after.
-    tolerance = max(float(shapely.length(geoms).sum()) / limits.max_vertices, 1e-9)
-    for _ in range(24):
-        _deadline_check(deadline, limits, "simplifying")
-        thinned = np.array([None if g is None else _thin(g, tolerance) for g in geoms], dtype=object)
-        kept = int(shapely.get_num_coordinates(thinned).sum())
-        if kept <= limits.max_vertices:
-            notes.append(f"Simplified from {count:,} to {kept:,} vertices to fit {limits.max_vertices:,} "
-                         f"(vertices closer than {tolerance:.2g}° were merged).")
-            return thinned
-        tolerance *= 2
-    raise InputError(f"This layer's {count:,} vertices could not be simplified to {limits.max_vertices:,}. "
-                     "Simplify it in a GIS program and upload again.")
+def _checked_layer(result: dict, folder: Path, limits: UploadLimits, name: str) -> UserLayer:
+    """The child's answer, checked as data from an untrusted source, as a UserLayer."""
+    def broken(what: str) -> InputError:
+        return InputError(f"The layer reader returned a broken answer ({what}). Upload the file again.")
 
-
-def _to_lonlat(frame: gpd.GeoDataFrame, notes: list[str]) -> gpd.GeoDataFrame:
-    wgs84 = CRS.from_epsg(4326)
-    if frame.crs is None:
-        minx, miny, maxx, maxy = frame.total_bounds
-        if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-            raise InputError("This layer has no coordinate reference system and its coordinates are not "
-                             "longitude/latitude. Save it with its CRS (for a shapefile, include the .prj file).")
-        notes.append("The file gives no coordinate reference system; assumed longitude/latitude (EPSG:4326).")
-        return frame.set_crs(wgs84)
-    if frame.crs.equals(wgs84) or frame.crs.equals(CRS.from_user_input("OGC:CRS84")):
-        return frame.set_crs(wgs84, allow_override=True)
-    epsg = frame.crs.to_epsg()
-    label = f"EPSG:{epsg}" if epsg else _inert(frame.crs.name or "an unnamed CRS", 80)
+    sizes, columns, values, notes = (result.get(k) for k in ("sizes", "columns", "values", "notes"))
+    if not (isinstance(sizes, list) and all(isinstance(s, int) and 0 < s for s in sizes)):
+        raise broken("geometry sizes")
+    if not 0 < len(sizes) <= limits.max_features:
+        raise broken("feature count")
+    if not (isinstance(columns, list) and isinstance(values, list) and len(columns) == len(values)
+            and len(columns) <= MAX_COLUMNS and len(set(columns)) == len(columns)
+            and all(isinstance(c, str) and 0 < len(c) <= _MAX_KEY_CHARS + 8 and c != "geometry" for c in columns)
+            and all(isinstance(v, list) and len(v) == len(sizes)
+                    and all(isinstance(t, str) and len(t) <= MAX_VALUE_CHARS for t in v) for v in values)):
+        raise broken("properties")
+    if not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
+        raise broken("notes")
+    wkb_path = folder / "geoms.wkb"
+    if wkb_path.stat().st_size > 32 * limits.max_vertices + 64 * limits.max_features + (1 << 20):
+        raise broken("geometry size")
+    blob = wkb_path.read_bytes()
+    if len(blob) != sum(sizes):
+        raise broken("geometry data")
+    offsets = np.concatenate([[0], np.cumsum(sizes)])
     try:
-        frame = frame.to_crs(wgs84)
-    except Exception as error:  # pyproj raises several types, all meaning "cannot transform"
-        raise InputError(f"This layer cannot be reprojected from {label} to longitude/latitude "
-                         f"({_inert(str(error), 120)}). Save it in EPSG:4326 and upload again.") from None
-    notes.append(f"Reprojected from {label} to longitude/latitude (EPSG:4326).")
-    return frame
+        geoms = shapely.from_wkb([blob[a:b] for a, b in zip(offsets[:-1], offsets[1:])])
+    except shapely.errors.ShapelyError:
+        raise broken("geometry") from None
+    count = int(shapely.get_num_coordinates(geoms).sum())
+    coords = shapely.get_coordinates(geoms)
+    if (count > limits.max_vertices or shapely.is_empty(geoms).any() or not np.isfinite(coords).all()
+            or (np.abs(coords[:, 0]) > 180 + 1e-9).any() or (np.abs(coords[:, 1]) > 90 + 1e-9).any()):
+        raise broken("coordinates")
+    frame = gpd.GeoDataFrame(dict(zip(columns, values)), geometry=list(geoms), crs="EPSG:4326")
+    return UserLayer(name=name, frame=frame, notes=tuple(_inert(n, 2 * _MAX_MESSAGE_CHARS) for n in notes))
 
 
 def read_user_layer(filename: str, data: bytes, limits: UploadLimits = UploadLimits()) -> UserLayer:
     """Read a user's uploaded layer, repairing, reprojecting and simplifying it within limits.
+
+    The file is opened by a child process with the one GDAL driver its format needs, limited
+    in CPU time, memory and wall time and (with Landlock) able to read nothing but the upload.
+    GDAL's virtual formats (GDALG pipelines, VRT, VirtualOGR, ``/vsi…`` paths) are refused,
+    as are GeoPackage views. A refused file is remembered by its SHA-256 digest (the last 256),
+    so trying it again costs nothing.
 
     Parameters
     ----------
@@ -396,7 +442,7 @@ def read_user_layer(filename: str, data: bytes, limits: UploadLimits = UploadLim
     data : bytes
         The file's content. A shapefile comes zipped with its .shx, .dbf and .prj.
     limits : UploadLimits
-        Size, feature, vertex and time bounds.
+        Size, feature, vertex, property, CPU, memory and time bounds.
 
     Returns
     -------
@@ -407,7 +453,7 @@ def read_user_layer(filename: str, data: bytes, limits: UploadLimits = UploadLim
     ------
     InputError
         With a message saying what was wrong and what to do, for any file that cannot be
-        accepted: too large, unknown format, unreadable, empty, over a limit, unsafe.
+        accepted: too large, unknown format, unreadable, damaged, empty, over a limit, unsafe.
 
     Examples
     --------
@@ -417,8 +463,6 @@ def read_user_layer(filename: str, data: bytes, limits: UploadLimits = UploadLim
     >>> layer.name, layer.frame["n"].tolist()
     ('kyiv', ['1'])
     """
-    started = time.monotonic()
-    deadline = started + limits.max_seconds
     if not isinstance(data, bytes | bytearray | memoryview):
         raise InputError("The upload must be given as bytes.")
     data = bytes(data)
@@ -433,60 +477,32 @@ def read_user_layer(filename: str, data: bytes, limits: UploadLimits = UploadLim
         known = ", ".join(EXTENSIONS)
         raise InputError(f"Unknown file type “{_inert(suffix or filename)}”: upload one of {known} "
                          "(a shapefile zipped with its .shx, .dbf and .prj).")
-    if not data.strip():
+    key = (hashlib.sha256(data).hexdigest(), kind, limits)
+    message = _remembered(key)
+    if message is not None:
+        raise InputError(message)
+    if kind == "GeoJSON":
+        data = _json_as_utf8(data)
+    if not data.strip().strip(b"\xef\xbb\xbf"):
         raise InputError(f"This file is empty. Upload a {kind} file with at least one feature.")
-    notes: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="atlas-upload-") as folder:
-        if kind == "zipped shapefile":
-            path = _unpack_shapefile(data, Path(folder), limits, notes)
-        else:
-            _check_magic(kind, data[:4096])
-            path = Path(folder) / f"layer{'.geojson' if kind == 'GeoJSON' else suffix}"
-            path.write_bytes(data)
-        frame = _read_frame(path, folder, kind, limits, notes)
-    _deadline_check(deadline, limits, "reading")
-
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-    if not present.any():
-        raise InputError("No feature in this layer has a geometry. Upload a layer with points, lines or polygons.")
-    if not present.all():
-        notes.append(f"Skipped {_features(int((~present).sum()))} without geometry.")
-        frame = frame[present]
-        geoms = geoms[present]
-    if not np.isfinite(shapely.get_coordinates(geoms)).all():
-        raise InputError("This layer has coordinates that are not finite numbers (NaN or infinity). "
-                         "Fix them in a GIS program and upload again.")
-    frame = _to_lonlat(frame, notes)
-    geoms = np.asarray(frame.geometry.values, dtype=object)
-    coords = shapely.get_coordinates(geoms)
-    if not np.isfinite(coords).all() or not (
-        (np.abs(coords[:, 0]) <= 180 + 1e-9).all() and (np.abs(coords[:, 1]) <= 90 + 1e-9).all()
-    ):
-        raise InputError("This layer's coordinates fall outside longitude −180…180 / latitude −90…90, so its "
-                         "coordinate reference system is probably declared wrongly. Fix it and upload again.")
-    _deadline_check(deadline, limits, "reprojecting")
-
-    geoms = _fit_vertices(geoms, limits, deadline, notes)
-    vanished = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    invalid = ~vanished & ~shapely.is_valid(geoms)
-    if invalid.any():
-        geoms = geoms.copy()
-        geoms[invalid] = shapely.make_valid(geoms[invalid])
-        count = int(invalid.sum())
-        notes.append(f"{count:,} invalid {'geometry was' if count == 1 else 'geometries were'} repaired.")
-        vanished = shapely.is_missing(geoms) | shapely.is_empty(geoms)
-    if vanished.all():
-        raise InputError("Every feature vanished when the layer was repaired or simplified to fit. "
-                         "Check its geometry in a GIS program and upload again.")
-    if vanished.any():
-        notes.append(f"Dropped {_features(int(vanished.sum()))} too small or degenerate to keep.")
-        frame, geoms = frame[~vanished], geoms[~vanished]
-    _deadline_check(deadline, limits, "repairing")
-
-    properties = _properties(frame, notes)
-    result = gpd.GeoDataFrame(properties, geometry=list(geoms), crs="EPSG:4326")
-    return UserLayer(name=_layer_name(filename), frame=result, notes=tuple(notes))
+    if kind == "zipped shapefile":
+        _check_zip(data, limits)
+        stored = "upload.zip"
+    else:
+        if kind != "GeoPackage":  # a GeoPackage is binary; its views and virtual tables are refused in the reader
+            _refuse_virtual(kind, data)
+        _check_magic(kind, data[:4096])
+        stored = {"GeoJSON": "layer.geojson", "GeoPackage": "layer.gpkg", "KML": "layer.kml"}[kind]
+    folder = tempfile.mkdtemp(prefix="atlas-upload-")
+    try:
+        (Path(folder) / stored).write_bytes(data)
+        result = _run_reader(kind, stored, folder, limits)
+        return _checked_layer(result, Path(folder), limits, _layer_name(filename))
+    except _RememberedError as refusal:
+        _remember(key, str(refusal))
+        raise InputError(str(refusal)) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _html_text(value: str) -> str:
@@ -505,6 +521,13 @@ def _popup_html(keys: list[str], values: list[str], budget: int) -> str:
         rows.append(row)
         used += len(row)
     return f"<table>{''.join(rows)}</table>" if rows else "<p>No properties</p>"
+
+
+def _drawable_parts(geom: shapely.Geometry) -> list[shapely.Geometry]:
+    """The geometry itself, or a GeometryCollection's non-empty parts, nested collections flattened."""
+    if geom.geom_type != "GeometryCollection":
+        return [geom]
+    return [part for child in geom.geoms if not child.is_empty for part in _drawable_parts(child)]
 
 
 def _label_column(keys: list[str]) -> str | None:
@@ -552,7 +575,10 @@ def user_layer_group(layer: UserLayer, *, class_name: str = "atlas-user") -> fol
         title = frame[label].iat[row] if label is not None else ""
         title = title or layer.name
         tip = title if len(title) <= 80 else title[:79] + "…"
-        features.append(feature(geom, atlas_popup=_popup_html(keys, values, budget), atlas_tooltip=_html_text(tip)))
+        popup, tooltip = _popup_html(keys, values, budget), _html_text(tip)
+        # Leaflet draws a GeometryCollection as a group that folium's popup code cannot bind to
+        # (a TypeError in the page): each part becomes a feature sharing the collection's popup.
+        features.extend(feature(part, atlas_popup=popup, atlas_tooltip=tooltip) for part in _drawable_parts(geom))
     group = folium.FeatureGroup(name=_html_text(layer.name), overlay=True, show=True)
     style = {"className": class_name, "color": USER_COLOR, "weight": 2, "fillColor": USER_COLOR, "fillOpacity": 0.25}
     folium.GeoJson(
