@@ -865,10 +865,6 @@ def _country_pieces(layout: _Layout, name: str, size: float, color: str,
     return pieces
 
 
-def _country_of(place_name: str, names: dict[str, str]) -> str | None:
-    return names.get(place_name.casefold())
-
-
 def _edge_crossing(layout: _Layout, centre: tuple[float, float], target: tuple[float, float],
                    margin: float) -> tuple[float, float, str] | None:
     """Where the geodesic from the map's centre to a place leaves the frame (pixels) and by which edge."""
@@ -916,7 +912,6 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     for p in story.passages:
         numbers.setdefault(p.place, []).append(p.number)
     countries = load_countries()
-    by_name = {c["name"].casefold(): c.key for c in countries}
 
     axes = layout.axes_box
     centre_lon, centre_lat = frame.inv.transform(*ax.transData.inverted().transform(
@@ -925,7 +920,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
 
     def in_frame(pid: str) -> bool:
         place = places[pid]
-        iso = _country_of(place.name, by_name) if place.kind == "country" else None
+        iso = place.iso2 if place.kind == "country" else None
         if iso is not None:
             return iso in countries_xy and countries_xy[iso].intersects(frame_box)
         x, y = frame.xy(place.lon, place.lat)
@@ -963,7 +958,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     outside: list[str] = []
     for pid, place in places.items():
         if place.kind == "country":
-            iso = _country_of(place.name, by_name)
+            iso = place.iso2
             if iso is not None:
                 country_places[iso] = pid
                 vis = countries_xy.get(iso)

@@ -275,3 +275,25 @@ def test_whatever_the_placer_places_never_overlaps(specs, walls):
     assert all(box.within(bounds) for _, box in placed)
     assert overlapping_pairs(placed, gap=0.5) == []
     assert all(not box.overlaps(wall) for _, box in placed for wall in obstacles)
+
+
+# -- a country passage finds its country by code, not by the spelling of its name --------------
+
+def test_a_country_passage_is_matched_to_its_country_by_code_not_by_name(monkeypatch):
+    import geo.static_map as static_map
+    from geo.places import Place
+
+    places = dict(article_places())
+    russia = places["russia"]
+    # The article could as well say "the Russian Federation": the badge still goes beside RUSSIA.
+    places["russia"] = Place(russia.id, "the Russian Federation", russia.kind, russia.lon, russia.lat,
+                             russia.method, russia.geometry, russia.iso2)
+    monkeypatch.setattr(static_map, "article_places", lambda: places)
+    m = draw_map(SPEC, SIZES["slide"])
+    boxes = m.item_boxes()
+    name = next(Box(*bb.extents) for item, bb in boxes if item.kind == "country name" and item.name == "Russia")
+    badges = [Box(*bb.extents) for item, bb in boxes if item.kind == "badge" and 5 in item.passages]
+    assert len(badges) == 1
+    assert abs((badges[0].y0 + badges[0].y1) / 2 - (name.y0 + name.y1) / 2) < 3
+    assert 0 <= badges[0].x0 - name.x1 < 12
+    assert not [i for i in m.items if i.kind in ("edge marker", "note") and 5 in i.passages]
