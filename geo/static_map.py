@@ -1246,22 +1246,23 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
         variants = [place.name, textwrap.fill(place.name, max(16, len(place.name) // 2 + 4)), _short(place.name)]
         names = [layout.piece(v, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)
                  for v in dict.fromkeys(variants)]
-        candidates, parts = [], []
+        def make(x: float, y: float, form: tuple[_Piece, ...], badge=badge):
+            """The row ``form`` with its badge centred on ``(x, y)``."""
+            lead = sum(p.width + layout.gap for p in form[:form.index(badge)])
+            height = max(p.height for p in form)
+            width = sum(p.width for p in form) + layout.gap * (len(form) - 1)
+            return layout.row(Box.at(x - badge.width / 2 - lead, y - height / 2, width, height), form), form
+
+        makers = []
         for block in range(0, len(points), 6):
             chunk = points[block:block + 6]
             # Near points first; at each, the name beside the badge, then the badge alone.
             for forms in ([(badge, n) for n in names] + [(n, badge) for n in names], [(badge,)]):
-                for x, y in chunk:
-                    for form in forms:
-                        lead = sum(p.width + layout.gap for p in form[:form.index(badge)])
-                        height = max(p.height for p in form)
-                        width = sum(p.width for p in form) + layout.gap * (len(form) - 1)
-                        lower_left = Box.at(x - badge.width / 2 - lead, y - height / 2, width, height)
-                        candidates.append(layout.row(lower_left, form))
-                        parts.append(form)
+                makers += [functools.partial(make, float(x), float(y), form) for x, y in chunk for form in forms]
+        options = _Lazy(makers)
         pending.append(_Pending("badge", place.name, Label(f"badge:{pid}", LABEL_PRIORITY["badge"],
-                                                           tuple(candidates)),
-                                parts, tuple(numbers[pid]), pid))
+                                                           _Column(options, 0)),
+                                _Column(options, 1), tuple(numbers[pid]), pid))
 
     # 4. Kyiv's distance to the border, beside its dashed line.
     from geo.facts import compute_fact
