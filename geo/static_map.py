@@ -1412,6 +1412,10 @@ def draw_map(
 ) -> StaticMap:
     """Draw the map: borders, Crimea, bands, places, passages, legend, scale, north arrow, credits.
 
+    A passage about a line or an area (NATO's eastern flank, eastern Ukraine) has that line or
+    area drawn as the web map draws it, its badge on the line or inside the area where they
+    show; it is in the frame when its shape is, and an edge arrow points to its nearest point.
+
     Parameters
     ----------
     spec : BandSpec
