@@ -45,6 +45,10 @@ class Place:
         What the place is on the map, in longitude/latitude: a Point (by default, the
         point itself), a LineString or MultiLineString (a border), or a Polygon or
         MultiPolygon (a country, a region). The point lies on or inside it.
+    iso2 : str, optional
+        The ISO 3166-1 alpha-2 code of the country the place is, or lies in, as
+        ``places.toml`` declares it (``"RU"`` for Russia, ``"UA"`` for eastern Ukraine); a
+        key that does not hang on the spelling of a name.
 
     Examples
     --------
@@ -59,6 +63,7 @@ class Place:
     lat: float
     method: str
     geometry: shapely.Geometry | None = field(default=None, compare=False, repr=False)
+    iso2: str | None = None
 
     def __post_init__(self) -> None:
         if not self.id or not self.name:
@@ -69,6 +74,8 @@ class Place:
             raise InputError(f"Place {self.id!r} has a non-finite coordinate.")
         if not (-180 <= self.lon <= 180 and -90 <= self.lat <= 90):
             raise InputError(f"Place {self.id!r} lies outside longitude/latitude range.")
+        if self.iso2 is not None and not (len(self.iso2) == 2 and self.iso2.isascii() and self.iso2.isupper()):
+            raise InputError(f"Place {self.id!r}: iso2 must be two capital letters, got {self.iso2!r}.")
         if self.geometry is None:
             object.__setattr__(self, "geometry", shapely.Point(self.lon, self.lat))
         if not isinstance(self.geometry, shapely.Geometry) or self.geometry.is_empty:
@@ -257,6 +264,7 @@ def article_places() -> dict[str, Place]:
                 lat=lat,
                 method=method,
                 geometry=geometry,
+                iso2=entry.get("iso2"),
             )
         except (KeyError, TypeError) as exc:
             raise DataError(f"places.toml: entry {entry.get('id', entry)!r} is incomplete ({exc}).") from exc

@@ -34,7 +34,7 @@ from geo.errors import ExportError, InputError
 from geo.framing import MAX_PIXELS, MAX_PX, MIN_PX, SIZES, UNITS, MapSize, View
 from geo.geodesy import GEOD, KM_PER_MILE, LONLAT
 from geo.labelling import Box, Candidate, Label, place_labels
-from geo.places import article_places
+from geo.places import Place, article_places
 from geo.story import PUBLISHER, load_story
 
 if TYPE_CHECKING:
@@ -387,6 +387,65 @@ def _draw_kyiv_line(ax: Axes, frame: _Frame) -> None:
     line = shapely.LineString(np.column_stack((np.linspace(lon0, lon1, 32), np.linspace(lat0, lat1, 32))))
     _add(ax, frame.project(line, clip=False), fill=False, edgecolor=style.INK, linewidth=1.1,
          linestyle=(0, (3, 2)), zorder=6)
+
+
+#: Places drawn by a layer of their own (Crimea, hatched), not again as a passage's shape.
+_OWN_LAYER = ("crimea",)
+#: A passage's line or area as the web map draws it (geo.mapping): the passage colour, a line
+#: 4 wide, an area outlined 2 wide with a 6-4 dash and filled at 10 % (widths in points here).
+_SHAPE_OPACITY, _AREA_FILL = 0.85, 0.10
+_LINE_WIDTH, _AREA_WIDTH, _AREA_DASH = 4.0, 2.0, (6.0, 4.0)
+
+
+def _passage_shapes() -> dict[str, Place]:
+    """The places passages speak of that are a line or an area the map does not already draw."""
+    places = article_places()
+    spoken = {p.place for p in load_story().passages}
+    return {pid: place for pid, place in places.items()
+            if pid in spoken and place.shape != "point" and place.kind in ("region", "border")
+            and pid not in _OWN_LAYER}
+
+
+def _draw_passage_shapes(ax: Axes, frame: _Frame) -> dict[str, shapely.Geometry]:
+    """Draw each passage's line or area; return each one's projected shape, by place id."""
+    projected = {}
+    edge = mpl.colors.to_rgba(style.PASSAGE.color, _SHAPE_OPACITY)
+    for pid, place in _passage_shapes().items():
+        shape = frame.project(place.geometry)
+        projected[pid] = shape
+        if place.shape == "area":
+            _add(ax, shape, facecolor=mpl.colors.to_rgba(style.PASSAGE.color, _AREA_FILL), edgecolor=edge,
+                 linewidth=_AREA_WIDTH, linestyle=(0, _AREA_DASH), zorder=4.5)
+        else:
+            _add(ax, shape, fill=False, edgecolor=edge, linewidth=_LINE_WIDTH, capstyle="round",
+                 joinstyle="round", zorder=4.6)
+    return projected
+
+
+def _nearest_point(place: Place, lon: float, lat: float) -> tuple[float, float]:
+    """The point of a place's line or outline geodesically nearest ``(lon, lat)``, to within about
+    5 km (vertices every 0.05°); a point place's own point."""
+    if place.shape == "point":
+        return place.lon, place.lat
+    geom = place.geometry.boundary if place.shape == "area" else place.geometry
+    xy = shapely.get_coordinates(shapely.segmentize(shapely.simplify(geom, 0.01), 0.05))
+    _, _, dist = GEOD.inv(np.full(len(xy), lon), np.full(len(xy), lat), xy[:, 0], xy[:, 1])
+    i = int(np.argmin(dist))
+    return float(xy[i, 0]), float(xy[i, 1])
+
+
+def _along(line: shapely.Geometry, start: tuple[float, float], spacing: float, count: int) -> np.ndarray:
+    """Up to ``count`` points every ``spacing`` along a line's parts, those nearest ``start`` first."""
+    pts = []
+    for part in shapely.get_parts(line):
+        if part.geom_type != "LineString" or part.length <= 0:
+            continue
+        d = np.arange(min(spacing / 2, part.length / 2), part.length, spacing)
+        pts.append(shapely.get_coordinates(shapely.line_interpolate_point(part, d)))
+    if not pts:
+        return np.empty((0, 2))
+    pts = np.vstack(pts)
+    return pts[np.argsort(np.hypot(pts[:, 0] - start[0], pts[:, 1] - start[1]))][:count]
 
 
 def _arrowhead(degrees: float) -> Path:
@@ -865,10 +924,6 @@ def _country_pieces(layout: _Layout, name: str, size: float, color: str,
     return pieces
 
 
-def _country_of(place_name: str, names: dict[str, str]) -> str | None:
-    return names.get(place_name.casefold())
-
-
 def _edge_crossing(layout: _Layout, centre: tuple[float, float], target: tuple[float, float],
                    margin: float) -> tuple[float, float, str] | None:
     """Where the geodesic from the map's centre to a place leaves the frame (pixels) and by which edge."""
@@ -905,8 +960,13 @@ def _edge_crossing(layout: _Layout, centre: tuple[float, float], target: tuple[f
 
 
 def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[str],
-             countries_xy: dict[str, shapely.Geometry]) -> tuple[list[MapItem], ScaleBar, set[str]]:
+             countries_xy: dict[str, shapely.Geometry],
+             shapes_xy: dict[str, shapely.Geometry]) -> tuple[list[MapItem], ScaleBar, set[str]]:
     """One attempt: furniture (with a note for the ``noted`` places), markers, then every label.
+
+    ``countries_xy`` and ``shapes_xy`` are the countries and the passages' drawn lines and
+    areas in display pixels: a place with a shape is in the frame when its shape is, and its
+    badge goes on the line or inside the area where they show.
 
     Returns the items, the scale bar and the places whose passages found no room on the map.
     """
@@ -916,7 +976,6 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     for p in story.passages:
         numbers.setdefault(p.place, []).append(p.number)
     countries = load_countries()
-    by_name = {c["name"].casefold(): c.key for c in countries}
 
     axes = layout.axes_box
     centre_lon, centre_lat = frame.inv.transform(*ax.transData.inverted().transform(
@@ -925,9 +984,11 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
 
     def in_frame(pid: str) -> bool:
         place = places[pid]
-        iso = _country_of(place.name, by_name) if place.kind == "country" else None
+        iso = place.iso2 if place.kind == "country" else None
         if iso is not None:
             return iso in countries_xy and countries_xy[iso].intersects(frame_box)
+        if pid in shapes_xy:
+            return shapes_xy[pid].intersects(frame_box)
         x, y = frame.xy(place.lon, place.lat)
         return (math.isfinite(x) and math.isfinite(y)
                 and frame_box.contains(shapely.Point(ax.transData.transform((x, y)))))
@@ -941,7 +1002,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             if in_frame(pid):
                 note_parts.append(f"{nums} {place.name} (no room to mark it)")
             else:
-                az, _, dist = GEOD.inv(centre_lon, centre_lat, place.lon, place.lat)
+                az, _, dist = GEOD.inv(centre_lon, centre_lat, *_nearest_point(place, centre_lon, centre_lat))
                 note_parts.append(f"{nums} {place.name}, {_distance_text(dist, units)} {_compass(az)} "
                                   "of the map's centre")
             note_numbers += numbers[pid]
@@ -963,13 +1024,18 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     outside: list[str] = []
     for pid, place in places.items():
         if place.kind == "country":
-            iso = _country_of(place.name, by_name)
+            iso = place.iso2
             if iso is not None:
                 country_places[iso] = pid
                 vis = countries_xy.get(iso)
                 if vis is not None and not vis.is_empty and vis.intersects(free):
                     continue
             outside.append(pid)
+            continue
+        if pid in _passage_shapes():
+            # No dot: the line or area is drawn, and its badge goes where it shows (step 3).
+            if pid not in shapes_xy or not shapes_xy[pid].intersects(frame_box):
+                outside.append(pid)
             continue
         x, y = frame.xy(place.lon, place.lat)
         if not (math.isfinite(x) and math.isfinite(y)):
@@ -1011,17 +1077,19 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
         if pid not in numbers or pid in noted:
             continue
         place = places[pid]
-        crossing = _edge_crossing(layout, (centre_lon, centre_lat), (place.lon, place.lat), margin)
+        # A line or an area is reached at its nearest point, not at its badge's point.
+        target = _nearest_point(place, centre_lon, centre_lat)
+        crossing = _edge_crossing(layout, (centre_lon, centre_lat), target, margin)
         if crossing is None:
             continue
         cx, cy, edge = crossing
         lon, lat = frame.inv.transform(*ax.transData.inverted().transform((cx, cy)))
-        away = GEOD.inv(lon, lat, place.lon, place.lat)[2]
+        away = GEOD.inv(lon, lat, *target)[2]
         for g in groups:
             # One arrow serves places that lie close together for their distance (Washington
             # and Central Virginia seen from Europe), never places in different directions.
-            first = places[g["ids"][0]]
-            apart = GEOD.inv(first.lon, first.lat, place.lon, place.lat)[2]
+            first = _nearest_point(places[g["ids"][0]], centre_lon, centre_lat)
+            apart = GEOD.inv(*first, *target)[2]
             if (g["edge"] == edge and math.hypot(g["x"] - cx, g["y"] - cy) < 4 * fs * ppt
                     and apart < 0.25 * away):
                 g["ids"].append(pid)
@@ -1050,7 +1118,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
         def span_from(x: float, y: float, ids=ids) -> str:
             """The distance from the arrow itself to the place (or the range, for a group)."""
             lon, lat = frame.inv.transform(*ax.transData.inverted().transform((x, y)))
-            dists = [GEOD.inv(lon, lat, places[pid].lon, places[pid].lat)[2] for pid in ids]
+            dists = [GEOD.inv(lon, lat, *_nearest_point(places[pid], lon, lat))[2] for pid in ids]
             low, high = _distance_text(min(dists), units), _distance_text(max(dists), units)
             return low if low == high else f"{low.split()[0]}–{high}"
 
@@ -1105,8 +1173,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             cx, cy = (box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2
             x, y = ax.transData.inverted().transform((cx, cy))
             lon, lat = frame.inv.transform(x, y)
-            target = places[ids[0]]
-            az = GEOD.inv(lon, lat, target.lon, target.lat)[0]
+            az = GEOD.inv(lon, lat, *_nearest_point(places[ids[0]], lon, lat))[0]
             lon2, lat2, _ = GEOD.fwd(lon, lat, az, 2000.0)
             nx, ny = ax.transData.transform(frame.xy(lon2, lat2))
             angle = math.degrees(math.atan2(ny - cy, nx - cx))
@@ -1154,6 +1221,48 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
         options = _Lazy(makers)
         pending.append(_Pending("place name", place.name,
                                 Label(f"name:{pid}", priority, _Column(options, 0)), _Column(options, 1), (), pid))
+
+    # 3b. A line's or an area's badge (and name) on the line or inside the area where it shows.
+    for pid, place in _passage_shapes().items():
+        if pid not in numbers or pid in noted or pid in outside or pid not in shapes_xy:
+            continue
+        vis = shapes_xy[pid].intersection(free)
+        badge = layout.badge(numbers[pid])
+        step = badge.height * 0.8
+        if place.shape == "area":
+            polys = sorted((g for g in shapely.get_parts(vis) if g.geom_type == "Polygon" and g.area > 0),
+                           key=lambda g: -g.area)[:2]
+            points = (np.vstack([layout.interior_points(g, step) for g in polys]) if polys
+                      else np.empty((0, 2)))
+            if len(points):
+                # The badge itself lies inside the visible area; its name may reach beyond.
+                x0s, y0s = points[:, 0] - badge.width / 2, points[:, 1] - badge.height / 2
+                shapely.prepare(vis)
+                points = points[shapely.contains(vis, shapely.box(x0s, y0s, x0s + badge.width,
+                                                                  y0s + badge.height))]
+        else:
+            start = ax.transData.transform(frame.xy(place.lon, place.lat))
+            points = _along(vis, (float(start[0]), float(start[1])), step, 48)
+        variants = [place.name, textwrap.fill(place.name, max(16, len(place.name) // 2 + 4)), _short(place.name)]
+        names = [layout.piece(v, fs * 0.8, fontstyle="italic", color=style.INK, bbox=_LABEL_BOX)
+                 for v in dict.fromkeys(variants)]
+        def make(x: float, y: float, form: tuple[_Piece, ...], badge=badge):
+            """The row ``form`` with its badge centred on ``(x, y)``."""
+            lead = sum(p.width + layout.gap for p in form[:form.index(badge)])
+            height = max(p.height for p in form)
+            width = sum(p.width for p in form) + layout.gap * (len(form) - 1)
+            return layout.row(Box.at(x - badge.width / 2 - lead, y - height / 2, width, height), form), form
+
+        makers = []
+        for block in range(0, len(points), 6):
+            chunk = points[block:block + 6]
+            # Near points first; at each, the name beside the badge, then the badge alone.
+            for forms in ([(badge, n) for n in names] + [(n, badge) for n in names], [(badge,)]):
+                makers += [functools.partial(make, float(x), float(y), form) for x, y in chunk for form in forms]
+        options = _Lazy(makers)
+        pending.append(_Pending("badge", place.name, Label(f"badge:{pid}", LABEL_PRIORITY["badge"],
+                                                           _Column(options, 0)),
+                                _Column(options, 1), tuple(numbers[pid]), pid))
 
     # 4. Kyiv's distance to the border, beside its dashed line.
     from geo.facts import compute_fact
@@ -1235,7 +1344,8 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             if piece.badge:
                 items.append(MapItem("badge", p.name, (piece.text,), p.passages))
             else:
-                items.append(MapItem(p.kind if p.kind != "edge marker" else "place name", p.name, (piece.text,)))
+                kind = "place name" if p.kind in ("edge marker", "badge") else p.kind
+                items.append(MapItem(kind, p.name, (piece.text,)))
         if p.kind == "edge marker":
             items.append(MapItem("edge marker", p.name, tuple(extra), p.passages))
             shown.update(p.group)
@@ -1302,6 +1412,10 @@ def draw_map(
 ) -> StaticMap:
     """Draw the map: borders, Crimea, bands, places, passages, legend, scale, north arrow, credits.
 
+    A passage about a line or an area (NATO's eastern flank, eastern Ukraine) has that line or
+    area drawn as the web map draws it, its badge on the line or inside the area where they
+    show; it is in the frame when its shape is, and an edge arrow points to its nearest point.
+
     Parameters
     ----------
     spec : BandSpec
@@ -1363,14 +1477,16 @@ def draw_map(
         handles.append(_draw_crimea(ax, frame, fs))
         handles.append(Patch(facecolor=style.NATO_FILL, edgecolor=style.OUTLINE.color, label="NATO member"))
         _draw_kyiv_line(ax, frame)
+        shapes = _draw_passage_shapes(ax, frame)
         handles += _place_handles(fs)
         layout = _Layout(fig, ax, frame, size, fs, units)
         countries_px = _to_pixels(ax, projected)
+        shapes_px = _to_pixels(ax, shapes)
         noted: frozenset[str] = frozenset()
         # A passage that finds no room on the map goes to the note, which takes room in turn;
         # the noted places only grow, so this ends (in one pass for the usual extents).
         while True:
-            items, scale, missing = _lay_out(layout, handles, spec, noted, countries_px)
+            items, scale, missing = _lay_out(layout, handles, spec, noted, countries_px, shapes_px)
             if not missing:
                 break
             layout.undo()

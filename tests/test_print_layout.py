@@ -275,3 +275,106 @@ def test_whatever_the_placer_places_never_overlaps(specs, walls):
     assert all(box.within(bounds) for _, box in placed)
     assert overlapping_pairs(placed, gap=0.5) == []
     assert all(not box.overlaps(wall) for _, box in placed for wall in obstacles)
+
+
+# -- a country passage finds its country by code, not by the spelling of its name --------------
+
+def test_a_country_passage_is_matched_to_its_country_by_code_not_by_name(monkeypatch):
+    import geo.static_map as static_map
+    from geo.places import Place
+
+    places = dict(article_places())
+    russia = places["russia"]
+    # The article could as well say "the Russian Federation": the badge still goes beside RUSSIA.
+    places["russia"] = Place(russia.id, "the Russian Federation", russia.kind, russia.lon, russia.lat,
+                             russia.method, russia.geometry, russia.iso2)
+    monkeypatch.setattr(static_map, "article_places", lambda: places)
+    m = draw_map(SPEC, SIZES["slide"])
+    boxes = m.item_boxes()
+    name = next(Box(*bb.extents) for item, bb in boxes if item.kind == "country name" and item.name == "Russia")
+    badges = [Box(*bb.extents) for item, bb in boxes if item.kind == "badge" and 5 in item.passages]
+    assert len(badges) == 1
+    assert abs((badges[0].y0 + badges[0].y1) / 2 - (name.y0 + name.y1) / 2) < 3
+    assert 0 <= badges[0].x0 - name.x1 < 12
+    assert not [i for i in m.items if i.kind in ("edge marker", "note") and 5 in i.passages]
+
+
+# -- a passage about a line or an area is drawn as that line or area --------------------------
+
+def _pixels(m, geom):
+    """A lon/lat geometry in the map's display pixels."""
+    to_xy = Transformer.from_crs("EPSG:4326", m.crs, always_xy=True)
+    return shapely.transform(geom, lambda xy: m.axes.transData.transform(
+        np.column_stack(to_xy.transform(xy[:, 0], xy[:, 1]))))
+
+
+def _passage_patches(m, filled: bool):
+    from matplotlib.colors import to_rgb
+    from matplotlib.patches import PathPatch
+
+    from geo import style
+
+    return [p for p in m.axes.patches if isinstance(p, PathPatch) and p.get_fill() == filled
+            and np.allclose(p.get_edgecolor()[:3], to_rgb(style.PASSAGE.color), atol=0.01)]
+
+
+def test_the_eastern_flank_is_drawn_as_a_line_with_its_badge_on_it_and_no_dot(slide):
+    flank = article_places()["nato-eastern-flank"]
+    lines = _passage_patches(slide, filled=False)
+    assert len(lines) == 1
+    path = lines[0].get_path()
+    drawn = shapely.MultiLineString([poly for poly in path.to_polygons(closed_only=False) if len(poly) > 1])
+    drawn = shapely.transform(drawn, lambda xy: slide.axes.transData.transform(xy))
+    frame = shapely.box(*slide.axes.bbox.extents)
+    # Independently projected, the flank's part in the frame is what is drawn there: no point of
+    # either lies more than 2 px from the other (the drawing drops wiggles under a pixel).
+    expected = _pixels(slide, flank.geometry).intersection(frame)
+    assert expected.length > 500
+    assert drawn.intersection(frame).hausdorff_distance(expected) < 2
+    badge = next(Box(*bb.extents) for item, bb in slide.item_boxes() if item.kind == "badge" and 2 in item.passages)
+    centre = shapely.Point((badge.x0 + badge.x1) / 2, (badge.y0 + badge.y1) / 2)
+    assert drawn.distance(centre) < 1.5
+    assert frame.contains(centre)
+    assert not [i for i in slide.items if i.kind == "marker" and i.name == flank.name]
+
+
+@pytest.mark.parametrize("extent", ["default", "every band to 400 km", "Crimea"])
+def test_an_area_passage_is_drawn_and_its_badge_lies_inside_its_visible_part(extent):
+    spec, view = EXTENTS[extent]
+    m = draw_map(spec, SIZES["slide"], view)
+    area = article_places()["eastern-ukraine"].geometry
+    assert len(_passage_patches(m, filled=True)) == 1
+    badges = [Box(*bb.extents) for item, bb in m.item_boxes() if item.kind == "badge" and 8 in item.passages]
+    assert len(badges) == 1
+    b = badges[0]
+    assert b.within(Box(*m.axes.bbox.extents))
+    corners = [_lonlat(m, x, y) for x in (b.x0, b.x1) for y in (b.y0, b.y1)]
+    assert all(area.contains(shapely.Point(c)) for c in corners), corners
+    assert not [i for i in m.items if i.kind in ("edge marker", "note") and 8 in i.passages]
+
+
+def test_the_edge_arrow_for_a_line_beyond_the_frame_points_to_its_nearest_point():
+    m = draw_map(SPEC, SIZES["slide"], EXTENTS["around Kyiv"][1])
+    flank = article_places()["nato-eastern-flank"]
+    arrows = [i for i in m.items if i.kind == "edge marker" and 2 in i.passages]
+    assert len(arrows) == 1
+    line = arrows[0].artists[0]
+    px, py = m.axes.transData.transform(line.get_xydata()[0])
+    lon, lat = _lonlat(m, px, py)
+    # The flank's nearest point to the arrow, found independently (vertices every 0.01°).
+    xy = shapely.get_coordinates(shapely.segmentize(flank.geometry, 0.01))
+    _, _, dist = GEOD.inv(np.full(len(xy), lon), np.full(len(xy), lat), xy[:, 0], xy[:, 1])
+    near = xy[int(np.argmin(dist))]
+    az = GEOD.inv(lon, lat, *near)[0]
+    lon2, lat2, _ = GEOD.fwd(lon, lat, az, 5000.0)
+    nx, ny = m.axes.transData.transform(
+        Transformer.from_crs("EPSG:4326", m.crs, always_xy=True).transform(lon2, lat2))
+    tip = line.get_marker().vertices[0]
+    drawn = math.degrees(math.atan2(tip[1], tip[0]))
+    way = math.degrees(math.atan2(ny - py, nx - px))
+    assert abs((drawn - way + 180) % 360 - 180) < 3
+    # Its distance is the way to that nearest point (printed to 10 km), not to the badge's point.
+    texts = " ".join(t.get_text() for item in m.items if item.kind == "place name" and item.name == arrows[0].name
+                     for t in item.artists)
+    km = float(re.search(r"([\d,]+) km", texts).group(1).replace(",", ""))
+    assert km == pytest.approx(dist.min() / 1000, abs=10)
