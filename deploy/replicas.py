@@ -384,6 +384,14 @@ class Cluster:
         return {r["svname"]: r["status"].split()[0] for r in rows
                 if r.get("pxname") == "streamlit" and r.get("svname", "").startswith("r")}
 
+    def wait_for_state(self, name: str, state: str, timeout_s: float = 30.0) -> None:
+        """Poll HAProxy until replica ``name`` (r1, r2, ...) is in ``state`` (``UP``, ``DOWN``)."""
+        deadline = time.monotonic() + timeout_s
+        while (seen := self.server_states()).get(name) != state:
+            if time.monotonic() > deadline:
+                raise ClusterError(f"HAProxy did not report {name} {state} within {timeout_s:g} s: {seen}")
+            time.sleep(0.05)  # poll interval; HAProxy checks every check_interval_ms
+
     def pids(self) -> list[int]:
         """The replicas' process ids (living or not)."""
         return [p.pid for p in self.replicas]
