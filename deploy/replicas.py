@@ -205,6 +205,14 @@ class Cluster:
         HAProxy's health-check interval.
     quiet : bool
         Send HAProxy's log to ``run_dir`` instead of the terminal.
+    python : str
+        The interpreter that runs Streamlit.
+    start_timeout_s : float
+        How long the replicas and HAProxy may take to report healthy.
+    own_groups : bool
+        Start each process in a session of its own, so that Ctrl-C in a terminal reaches
+        only the supervisor, which stops them in order. A caller that stops a whole process
+        group (``bench/run_all.py`` on a timeout) passes False.
 
     Examples
     --------
@@ -216,7 +224,7 @@ class Cluster:
     def __init__(self, replicas: int, app_dir: Path, *, front_port: int | None = None,
                  replica_ports: Sequence[int] | None = None, address: str = "127.0.0.1",
                  run_dir: Path | None = None, check_interval_ms: int = 1000, quiet: bool = True,
-                 python: str = sys.executable, start_timeout_s: float = 120.0) -> None:
+                 python: str = sys.executable, start_timeout_s: float = 120.0, own_groups: bool = True) -> None:
         if not 1 <= replicas <= 16:
             raise ValueError(f"replicas must be 1..16, got {replicas}")
         ports = free_ports(replicas + 1)
@@ -232,6 +240,7 @@ class Cluster:
         self.quiet = quiet
         self.python = python
         self.start_timeout_s = start_timeout_s
+        self.own_groups = own_groups
         self.replicas: list[subprocess.Popen] = []
         self.haproxy: subprocess.Popen | None = None
         self._logs: list = []
@@ -285,7 +294,7 @@ class Cluster:
             cwd=self.app_dir, stdout=self._log(f"r{i + 1}.log"), stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONPATH": str(self.app_dir), "PYTHONUNBUFFERED": "1",
                  "STREAMLIT_SERVER_COOKIE_SECRET": self._secret},
-            start_new_session=True,  # Ctrl-C reaches the supervisor, which stops them in order
+            start_new_session=self.own_groups,
         )
 
     def start(self) -> None:
@@ -323,7 +332,8 @@ class Cluster:
             raise ClusterError(f"haproxy refused {self.config_path}: {check.stdout}{check.stderr}")
         out = self._log("haproxy.log") if self.quiet else None
         self.haproxy = subprocess.Popen([HAPROXY, "-db", "-f", str(self.config_path)], stdout=out,
-                                        stderr=subprocess.STDOUT if out else None, start_new_session=True)
+                                        stderr=subprocess.STDOUT if out else None,
+                                        start_new_session=self.own_groups)
         while not (_healthy(self.base) and self.stats_socket.exists()
                    and all(s == "UP" for s in self.server_states().values())):
             if self.haproxy.poll() is not None:
