@@ -405,8 +405,9 @@ async def run_session(browser: Browser, base: str, index: int, changes: int, rss
     return result
 
 
-async def upload_once(page: Page, payload: dict, wait_s: float) -> str:
-    """Upload ``payload``, wait (bounded) for what the page makes of it, then remove it again."""
+async def upload_once(page: Page, payload: dict, wait_s: float, rings: str) -> str:
+    """Upload ``payload`` and wait (bounded) for what the page makes of it; then remove it and
+    change the distances, to see whether the session still answers."""
     t0 = time.perf_counter()
     await page.locator(UPLOAD_INPUT).set_input_files(payload, timeout=wait_s * 1000)
     try:
@@ -415,16 +416,21 @@ async def upload_once(page: Page, payload: dict, wait_s: float) -> str:
     except PlaywrightTimeout:
         reading = "Reading your layer" in await page.locator("body").inner_text(timeout=wait_s * 1000)
         outcome = f"no answer within {wait_s:g} s" + (" (still 'Reading your layer…')" if reading else "")
-    t1 = time.perf_counter()
     delete = page.locator(UPLOAD_DELETE)
     if await delete.count():
         await delete.first.click(timeout=wait_s * 1000)
+    t1 = time.perf_counter()
     try:
+        frame = await map_frame(page)
+        await frame.evaluate(MARK_JS)
+        await page.locator(RINGS_INPUT).fill(rings, timeout=wait_s * 1000)
+        await page.locator(RINGS_INPUT).press("Enter", timeout=wait_s * 1000)
+        await frame.wait_for_function(CHANGED_JS, arg=rings.count(",") + 1, polling=POLL_MS, timeout=wait_s * 1000)
         await page.wait_for_function(UPLOAD_CLEARED_JS, polling=100, timeout=wait_s * 1000)
-    except PlaywrightTimeout:
-        outcome += f"; the page had not recovered {wait_s:g} s after the file was removed"
+    except PlaywrightError:
+        outcome += f"; removed, then a distance change drew nothing within {wait_s:g} s (the session is stuck)"
     else:
-        outcome += f"; removed and the page recovered in {time.perf_counter() - t1:.1f} s"
+        outcome += f"; removed, then a distance change drew new bands in {time.perf_counter() - t1:.1f} s"
     return f"{payload['name']}: {outcome}"
 
 
@@ -443,7 +449,7 @@ async def run_uploader(browser: Browser, base: str, gate: Gate, done: asyncio.Ev
         await gate.open.wait()
         i = 0
         while not done.is_set():
-            log.append(await upload_once(page, payloads[i % len(payloads)], wait_s))
+            log.append(await upload_once(page, payloads[i % len(payloads)], wait_s, RING_SETS[i % len(RING_SETS)]))
             i += 1
     except PlaywrightError as exc:
         log.append(f"uploader stopped: {str(exc).splitlines()[0][:200]}")
