@@ -101,6 +101,9 @@ defaults
     log global
     option httplog
     option dontlognull
+    # Browsers open spare connections ahead of need; one left unused is closed quietly
+    # after timeout http-request, not answered with a 408 the browser might show.
+    option http-ignore-probes
     option forwardfor
     # A request whose replica is down (or refuses the connection) goes to another one.
     option redispatch
@@ -244,6 +247,8 @@ class Cluster:
         self.replicas: list[subprocess.Popen] = []
         self.haproxy: subprocess.Popen | None = None
         self._logs: list = []
+        # A Unix socket's path must stay under 108 bytes, which a deep run_dir may not.
+        self._socket_dir = Path(tempfile.mkdtemp(prefix="atlas-haproxy-"))
         # Identical replicas share one cookie secret (Streamlit signs its auth cookies with it).
         self._secret = secrets.token_hex(32)
 
@@ -261,7 +266,8 @@ class Cluster:
 
     @property
     def stats_socket(self) -> Path:
-        return self.run_dir / "haproxy.sock"
+        """HAProxy's runtime API (``show stat``), a Unix socket only this user can open."""
+        return self._socket_dir / "haproxy.sock"
 
     @property
     def config_path(self) -> Path:
@@ -357,6 +363,7 @@ class Cluster:
         for f in self._logs:
             f.close()
         self._logs.clear()
+        shutil.rmtree(self._socket_dir, ignore_errors=True)
         if self._own_run_dir:
             shutil.rmtree(self.run_dir, ignore_errors=True)
 
