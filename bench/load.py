@@ -641,7 +641,8 @@ def summarise(rows: list[dict]) -> bool:
 async def run_cluster(browser: Browser, args: argparse.Namespace, app_dir: Path, replicas: int,
                       run_dir: Path) -> list[dict]:
     """Start R replicas behind HAProxy, warm each up, run one round per N (and the upload round), stop."""
-    with Cluster(replicas, app_dir, run_dir=run_dir, own_groups=False, python=sys.executable) as cluster:
+    with Cluster(replicas, app_dir, run_dir=run_dir, own_groups=False, python=sys.executable,
+                 log_level="info") as cluster:
         pids = cluster.pids()
         started = rss_mib(pids)
         t0 = time.perf_counter()
@@ -677,6 +678,7 @@ async def main_async(args: argparse.Namespace) -> int:
         else:
             app_dir, what = ROOT, "app.py in the working tree"
         rows: list[dict] = []
+        print(f"logs (HAProxy's logs every request): {log_dir}", flush=True)
         async with async_playwright() as p:
             browser = await p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
             try:

@@ -52,6 +52,7 @@ def haproxy_config(
     address: str = "127.0.0.1",
     stats_socket: str | None = None,
     check_interval_ms: int = 1000,
+    log_level: str = "notice",
 ) -> str:
     """Return an HAProxy (2.6+) configuration for replicas of the app on 127.0.0.1.
 
@@ -68,6 +69,9 @@ def haproxy_config(
     check_interval_ms : int
         How often HAProxy asks each replica's ``/_stcore/health``; two failures in a row
         take a replica out, two successes bring it back.
+    log_level : str
+        ``notice`` logs replicas going down and up; ``info`` also logs every request (status,
+        timings, replica).
 
     Returns
     -------
@@ -84,6 +88,8 @@ def haproxy_config(
     ports = [front_port, *replica_ports]
     if len(set(ports)) != len(ports) or not all(0 < p < 65536 for p in ports):
         raise ValueError(f"ports must be distinct and in 1..65535, got {ports}")
+    if log_level not in ("notice", "info"):
+        raise ValueError(f"log_level must be notice or info, got {log_level!r}")
     if check_interval_ms < 100:
         raise ValueError("check_interval_ms must be at least 100")
     stats = f"    stats socket {stats_socket} mode 600 level operator\n" if stats_socket else ""
@@ -94,7 +100,7 @@ def haproxy_config(
 # Written by deploy/replicas.py (`make serve REPLICAS=N`); HAProxy 2.6 (Debian 12's package).
 global
     maxconn 4096
-    log stdout format raw local0 notice
+    log stdout format raw local0 {log_level}
 {stats}
 defaults
     mode http
@@ -110,9 +116,12 @@ defaults
     retries 2
     timeout connect 3s
     timeout check 2s
-    # Plain HTTP: pages, scripts, uploads (inactivity, not total time).
-    timeout client 30s
-    timeout server 30s
+    # Plain HTTP: pages, scripts, uploads, downloads (inactivity, not total time). A busy
+    # replica may take long to answer (a page while twenty others open, an export rendered
+    # when its download is clicked): slow is better than a 504, so the server side waits.
+    timeout client 5m
+    timeout server 5m
+    # A request's headers must arrive within 10 s (slow clients cannot hold connections).
     timeout http-request 10s
     timeout http-keep-alive 10s
     timeout queue 30s
@@ -227,7 +236,8 @@ class Cluster:
     def __init__(self, replicas: int, app_dir: Path, *, front_port: int | None = None,
                  replica_ports: Sequence[int] | None = None, address: str = "127.0.0.1",
                  run_dir: Path | None = None, check_interval_ms: int = 1000, quiet: bool = True,
-                 python: str = sys.executable, start_timeout_s: float = 120.0, own_groups: bool = True) -> None:
+                 python: str = sys.executable, start_timeout_s: float = 120.0, own_groups: bool = True,
+                 log_level: str = "notice") -> None:
         if not 1 <= replicas <= 16:
             raise ValueError(f"replicas must be 1..16, got {replicas}")
         ports = free_ports(replicas + 1)
@@ -244,6 +254,7 @@ class Cluster:
         self.python = python
         self.start_timeout_s = start_timeout_s
         self.own_groups = own_groups
+        self.log_level = log_level
         self.replicas: list[subprocess.Popen] = []
         self.haproxy: subprocess.Popen | None = None
         self._logs: list = []
@@ -331,7 +342,7 @@ class Cluster:
                     pass
         self.config_path.write_text(haproxy_config(
             self.front_port, self.replica_ports, address=self.address, stats_socket=str(self.stats_socket),
-            check_interval_ms=self.check_interval_ms))
+            check_interval_ms=self.check_interval_ms, log_level=self.log_level))
         check = subprocess.run([HAPROXY, "-c", "-q", "-f", str(self.config_path)], capture_output=True,
                                text=True, timeout=30)
         if check.returncode:
