@@ -121,9 +121,11 @@ defaults
     # when its download is clicked): slow is better than a 504, so the server side waits.
     timeout client 5m
     timeout server 5m
-    # A request's headers must arrive within 10 s (slow clients cannot hold connections).
-    timeout http-request 10s
-    timeout http-keep-alive 10s
+    # A request's headers must arrive within a minute, and an idle kept-alive connection is
+    # closed after one (nginx's defaults). A browser drawing twenty pages on two busy cores
+    # opened connections and sent nothing on them for tens of seconds.
+    timeout http-request 60s
+    timeout http-keep-alive 60s
     timeout queue 30s
     # A session is one long-lived websocket (/_stcore/stream). Once upgraded, the
     # connection is a tunnel: Streamlit pings it every 30 s, so an hour of silence
