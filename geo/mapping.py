@@ -85,8 +85,8 @@ _GROUP_NAMES = {
     "nato": "NATO members",
     "other": "Other countries",
 }
-#: Maps narrower than this (CSS pixels) start with their legends and minimap folded.
-SMALL_MAP_PX = 640
+#: Maps narrower than this (CSS pixels: a phone's) start with their legends and minimap folded.
+SMALL_MAP_PX = 480
 _JS_UNSAFE = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
 
 
@@ -426,7 +426,9 @@ def _css(m: folium.Map, offline: bool) -> None:
         ".atlas-legend-toggle{min-width:44px;min-height:44px;}"
         ".leaflet-bar a,.leaflet-touch .leaflet-bar a{width:44px;height:44px;line-height:44px;}"
         ".leaflet-control-layers-toggle,.leaflet-touch .leaflet-control-layers-toggle{width:44px;height:44px;}"
-        ".leaflet-control-measure .leaflet-control-measure-toggle{width:44px;height:44px;}}"
+        ".leaflet-control-measure .leaflet-control-measure-toggle{width:44px;height:44px;}"
+        ".leaflet-touch .fullscreen-icon{background-size:44px 88px;background-position:0 0;}"
+        ".leaflet-touch .fullscreen-icon.leaflet-fullscreen-on{background-position:0 -44px;}}"
     )
     m.get_root().header.add_child(Element(f"<style>{rules}</style>"), name="atlas_css")
 
