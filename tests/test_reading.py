@@ -221,3 +221,19 @@ def test_axe_core_finds_nothing_serious_on_the_default_page(reader, size):
         ".filter(v => ['serious', 'critical'].includes(v.impact)).map(v => [v.id, v.impact])"
     )
     assert found == []
+
+
+def test_the_passages_in_the_text_are_reached_and_picked_with_the_keyboard(browser, app_server):
+    reader = Reader(browser, app_server, WIDE).open()
+    try:
+        reader.page.locator("mark#passage-4").focus()
+        reader.page.keyboard.press("Tab")
+        focused = reader.page.evaluate("() => document.activeElement.id")
+        assert focused == "passage-5"
+        outline = reader.page.evaluate("() => getComputedStyle(document.activeElement).outlineWidth")
+        assert outline == "3px", "the focus is visible"
+        reader.page.keyboard.press("Enter")
+        reader.flown("5:1")
+        reader.assert_map_answers(5)
+    finally:
+        reader.context.close()
