@@ -357,15 +357,26 @@ def _select_passage(number: int, scroll_to: str = "map") -> None:
     ss.scroll_to = scroll_to
 
 
+def _on_analogy_map(number: int | None) -> bool:
+    """Whether passage ``number`` speaks of a place on the analogy's map (Washington, Virginia)."""
+    passages = load_story().passages
+    return number is not None and 1 <= number <= len(passages) and passages[number - 1].place in ANALOGY_PLACES
+
+
+def _go_to_step(number: int) -> None:
+    # An analogy step is framed by the Washington map beside its quote, so that comes into view.
+    _select_passage(number, scroll_to="tour" if _on_analogy_map(number) else "map")
+
+
 def _start_tour() -> None:
     st.session_state.tour = True
-    _select_passage(1)
+    _go_to_step(1)
 
 
 def _step(delta: int) -> None:
     count = len(load_story().passages)
     current = st.session_state.passage or 0
-    _select_passage(min(count, max(1, current + delta)))
+    _go_to_step(min(count, max(1, current + delta)))
 
 
 def _end_tour() -> None:
@@ -494,11 +505,14 @@ def _badge_clicked(value: dict | None) -> bool:
 
 
 def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict | None:
-    token = f"{state.passage}:{st.session_state.fly_count}" if state.passage else None
+    selected = state.passage
+    if st.session_state.tour and _on_analogy_map(selected):
+        selected = None  # the tour frames it on the Washington map; this one stays over Ukraine
+    token = f"{selected}:{st.session_state.fly_count}" if selected else None
     args = {
         "bands": (spec.distances_km, spec.side, spec.clip, state.units),
         "kyiv-line": (state.units,),
-        "passages": (state.passage, token),
+        "passages": (selected, token),
     }
     kinds = [kind for kind in DYNAMIC_LAYERS if kind in state.layers]
     groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind]) for i, kind in enumerate(kinds)]
@@ -603,11 +617,11 @@ def _story_panel(state: UrlState) -> None:
         if passage.place in ANALOGY_PLACES:
             _show_map(_cached_analogy_map(state.units), f"tour-analogy-{state.units}", 300)
         back, forward, end = st.columns(3)
-        back.button("Previous", key="tour-previous", icon=":material/arrow_back:", on_click=_step, args=(-1,),
+        back.button("Previous", key="tour-previous", on_click=_step, args=(-1,),
                     disabled=number <= 1, shortcut=PREVIOUS_KEY, use_container_width=True)
-        forward.button("Next", key="tour-next", icon=":material/arrow_forward:", on_click=_step, args=(1,),
+        forward.button("Next", key="tour-next", on_click=_step, args=(1,),
                        disabled=number >= total, shortcut=NEXT_KEY, use_container_width=True)
-        end.button("End", key="tour-end", icon=":material/close:", on_click=_end_tour, help="End the story",
+        end.button("End", key="tour-end", on_click=_end_tour, help="End the story",
                    use_container_width=True)
 
 
@@ -795,7 +809,7 @@ def _map_first() -> bool:
 #: scrolls beside it; on a phone (Streamlit stacks columns under 640 px) the map comes first.
 #: Selectors use the ``st-key-…`` classes of keyed containers and Streamlit's test ids.
 _LAYOUT_CSS = f"""
-.st-key-{MAP_PANE} {{ scroll-margin-top: 4rem; }}
+.st-key-{MAP_PANE}, .st-key-atlas-tour {{ scroll-margin-top: 4rem; }}
 @media (min-width: 641px) {{
   [data-testid="stColumn"]:has(.st-key-{MAP_PANE}) {{
     position: sticky; top: 4rem; align-self: flex-start; z-index: 1;
@@ -817,8 +831,9 @@ _LAYOUT_CSS = f"""
 
 #: Runs in the page (st.html with JavaScript). Installed once per page: a passage marked in
 #: the article works as its button in the list (click, Enter or Space). Per request: after a
-#: passage is chosen, bring the map into view (a phone's map is above the text) or, after a
-#: badge on the map was clicked, its passage. __REQUEST__ is JSON written by _page_script.
+#: passage is chosen, bring the map into view (a phone's map is above the text), or the tour's
+#: step for an analogy passage (its Washington map), or, after a badge on the map was clicked,
+#: its passage. __REQUEST__ is JSON written by _page_script.
 _PAGE_SCRIPT = """
 (() => {
   const listen = () => {
@@ -841,15 +856,15 @@ _PAGE_SCRIPT = """
   window.__atlasScrolled = request.token;
   const deadline = Date.now() + 5000;
   const bring = () => {
-    const target = request.what === "map"
-      ? document.querySelector(".st-key-__PANE__ iframe")
+    const target = request.what === "map" ? document.querySelector(".st-key-__PANE__ iframe")
+      : request.what === "tour" ? document.querySelector(".st-key-atlas-tour")
       : document.getElementById(`passage-${request.passage}`);
     if (!target) { if (Date.now() < deadline) setTimeout(bring, 50); return; }
     const box = target.getBoundingClientRect();
     const seen = Math.min(box.bottom, window.innerHeight) - Math.max(box.top, 0);
-    if (request.what === "map") {
+    if (request.what !== "passage") {
       if (seen < 0.9 * Math.min(box.height, window.innerHeight)) {
-        document.querySelector(".st-key-__PANE__").scrollIntoView({block: "start"});
+        (request.what === "map" ? document.querySelector(".st-key-__PANE__") : target).scrollIntoView({block: "start"});
       }
     } else {
       if (seen < box.height) target.scrollIntoView({block: "center"});
