@@ -786,8 +786,13 @@ def _bands_fragment() -> None:
         _export_panel(state, spec, layer, bounds or None)
         with st.expander("The map in words", icon=":material/description:"):
             st.markdown(_md(map_summary(spec, state.units, state.layers)))
-        with st.expander("Ukraine inside each band", icon=":material/table:"):
-            _band_table(state, spec)
+        # Built only while open, like the export popover: the table need not be sent and laid
+        # out with every distance change (the map's frame draws the new bands meanwhile).
+        table = st.expander("Ukraine inside each band", icon=":material/table:", key="band-table",
+                            on_change="rerun")
+        if table.open:
+            with table:
+                _band_table(state, spec)
     except AtlasError as exc:
         notes.error(_md(str(exc)))
 
