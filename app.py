@@ -6,6 +6,7 @@ import dataclasses
 import functools
 import hashlib
 import html
+import json
 import logging
 import re
 import threading
@@ -19,6 +20,8 @@ import folium.elements
 import streamlit as st
 import streamlit_folium as sf
 
+from geo import style
+from geo.alttext import map_summary
 from geo.assets import bundle_scripts, localize, walk_elements
 from geo.bands import CLIPS, SIDES, BandSpec, distance_bands
 from geo.errors import AtlasError
@@ -45,6 +48,14 @@ from streamlit_workarounds import DOWNLOAD_FAILURES, current_session_id
 ASSET_BASE = "/app/static/vendor"
 BUNDLE_BASE = "/app/static/bundles"
 MAP_KEY = "atlas-map"
+#: The keyed container around the map: the layout's CSS and the page script find it by this.
+MAP_PANE = "atlas-map-pane"
+MAP_HEIGHT = 560
+#: Passages whose place is on the analogy's map (see geo.mapping.analogy_map), not the main one.
+ANALOGY_PLACES = ("washington", "central-virginia")
+#: Keyboard shortcuts of the tour's buttons (Streamlit shows them on the buttons).
+NEXT_KEY, PREVIOUS_KEY = "N", "P"
+_BADGE = re.compile(r"^Passage (\d+):")
 #: How long a run that changed the map's layers waits after sending them (see _map_panel).
 MAP_FIRST_PAUSE_S = 0.075
 PRESETS = {
@@ -319,7 +330,10 @@ def _init_state() -> None:
     ss.layers = list(state.layers)
     ss.basemap = state.basemap
     ss.passage = state.passage
+    ss.tour = state.passage is not None  # a link to a passage opens the tour at that step
     ss.fly_count = 0
+    ss.scroll_to = None  # after the next full run: "map" or "passage" (see _page_script)
+    ss.map_clicked = None
     ss.full_runs = 0
     ss.in_full_run = False
 
@@ -335,9 +349,38 @@ def _on_rings() -> None:
     st.session_state.url_warnings = []
 
 
-def _select_passage(number: int) -> None:
-    st.session_state.passage = number
-    st.session_state.fly_count += 1
+def _select_passage(number: int, scroll_to: str = "map") -> None:
+    """Show passage ``number``: the map flies there, and the page brings ``scroll_to`` into view."""
+    ss = st.session_state
+    ss.passage = number
+    ss.fly_count += 1
+    ss.scroll_to = scroll_to
+
+
+def _on_analogy_map(number: int | None) -> bool:
+    """Whether passage ``number`` speaks of a place on the analogy's map (Washington, Virginia)."""
+    passages = load_story().passages
+    return number is not None and 1 <= number <= len(passages) and passages[number - 1].place in ANALOGY_PLACES
+
+
+def _go_to_step(number: int) -> None:
+    # An analogy step is framed by the Washington map beside its quote, so that comes into view.
+    _select_passage(number, scroll_to="tour" if _on_analogy_map(number) else "map")
+
+
+def _start_tour() -> None:
+    st.session_state.tour = True
+    _go_to_step(1)
+
+
+def _step(delta: int) -> None:
+    count = len(load_story().passages)
+    current = st.session_state.passage or 0
+    _go_to_step(min(count, max(1, current + delta)))
+
+
+def _end_tour() -> None:
+    st.session_state.tour = False
 
 
 def _band_controls() -> None:
@@ -443,16 +486,37 @@ def _base_for(state: UrlState, upload: _Upload | None) -> tuple[_RenderedMap, li
     return _cached_base_map(state.basemap, state.layers), []
 
 
+def _badge_clicked(value: dict | None) -> bool:
+    """Whether the reader has just clicked a passage's badge on the map; if so, select that passage.
+
+    The map reports the tooltip of the last thing clicked (``Passage 3: Moscow`` for a
+    badge). Anything else clicked, or a number that is no passage, is ignored.
+    """
+    clicked = value.get("last_object_clicked_tooltip") if isinstance(value, dict) else None
+    ss = st.session_state
+    if not isinstance(clicked, str) or clicked == ss.map_clicked:
+        return False
+    ss.map_clicked = clicked
+    match = _BADGE.match(clicked)
+    if match is None or not 1 <= int(match.group(1)) <= len(load_story().passages):
+        return False
+    _select_passage(int(match.group(1)), scroll_to="passage")
+    return True
+
+
 def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict | None:
-    token = f"{state.passage}:{st.session_state.fly_count}" if state.passage else None
+    selected = state.passage
+    if st.session_state.tour and _on_analogy_map(selected):
+        selected = None  # the tour frames it on the Washington map; this one stays over Ukraine
+    token = f"{selected}:{st.session_state.fly_count}" if selected else None
     args = {
         "bands": (spec.distances_km, spec.side, spec.clip, state.units),
         "kyiv-line": (state.units,),
-        "passages": (state.passage, token),
+        "passages": (selected, token),
     }
     kinds = [kind for kind in DYNAMIC_LAYERS if kind in state.layers]
     groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind]) for i, kind in enumerate(kinds)]
-    value = _show_map(rendered, MAP_KEY, 620, groups, True, ("bounds",))
+    value = _show_map(rendered, MAP_KEY, MAP_HEIGHT, groups, True, ("bounds", "last_object_clicked_tooltip"))
     shown = hash((rendered.map_id, *(g.script for g in groups)))
     if st.session_state.get("map_layers_sent") != shown:
         st.session_state.map_layers_sent = shown
@@ -469,10 +533,10 @@ def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict 
 def _headline_facts(units: str) -> None:
     """The figures that do not depend on the bands (they change only with the units)."""
     facts = compute_facts()
-    st.subheader("The figures")
-    for key in HEADLINE_FACTS:
+    st.header("The figures")
+    for column, key in zip(st.columns(len(HEADLINE_FACTS)), HEADLINE_FACTS, strict=True):
         fact = facts[key]
-        st.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
+        column.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
     st.markdown("**“Less than a few hours’ drive”**: Kyiv to the border in a straight line")
     lines = []
     for key in DRIVE_FACTS:
@@ -481,9 +545,9 @@ def _headline_facts(units: str) -> None:
         label = f"{speed:g} km/h" if units == "km" else f"{speed / KM_PER_MILE:.0f} mph"
         lines.append(f"- at {label}: **{fact.format(units)}**")
     st.markdown("\n".join(lines), help=f"{facts[DRIVE_FACTS[0]].method}. Source: {facts[DRIVE_FACTS[0]].source}.")
-    for key in AREA_FACTS:
+    for column, key in zip(st.columns(len(HEADLINE_FACTS)), AREA_FACTS, strict=False):
         fact = facts[key]
-        st.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
+        column.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
 
 
 def _band_table(state: UrlState, spec: BandSpec) -> None:
@@ -491,7 +555,6 @@ def _band_table(state: UrlState, spec: BandSpec) -> None:
     rows = _band_rows(spec.distances_km, spec.side, spec.clip)
     area_unit = "sq mi" if units == "mi" else "km²"
     scale = KM_PER_MILE**2 if units == "mi" else 1.0
-    st.markdown("**Ukraine inside each band**")
     header = ("Band", f"Area ({area_unit})", "Share of Ukraine", "Towns ≥ 15,000", "Their population", "Largest")
     lines = ["| " + " | ".join(header) + " |", "|---|" + "--:|" * 4 + "---|"]
     for r in rows:
@@ -513,7 +576,8 @@ def _band_table(state: UrlState, spec: BandSpec) -> None:
     )
 
 
-def _article_html() -> str:
+def _article_html(selected: int | None) -> str:
+    """The article with its passages marked: each one a keyboard-reachable control (see _PAGE_SCRIPT)."""
     story = load_story()
     text = story.article.text
     pieces, cursor = [], 0
@@ -521,31 +585,53 @@ def _article_html() -> str:
         if p.offset < cursor:
             continue
         pieces.append(html.escape(text[cursor : p.offset]))
+        chosen = ' class="atlas-selected" aria-current="true"' if p.number == selected else ""
         pieces.append(
-            f'<mark id="passage-{p.number}" title="Passage {p.number}"><sup>{p.number}</sup>'
-            f"{html.escape(p.quote)}</mark>"
+            f'<mark id="passage-{p.number}" data-passage="{p.number}" tabindex="0" role="button"{chosen}'
+            f' title="Passage {p.number}: show it on the map"><sup>{p.number}</sup>{html.escape(p.quote)}</mark>'
         )
         cursor = p.offset + len(p.quote)
     pieces.append(html.escape(text[cursor:]))
     paragraphs = "".join(pieces).split("\n")
     body = "".join(f"<p>{para}</p>" for para in paragraphs if para.strip())
-    css = (
-        "<style>.atlas-article p{margin:0 0 .8em;line-height:1.5}"
-        ".atlas-article mark{background:#f6e7a6;padding:0 2px;border-radius:2px}"
-        ".atlas-article sup{font-weight:bold;color:#6a2c91;margin-right:2px}</style>"
-    )
-    return f'{css}<div class="atlas-article">{body}</div>'
+    return f'<div class="atlas-article">{body}</div>'
+
+
+def _story_panel(state: UrlState) -> None:
+    """The guided tour: "Start the story", then one passage a step with its quote, beside the map."""
+    story = load_story()
+    ss = st.session_state
+    total = len(story.passages)
+    with st.container(key="atlas-tour", border=True):
+        if not ss.tour:
+            st.button("Start the story", key="tour-start", icon=":material/play_arrow:", type="primary",
+                      on_click=_start_tour)
+            st.caption(f"Steps through the article's {total} passages in reading order; the map follows each one.")
+            return
+        number = state.passage if state.passage and state.passage <= total else 1
+        passage = story.passages[number - 1]
+        place = article_places()[passage.place]
+        st.markdown(f"**Step {number} of {total}** · {_md(place.name)}")
+        st.markdown(f"> “{_md(passage.quote)}”")
+        st.caption(_md(passage.reason))
+        if passage.place in ANALOGY_PLACES:
+            _show_map(_cached_analogy_map(state.units), f"tour-analogy-{state.units}", 300)
+        back, forward, end = st.columns(3)
+        back.button("Previous", key="tour-previous", on_click=_step, args=(-1,),
+                    disabled=number <= 1, shortcut=PREVIOUS_KEY, use_container_width=True)
+        forward.button("Next", key="tour-next", on_click=_step, args=(1,),
+                       disabled=number >= total, shortcut=NEXT_KEY, use_container_width=True)
+        end.button("End", key="tour-end", on_click=_end_tour, help="End the story",
+                   use_container_width=True)
 
 
 def _article_panel(state: UrlState) -> None:
     story = load_story()
     places = article_places()
-    st.subheader("The article")
-    st.caption(f"{PUBLISHER}. Highlighted passages are numbered; pick one to see it on the map.")
-    left, right = st.columns([3, 2])
-    with left, st.container(height=460):
-        st.html(_article_html())
-    with right, st.container(height=460):
+    st.header("The article")
+    st.caption(f"{PUBLISHER}. Highlighted passages are numbered: pick one in the text or the list to see it on "
+               "the map; pick a numbered badge on the map to find its passage here.")
+    with st.container(height=240, key="atlas-passages"):
         for p in story.passages:
             quote = p.quote if len(p.quote) <= 70 else p.quote[:67] + "…"
             st.button(
@@ -556,11 +642,12 @@ def _article_panel(state: UrlState) -> None:
                 type="primary" if state.passage == p.number else "secondary",
                 use_container_width=True,
             )
+    st.html(_article_html(state.passage))
 
 
 def _analogy_panel(units: str) -> None:
     facts = compute_facts()
-    st.subheader("The analogy")
+    st.header("The analogy")
     st.markdown(
         "“It'd be like [if] the Russians parked in central Virginia, facing Washington.” The dashed circle "
         f"has the radius of Kyiv's distance from Belarus, **{facts['kyiv_to_border'].format(units)}**, "
@@ -676,6 +763,8 @@ def _bands_fragment() -> None:
         shown += layer_notes + draw_notes
         layer = upload.layer if upload is not None and not draw_notes else None
         value = _map_panel(state, spec, rendered)
+        if _badge_clicked(value) and not st.session_state.in_full_run:
+            st.rerun()  # the whole page: the article brings the passage into view and highlights it
     except AtlasError as exc:
         shown.append(_Note(st.error, _md(str(exc))))
         spec = None
@@ -693,9 +782,17 @@ def _bands_fragment() -> None:
                 st.rerun()
             st.caption("The controls, the figures, the article and the export buttons follow once the map has drawn.")
             return
-        _band_table(state, spec)
         bounds = value.get("bounds") if isinstance(value, dict) else None
         _export_panel(state, spec, layer, bounds or None)
+        with st.expander("The map in words", icon=":material/description:"):
+            st.markdown(_md(map_summary(spec, state.units, state.layers)))
+        # Built only while open, like the export popover: the table need not be sent and laid
+        # out with every distance change (the map's frame draws the new bands meanwhile).
+        table = st.expander("Ukraine inside each band", icon=":material/table:", key="band-table",
+                            on_change="rerun")
+        if table.open:
+            with table:
+                _band_table(state, spec)
     except AtlasError as exc:
         notes.error(_md(str(exc)))
 
@@ -713,6 +810,88 @@ def _map_first() -> bool:
     return st.session_state.full_runs <= 1
 
 
+#: The reading layout. On a wide screen the map's column stays in view while the article
+#: scrolls beside it; on a phone (Streamlit stacks columns under 640 px) the map comes first.
+#: Selectors use the ``st-key-…`` classes of keyed containers and Streamlit's test ids.
+_LAYOUT_CSS = f"""
+.st-key-{MAP_PANE}, .st-key-atlas-tour {{ scroll-margin-top: 4rem; }}
+@media (min-width: 641px) {{
+  [data-testid="stColumn"]:has(.st-key-{MAP_PANE}) {{
+    position: sticky; top: 4rem; align-self: flex-start; z-index: 1;
+    max-height: calc(100vh - 4.5rem); overflow-y: auto;
+  }}
+}}
+@media (max-width: 640px) {{
+  [data-testid="stMainBlockContainer"] {{ padding-left: .5rem; padding-right: .5rem; }}
+  [data-testid="stMain"] button {{ min-height: 44px; min-width: 44px; }}
+}}
+[data-testid="stCaptionContainer"] {{ color: {style.CAPTION}; opacity: 1; }}
+.atlas-article p {{ margin: 0 0 .8em; line-height: 1.55; }}
+.atlas-article mark {{ background: {style.MARK_FILL}; color: {style.INK}; padding: 0 2px; border-radius: 2px;
+  cursor: pointer; scroll-margin: 5rem 0; }}
+.atlas-article mark.atlas-selected {{ background: {style.MARK_SELECTED}; box-shadow: 0 0 0 2px {style.PASSAGE.color}; }}
+.atlas-article mark:focus-visible {{ outline: 3px solid #1a5fb4; outline-offset: 2px; }}
+.atlas-article sup {{ font-weight: bold; color: {style.PASSAGE.color}; margin-right: 2px; }}
+"""
+
+#: Runs in the page (st.html with JavaScript). Installed once per page: a passage marked in
+#: the article works as its button in the list (click, Enter or Space). Per request: after a
+#: passage is chosen, bring the map into view (a phone's map is above the text), or the tour's
+#: step for an analogy passage (its Washington map), or, after a badge on the map was clicked,
+#: its passage. __REQUEST__ is JSON written by _page_script.
+_PAGE_SCRIPT = """
+(() => {
+  const listen = () => {
+    const press = (mark) => {
+      const button = document.querySelector(`.st-key-passage-${mark.dataset.passage} button`);
+      if (button) button.click();
+    };
+    document.addEventListener("click", (e) => {
+      const mark = e.target.closest && e.target.closest("mark[data-passage]");
+      if (mark) press(mark);
+    });
+    document.addEventListener("keydown", (e) => {
+      const mark = e.target.closest && e.target.closest("mark[data-passage]");
+      if (mark && (e.key === "Enter" || e.key === " ")) { e.preventDefault(); press(mark); }
+    });
+  };
+  if (!window.__atlasReading) { window.__atlasReading = true; listen(); }
+  const request = __REQUEST__;
+  if (!request || window.__atlasScrolled === request.token) return;
+  window.__atlasScrolled = request.token;
+  const deadline = Date.now() + 5000;
+  const bring = () => {
+    const target = request.what === "map" ? document.querySelector(".st-key-__PANE__ iframe")
+      : request.what === "tour" ? document.querySelector(".st-key-atlas-tour")
+      : document.getElementById(`passage-${request.passage}`);
+    if (!target) { if (Date.now() < deadline) setTimeout(bring, 50); return; }
+    const box = target.getBoundingClientRect();
+    const seen = Math.min(box.bottom, window.innerHeight) - Math.max(box.top, 0);
+    if (request.what !== "passage") {
+      if (seen < 0.9 * Math.min(box.height, window.innerHeight)) {
+        (request.what === "map" ? document.querySelector(".st-key-__PANE__") : target).scrollIntoView({block: "start"});
+      }
+    } else {
+      if (seen < box.height) target.scrollIntoView({block: "center"});
+      target.focus({preventScroll: true});
+    }
+  };
+  bring();
+})();
+""".replace("__PANE__", MAP_PANE)
+
+
+def _page_script() -> None:
+    """The layout's CSS and the page script, with this run's request to scroll, if any."""
+    ss = st.session_state
+    request = None
+    if ss.scroll_to and ss.passage:
+        request = {"what": ss.scroll_to, "passage": int(ss.passage), "token": int(ss.fly_count)}
+    ss.scroll_to = None
+    script = _PAGE_SCRIPT.replace("__REQUEST__", json.dumps(request))
+    st.html(f"<style>{_LAYOUT_CSS}</style><script>{script}</script>", unsafe_allow_javascript=True)
+
+
 def main() -> None:
     st.set_page_config(page_title="Article Atlas", page_icon="🗺️", layout="wide")
     _init_state()
@@ -726,18 +905,19 @@ def main() -> None:
             "The geography behind a news article: U.S. warnings to Belarus about joining a Russian attack on "
             "Ukraine. Every figure is computed from the bundled data."
         )
-        map_col, facts_col = st.columns([5, 2])
-        state, _ = _current_state()
-        if not _map_first():
-            with facts_col:
-                _headline_facts(state.units)
-        with map_col:
+        map_col, read_col = st.columns([3, 2], gap="medium")
+        with map_col, st.container(key=MAP_PANE):
             _bands_fragment()
         if _map_first():
             return
+        state, _ = _current_state()  # after the map: a click on one of its badges may have chosen a passage
         _map_controls()
-        _article_panel(state)
+        with read_col:
+            _story_panel(state)
+            _article_panel(state)
+        _headline_facts(state.units)
         _analogy_panel(state.units)
+        _page_script()
     except AtlasError as exc:
         st.error(_md(str(exc)))
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,6 +35,7 @@ __all__ = [
     "DYNAMIC_LAYERS",
     "LABEL_PRIORITY",
     "MAX_ZOOM",
+    "SMALL_MAP_PX",
     "STATIC_LAYERS",
     "MapView",
     "analogy_map",
@@ -86,6 +88,8 @@ _GROUP_NAMES = {
     "nato": "NATO members",
     "other": "Other countries",
 }
+#: Maps narrower than this (CSS pixels: a phone's) start with their legends and minimap folded.
+SMALL_MAP_PX = 480
 _JS_UNSAFE = str.maketrans({"`": "&#96;", "$": "&#36;", "\\": "&#92;", "{": "&#123;", "}": "&#125;"})
 
 
@@ -281,16 +285,36 @@ def _minimap_geojson() -> dict:
 
 
 class _Legend(MacroElement):
-    """A Leaflet control holding trusted HTML, shown while its parent layer is on the map."""
+    """A Leaflet control holding trusted HTML, shown while its parent layer is on the map.
+
+    A button folds it to its title, and on a small map (under :data:`SMALL_MAP_PX`) it
+    starts folded, so that the map, not its key, fills a phone's screen.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         (function (parent) {
             var control = L.control({position: {{ this.position|tojson }}});
-            control.onAdd = function () {
+            control.onAdd = function (map) {
                 var div = L.DomUtil.create("div", {{ this.css_class|tojson }});
-                div.innerHTML = {{ this.html|tojson }};
+                var body = L.DomUtil.create("div", "atlas-legend-body", div);
+                body.innerHTML = {{ this.html|tojson }};
+                var button = L.DomUtil.create("button", "atlas-legend-toggle", div);
+                button.type = "button";
+                var title = {{ this.title|tojson }};
+                var show = function (open) {
+                    L.DomUtil[open ? "removeClass" : "addClass"](div, "atlas-legend-folded");
+                    button.setAttribute("aria-expanded", open ? "true" : "false");
+                    button.setAttribute("aria-label", (open ? "Hide" : "Show") + " the legend: " + title);
+                    button.textContent = open ? "Hide" : title;
+                };
+                show(map.getSize().x >= {{ this.small|tojson }});
+                L.DomEvent.disableClickPropagation(div);
+                L.DomEvent.disableScrollPropagation(div);
+                L.DomEvent.on(button, "click", function () {
+                    show(L.DomUtil.hasClass(div, "atlas-legend-folded"));
+                });
                 return div;
             };
             if (parent instanceof L.Map) {
@@ -310,6 +334,9 @@ class _Legend(MacroElement):
         self.html = html_
         self.position = position
         self.css_class = css_class
+        bold = re.search(r"<b>(.*?)</b>", html_)
+        self.title = html.unescape(re.sub(r"<[^>]*>", "", bold.group(1))) if bold else "Legend"
+        self.small = SMALL_MAP_PX
 
 
 class _FlyToOnAdd(MacroElement):
@@ -441,11 +468,16 @@ class _OfflineMiniMap(JSCSSMixin, MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        var {{ this.get_name() }}_small = {{ this._parent.get_name() }}.getSize().x < {{ this.small|tojson }};
         var {{ this.get_name() }}_layer = L.geoJson({{ this.data|tojson }}, {
             style: {{ this.layer_style|tojson }}, interactive: false
         });
         var {{ this.get_name() }} = new L.Control.MiniMap(
-            {{ this.get_name() }}_layer, {{ this.options|tojson }}
+            {{ this.get_name() }}_layer, Object.assign({{ this.options|tojson }}, {
+                minimized: {{ this.get_name() }}_small,
+                collapsedWidth: {{ this.get_name() }}_small ? 44 : 24,
+                collapsedHeight: {{ this.get_name() }}_small ? 44 : 24
+            })
         );
         {{ this._parent.get_name() }}.addControl({{ this.get_name() }});
         {% endmacro %}
@@ -459,7 +491,9 @@ class _OfflineMiniMap(JSCSSMixin, MacroElement):
         self.layer_style = {"color": style.OUTLINE.color, "weight": 0.5, "fillColor": style.LAND_FILL,
                             "fillOpacity": 1}
         self.options = {"position": "bottomleft", "width": 150, "height": 150, "zoomLevelOffset": -5,
-                        "toggleDisplay": True, "minimized": False}
+                        "toggleDisplay": True, "minimized": False,
+                        "strings": {"hideText": "Hide the overview map", "showText": "Show the overview map"}}
+        self.small = SMALL_MAP_PX
 
 
 def _css(m: folium.Map, offline: bool) -> None:
@@ -479,6 +513,20 @@ def _css(m: folium.Map, offline: bool) -> None:
         "color:#555;white-space:nowrap;text-shadow:0 0 3px #fff;text-align:center;}"
         ".atlas-popup blockquote{margin:6px 0;padding-left:8px;border-left:3px solid "
         f"{style.PASSAGE.color};font-style:italic;}}"
+        ".atlas-legend-toggle{display:block;margin:4px 0 0 auto;padding:2px 8px;border:1px solid #767676;"
+        f"border-radius:3px;background:#fff;color:{style.INK};font:12px sans-serif;cursor:pointer;}}"
+        ".atlas-legend-folded{padding:0;}.atlas-legend-folded .atlas-legend-body{display:none;}"
+        ".atlas-legend-folded .atlas-legend-toggle{margin:0;font-weight:600;}"
+        ".atlas-legend-toggle:focus-visible,.leaflet-container a:focus-visible{outline:3px solid #1a5fb4;"
+        "outline-offset:1px;}"
+        # On a phone every control is a 44 px touch target and folded away (WCAG 2.5.5).
+        f"@media (max-width:{SMALL_MAP_PX - 1}px){{"
+        ".atlas-legend-toggle{min-width:44px;min-height:44px;}"
+        ".leaflet-bar a,.leaflet-touch .leaflet-bar a{width:44px;height:44px;line-height:44px;}"
+        ".leaflet-control-layers-toggle,.leaflet-touch .leaflet-control-layers-toggle{width:44px;height:44px;}"
+        ".leaflet-control-measure .leaflet-control-measure-toggle{width:44px;height:44px;}"
+        ".leaflet-touch .fullscreen-icon{background-size:44px 88px;background-position:0 0;}"
+        ".leaflet-touch .fullscreen-icon.leaflet-fullscreen-on{background-position:0 -44px;}}"
     )
     m.get_root().header.add_child(Element(f"<style>{rules}</style>"), name="atlas_css")
 

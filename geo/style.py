@@ -10,17 +10,22 @@ __all__ = [
     "BAND_OPACITY",
     "BAND_PALETTE",
     "BORDER",
+    "CAPTION",
     "COUNTRY_FILL",
+    "COUNTRY_LABEL",
     "CRIMEA",
     "FONT_FAMILY",
     "GRATICULE",
     "INK",
     "LAND_FILL",
+    "MARK_FILL",
+    "MARK_SELECTED",
     "NATO_FILL",
     "OUTLINE",
     "PASSAGE",
     "PLACE",
     "SEA",
+    "TEXT_ON",
     "USER",
     "LineStyle",
     "band_colors",
@@ -73,10 +78,37 @@ USER = LineStyle("#00796b", 1.6)
 INK = "#222222"
 FONT_FAMILY = "DejaVu Sans"
 
-#: Nearest band first: strongest near the border, fading with distance (ColorBrewer YlOrRd).
-BAND_PALETTE = ("#bd0026", "#e31a1c", "#fc4e2a", "#fd8d3c", "#feb24c", "#fed976", "#ffeda0", "#ffffcc")
-#: Fill opacity of the bands over the country colours.
-BAND_OPACITY = 0.55
+#: Nearest band first: strongest near the border, fading with distance. ColorBrewer Reds,
+#: sampled evenly from 0.05 to 1 (matplotlib's "Reds"): its steps are nearly all lightness,
+#: which deuteranopes and protanopes see too. YlOrRd, used before, lost its orange-to-yellow
+#: steps for them (CIEDE2000 3.0 between neighbours); tests/test_colours.py holds every
+#: pair of neighbouring bands, as drawn over each country colour, above 5.
+BAND_PALETTE = ("#67000d", "#a81016", "#d11e1f", "#f24734", "#fb7757", "#fca486", "#fdcebb", "#ffede5")
+#: Fill opacity of the bands over the country colours (0.55 blurred the palest steps together).
+BAND_OPACITY = 0.65
+#: Highlighted passages in the article, and the one selected.
+MARK_FILL = "#f6e7a6"
+MARK_SELECTED = "#ffd24d"
+#: Captions and other secondary text on the page (Streamlit's own, its text at 60 % opacity,
+#: is 3.9:1 on white).
+CAPTION = "#5c5e66"
+#: Country names on the map.
+COUNTRY_LABEL = "#555555"
+#: Text colours and the backgrounds they are drawn on, for the contrast test (WCAG AA).
+TEXT_ON = {
+    "legend and labels": (INK, "#ffffff"),
+    "labels on Ukraine": (INK, COUNTRY_FILL["UA"]),
+    "country names": (COUNTRY_LABEL, LAND_FILL),
+    "country names on Ukraine": (COUNTRY_LABEL, COUNTRY_FILL["UA"]),
+    "country names on Belarus": (COUNTRY_LABEL, COUNTRY_FILL["BY"]),
+    "country names on Russia": (COUNTRY_LABEL, COUNTRY_FILL["RU"]),
+    "captions": (CAPTION, "#ffffff"),
+    "captions in the sidebar": (CAPTION, "#f0f2f6"),
+    "passage badges": ("#ffffff", PASSAGE.color),
+    "passage numbers in the article": (PASSAGE.color, MARK_FILL),
+    "the selected passage": (INK, MARK_SELECTED),
+    "passage numbers, selected": (PASSAGE.color, MARK_SELECTED),
+}
 
 
 def band_colors(count: int) -> list[str]:
@@ -95,7 +127,7 @@ def band_colors(count: int) -> list[str]:
     Examples
     --------
     >>> band_colors(2)
-    ['#bd0026', '#feb24c']
+    ['#67000d', '#fb7757']
     """
     size = len(BAND_PALETTE)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= size:

@@ -1,7 +1,8 @@
 """Vendor the JavaScript, CSS, images and fonts that folium loads from CDNs.
 
 Run ``python scripts/vendor_assets.py`` from the repository root. For every package in
-``PACKAGES`` it runs ``npm pack <name>@<version>`` in a temporary directory (npm
+``PACKAGES`` (and ``TEST_PACKAGES``: axe-core, which only the browser tests load) it
+runs ``npm pack <name>@<version>`` in a temporary directory (npm
 registry only, no install scripts), copies only the files a folium map actually loads
 (plus the images and fonts their CSS refers to, and the package's licence file) into
 ``static/vendor/<package>/`` and writes ``static/vendor/MANIFEST.json``. The output is
@@ -322,6 +323,19 @@ PACKAGES: tuple[Package, ...] = (
     ),
 )
 
+#: Not loaded by any map: the browser tests inject it to check the page's accessibility.
+TEST_PACKAGES: tuple[Package, ...] = (
+    Package(
+        key="axe-core",
+        npm="axe-core",
+        version="4.14.1",
+        cdn_base=f"{JSD}/npm/axe-core@4.14.1/",
+        license_file="LICENSE",
+        note="For the browser tests only (tests/test_reading.py injects it); no page loads it.",
+        assets=(Asset("axe.min.js", "axe.min.js"),),
+    ),
+)
+
 # The folium classes whose default_js / default_css must all be covered.
 FOLIUM_CLASSES = (
     "folium.Map",
@@ -491,7 +505,7 @@ def build(workdir: Path) -> tuple[dict[str, bytes], dict]:
             tarballs[spec] = (tarfile.open(path, "r:gz"), info)
         return tarballs[spec]
 
-    for pkg in PACKAGES:
+    for pkg in (*PACKAGES, *TEST_PACKAGES):
         record: dict = {"version": pkg.version}
         if pkg.npm:
             tar, info = packed(f"{pkg.npm}@{pkg.version}")

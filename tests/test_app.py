@@ -137,6 +137,47 @@ def test_passage_click_asks_the_map_to_fly_there():
     assert at.query_params["passage"] == "3"
 
 
+def tour_text(at: AppTest) -> str:
+    """What the tour's panel says."""
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_the_tour_starts_at_the_first_passage_and_steps_both_ways():
+    at = run_app()
+    assert "Step 1 of" not in tour_text(at)
+    at.button(key="tour-start").click().run()
+    assert "**Step 1 of 16**" in tour_text(at)
+    assert at.query_params["passage"] == "1"
+    assert at.button(key="tour-previous").disabled
+    at.button(key="tour-next").click().run()
+    assert "**Step 2 of 16**" in tour_text(at) and at.query_params["passage"] == "2"
+    assert '"2:2"' in map_args(at)["feature_group"], "each step flies the map"
+    at.button(key="tour-previous").click().run()
+    assert "**Step 1 of 16**" in tour_text(at)
+    at.button(key="tour-end").click().run()
+    assert "Step 1 of" not in tour_text(at) and at.button(key="tour-start")
+
+
+def test_a_link_to_a_passage_opens_the_tour_at_that_step():
+    at = run_app(passage="16")
+    assert "**Step 16 of 16**" in tour_text(at)
+    assert at.button(key="tour-next").disabled
+    assert '"16:0"' in map_args(at)["feature_group"]
+
+
+def test_the_analogy_steps_show_the_washington_map():
+    at = run_app(passage="10")
+    assert "**Step 10 of 16**" in tour_text(at)
+    foliums = [c for c in at.get("component_instance") if "streamlit_folium" in c.proto.component_name]
+    analogies = [c for c in foliums if "atlas-analogy-circle" in json.loads(c.proto.json_args)["script"]]
+    assert len(analogies) == 2, "the step's own, beside its quote, and the analogy section's"
+
+
+def test_the_map_is_described_in_words(default_app):
+    words = " ".join(m.value for m in default_app.markdown)
+    assert "0–50 km, 50–100 km and 100–200 km" in words.replace("\\", "")
+
+
 def _encrypted_zip() -> bytes:
     """A zipped shapefile whose members are marked encrypted (bit 0 of the flags), as a locked zip is."""
     import io

@@ -172,8 +172,12 @@ def test_an_uploaded_layer_is_drawn_escaped_and_exported(page, tmp_path):
     path.write_text(json.dumps(layer))
     page.open({"rings": "50,100"})
     page.page.locator('input[type="file"]').set_input_files(str(path))
+    # The layer is drawn into a new base map, so the map's frame is replaced: poll from the page.
+    page.page.wait_for_function(
+        "(sel) => { const f = document.querySelector(sel);"
+        " return !!f && !!f.contentDocument && f.contentDocument.querySelectorAll('.atlas-user').length === 1; }",
+        arg=MAP_IFRAME, timeout=DRAW_MS)
     frame = page.frame()
-    frame.wait_for_function("() => document.querySelectorAll('.atlas-user').length === 1", timeout=DRAW_MS)
     page.frame_locator().locator(".atlas-user").first.click(force=True)
     popup = page.frame_locator().locator(".leaflet-popup-content")
     popup.wait_for(timeout=DRAW_MS)
