@@ -24,12 +24,13 @@ from geo import style
 from geo.alttext import map_summary
 from geo.assets import bundle_scripts, localize, walk_elements
 from geo.bands import CLIPS, SIDES, BandSpec, distance_bands
-from geo.errors import AtlasError
+from geo.errors import AtlasError, InputError
 from geo.export import FORMATS, SIZES, export_request, render
-from geo.facts import band_facts, compute_facts
+from geo.facts import TOWN_RULE, band_facts, compute_facts
 from geo.framing import View
 from geo.geodesy import KM_PER_MILE
 from geo.mapping import (
+    DYNAMIC_LAYER_NAMES,
     DYNAMIC_LAYERS,
     MapView,
     analogy_map,
@@ -38,10 +39,11 @@ from geo.mapping import (
     format_distance,
     kyiv_line_layer,
     passage_layer,
+    unique_layer_name,
 )
 from geo.places import article_places
 from geo.story import PUBLISHER, load_story
-from geo.urlstate import BASEMAPS, DEFAULT_RINGS, LAYERS, UrlState, parse_query, to_query
+from geo.urlstate import BASEMAPS, DEFAULT_RINGS, LAYERS, UrlState, parse_query, rings_text, to_query
 from geo.userlayer import EXTENSIONS, UserLayer, read_user_layer, user_layer_group
 from streamlit_workarounds import DOWNLOAD_FAILURES, current_session_id
 
@@ -106,7 +108,7 @@ def _degrees(value: float, positive: str, negative: str) -> str:
 
 
 def _rings_text(rings: tuple[float, ...]) -> str:
-    return ", ".join(f"{r:g}" for r in rings)
+    return rings_text(rings)  # full precision: a link's distances come back as they were written
 
 
 @contextmanager
@@ -265,7 +267,11 @@ def _cached_base_map(
     """
     m = base_map(MapView(basemap=basemap, layers=layers))
     if _user is not None:
-        user_layer_group(_user).add_to(m)
+        group = user_layer_group(_user)
+        # The layer control keys layers by name: a layer called "Distance bands" would replace that entry.
+        taken = [c.layer_name for c in m._children.values() if isinstance(c, folium.map.Layer)]
+        group.layer_name = unique_layer_name(group.layer_name, [*taken, *DYNAMIC_LAYER_NAMES])
+        group.add_to(m)
     return _render_once(localize(m, base_url=ASSET_BASE))
 
 
@@ -572,7 +578,7 @@ def _band_table(state: UrlState, spec: BandSpec) -> None:
     st.markdown("\n".join(lines))
     st.caption(
         "Area: geodesic on the WGS84 ellipsoid over Ukraine's polygon (Digital Chart of the World 1:1M). "
-        "Towns: GeoNames places of 15,000 people or more."
+        + _md(TOWN_RULE)
     )
 
 
@@ -704,15 +710,22 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
                     f"Exports show {_degrees(view.south, 'N', 'S')} to {_degrees(view.north, 'N', 'S')}, "
                     f"{_degrees(view.west, 'E', 'W')} to {_degrees(view.east, 'E', 'W')}, as the map does now."
                 )
+        def request(fmt: str, bounds: View | None):
+            return export_request(fmt, spec, size=None if size == "custom" else size, width=width, height=height,
+                                  bounds=bounds, units=state.units, footnotes=footnotes, user=layer)
+
         try:
-            requests = {
-                fmt: export_request(
-                    fmt, spec,
-                    size=None if size == "custom" else size, width=width, height=height,
-                    bounds=view, units=state.units, footnotes=footnotes, user=layer,
-                )
-                for fmt in FORMATS
-            }
+            requests = {}
+            for fmt in FORMATS:
+                try:
+                    requests[fmt] = request(fmt, view)
+                except InputError as exc:
+                    if view is None:
+                        raise
+                    # A view the print projection cannot draw (zoomed out to the world): say so, frame as by default.
+                    requests[fmt] = request(fmt, None)
+                    if fmt == "png":
+                        st.info(f"{_md(str(exc))} PNG, SVG and PDF show the default extent instead.")
         except AtlasError as exc:
             st.error(_md(str(exc)))
             return
@@ -778,7 +791,11 @@ def _bands_fragment() -> None:
     try:
         _write_url(state)
         if _map_first():
-            if not st.session_state.in_full_run:  # the map has drawn and reported: fill in the page
+            # The map has drawn and reported: fill in the page. A browser that reconnects to
+            # a new session (its replica went away) already holds a drawn map that will not
+            # report again, but sends its last report with its first run: that counts too.
+            reported = isinstance(value, dict) and bool(value.get("bounds"))
+            if not st.session_state.in_full_run or reported:
                 st.rerun()
             st.caption("The controls, the figures, the article and the export buttons follow once the map has drawn.")
             return

@@ -33,6 +33,7 @@ from geo.urlstate import BASEMAPS, LAYERS, UNITS
 __all__ = [
     "DEFAULT_VIEW",
     "DYNAMIC_LAYERS",
+    "DYNAMIC_LAYER_NAMES",
     "LABEL_PRIORITY",
     "MAX_ZOOM",
     "SMALL_MAP_PX",
@@ -55,6 +56,8 @@ __all__ = [
 STATIC_LAYERS = ("countries", "crimea", "border", "places")
 #: Layers that change with the sidebar; streamlit-folium swaps them without a reload.
 DYNAMIC_LAYERS = ("bands", "kyiv-line", "passages")
+#: The names the layer control lists the adjustable layers under, in the order of DYNAMIC_LAYERS.
+DYNAMIC_LAYER_NAMES = ("Distance bands", "Kyiv to the border", "Passages")
 
 _OSM_ATTR = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 _CARTO_ATTR = _OSM_ATTR + ' &copy; <a href="https://carto.com/attributions">CARTO</a>'
@@ -762,7 +765,7 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
     """
     if units not in UNITS:
         raise InputError(f"Unknown units {units!r}: use km or mi.")
-    layer = folium.FeatureGroup(name="Distance bands")
+    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[0])
     shapes = _band_shapes(spec)
     colours = style.band_colors(len(spec.distances_km))
     rows = []
@@ -800,7 +803,7 @@ def kyiv_line_layer(units: str = "km") -> folium.FeatureGroup:
     'Kyiv to the border'
     """
     fact = compute_facts()["kyiv_to_border"]
-    layer = folium.FeatureGroup(name="Kyiv to the border")
+    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[1])
     (lon0, lat0), (lon1, lat1) = fact.line
     line = folium.PolyLine(
         [(lat0, lon0), (lat1, lon1)], color=style.INK, weight=2.5, dash_array="6,4",
@@ -864,7 +867,7 @@ def passage_layer(selected: int | None = None, token: str | None = None) -> foli
     """
     story = load_story()
     places = article_places()
-    layer = folium.FeatureGroup(name="Passages")
+    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[2])
     by_place: dict[str, list] = {}
     for passage in story.passages:
         by_place.setdefault(passage.place, []).append(passage)

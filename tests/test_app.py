@@ -239,3 +239,13 @@ def test_an_uploaded_layer_is_sent_once_not_with_every_distance_change():
     assert band_count(at) == 2
     assert map_id(at) == before, "a distance change keeps the map with the layer; no reload"
     assert "Uploaded-Zhytomyr" in map_args(at)["script"]
+
+
+def test_a_name_of_an_atlas_layer_does_not_replace_it_in_the_layer_control():
+    at = run_app()
+    collection = json.loads(USER_GEOJSON)
+    at.file_uploader(key="upload").upload("Distance bands.geojson", json.dumps(collection).encode(),
+                                          "application/geo+json").run()
+    assert not at.exception
+    args = map_args(at)
+    assert '"Distance bands (2)"' in args["script"] + (args["layer_control"] or "")
