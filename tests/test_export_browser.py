@@ -82,6 +82,8 @@ def _open(browser, tmp_path, data: bytes, click_user: int | None = None) -> dict
                 places: document.querySelectorAll("path.atlas-place").length,
                 kyiv_line: document.querySelectorAll("path.atlas-kyiv-line").length,
                 passages: document.querySelectorAll(".atlas-passage").length,
+                passage_numbers: [...document.querySelectorAll(".atlas-passage")].flatMap(
+                    b => b.textContent.split(",").map(n => Number(n.trim()))),
                 user_paths: document.querySelectorAll("path.atlas-user").length,
                 base: labels(".leaflet-control-layers-base label"),
                 overlays: labels(".leaflet-control-layers-overlays label"),
@@ -112,7 +114,9 @@ def _assert_drawn(found: dict, spec: BandSpec, user_paths: int = 0, user_name: s
     assert found["border"] >= 1 and found["crimea"] >= 1 and found["places"] >= 1
     assert found["countries"] >= 3  # at least Belarus, Ukraine and Russia
     assert found["kyiv_line"] == 1
-    assert found["passages"] == len(load_story().passages)
+    passages = load_story().passages
+    assert found["passages"] == len({p.place for p in passages}), "one badge per place"
+    assert sorted(found["passage_numbers"]) == [p.number for p in passages], "every passage on a badge"
     assert found["user_paths"] == user_paths
     assert [b["text"] for b in found["base"]] == BASE_LAYERS
     overlays = [o["text"] for o in found["overlays"]]
