@@ -12,7 +12,7 @@ import shapely
 from geo.borders import belarus_ukraine_border, split_sides
 from geo.data import load_countries, load_land
 from geo.errors import InputError
-from geo.geodesy import GEOD, LineDistance, aeqd_transformers, reproject
+from geo.geodesy import GEOD, LineDistance, aeqd_transformers, illinois_step, reproject
 
 __all__ = [
     "CLIPS",
@@ -433,14 +433,7 @@ def _edge_across(
         f = pd - d
         done = np.abs(f) <= aim / 2
         out[:, i[done]] = plon[done], plat[done], pflon[done], pflat[done]
-        # Illinois: when the same end stays twice, halve its value so the other end moves.
-        low = np.sign(f) == np.sign(f_lo[i])
-        a, b = i[low], i[~low]
-        lo[a], f_lo[a] = x[low], f[low]
-        f_hi[a] *= np.where(side[a] == 1, 0.5, 1.0)
-        hi[b], f_hi[b] = x[~low], f[~low]
-        f_lo[b] *= np.where(side[b] == -1, 0.5, 1.0)
-        side[a], side[b] = 1, -1
+        illinois_step(i, x, f, lo, hi, f_lo, f_hi, side)
         i = i[~done]
     miss = np.flatnonzero(np.isnan(out[0]))
     if len(miss) and not turn:

@@ -10,7 +10,7 @@ from shapely.ops import linemerge, split
 
 from geo.data import load_countries
 from geo.errors import DataError, InputError
-from geo.geodesy import GEOD, LineDistance, aeqd_transformers, reproject
+from geo.geodesy import GEOD, LineDistance, aeqd_transformers, illinois_step, reproject
 
 __all__ = [
     "BORDER_TOLERANCE_M",
@@ -276,13 +276,7 @@ def _trace_split(nearness: _Nearness, end: np.ndarray, out_to_m: float) -> np.nd
         fx, a, b = nearness(plon, plat)
         done = _Nearness.settled(fx, a, b)
         out_lon[i[done]], out_lat[i[done]] = plon[done], plat[done]
-        low = np.sign(fx) == np.sign(f_lo[i])
-        p, q = i[low], i[~low]
-        lo[p], f_lo[p] = x[low], fx[low]
-        f_hi[p] *= np.where(side[p] == 1, 0.5, 1.0)
-        hi[q], f_hi[q] = x[~low], fx[~low]
-        f_lo[q] *= np.where(side[q] == -1, 0.5, 1.0)
-        side[p], side[q] = 1, -1
+        illinois_step(i, x, fx, lo, hi, f_lo, f_hi, side)
         i = i[~done]
     ok = np.isfinite(out_lon)
     return np.vstack((end[None, :], np.column_stack((out_lon[ok], out_lat[ok]))))
@@ -355,12 +349,6 @@ def _root_across(nearness: _Nearness, lon, lat, azimuth, f0, step):
         fx, a, b = nearness(plon, plat)
         done = _Nearness.settled(fx, a, b)
         out[0, i[done]], out[1, i[done]] = plon[done], plat[done]
-        low = np.sign(fx) == np.sign(f_lo[i])
-        p, q = i[low], i[~low]
-        lo[p], f_lo[p] = x[low], fx[low]
-        f_hi[p] *= np.where(side[p] == 1, 0.5, 1.0)
-        hi[q], f_hi[q] = x[~low], fx[~low]
-        f_lo[q] *= np.where(side[q] == -1, 0.5, 1.0)
-        side[p], side[q] = 1, -1
+        illinois_step(i, x, fx, lo, hi, f_lo, f_hi, side)
         i = i[~done]
     return out[0], out[1]

@@ -22,6 +22,7 @@ __all__ = [
     "aeqd_transformers",
     "geodesic_area_km2",
     "geodesic_length_km",
+    "illinois_step",
     "point_distance_km",
     "reproject",
 ]
@@ -75,6 +76,33 @@ def reproject(geom: shapely.Geometry, transformer: Transformer) -> shapely.Geome
         return np.column_stack((x, y))
 
     return shapely.transform(geom, apply)
+
+
+def illinois_step(i: np.ndarray, x: np.ndarray, f: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                  f_lo: np.ndarray, f_hi: np.ndarray, side: np.ndarray) -> None:
+    """Narrow the brackets ``[lo, hi]`` of the roots ``i`` to ``x``, where the function is ``f``.
+
+    One step of the Illinois variant of regula falsi, for many roots at once, in place:
+    ``x`` replaces the end whose value has the sign of ``f``; when the same end is replaced
+    twice running, the other end's value is halved, so that end moves too. ``side``
+    remembers which end moved last (1: low, -1: high).
+
+    Examples
+    --------
+    >>> lo, hi = np.array([0.0]), np.array([2.0])
+    >>> f_lo, f_hi, side = lo**2 - 2, hi**2 - 2, np.zeros(1)
+    >>> x = hi - f_hi * (hi - lo) / (f_hi - f_lo)
+    >>> illinois_step(np.arange(1), x, x**2 - 2, lo, hi, f_lo, f_hi, side)
+    >>> float(lo[0]), float(hi[0])
+    (1.0, 2.0)
+    """
+    low = np.sign(f) == np.sign(f_lo[i])
+    a, b = i[low], i[~low]
+    lo[a], f_lo[a] = x[low], f[low]
+    f_hi[a] *= np.where(side[a] == 1, 0.5, 1.0)
+    hi[b], f_hi[b] = x[~low], f[~low]
+    f_lo[b] *= np.where(side[b] == -1, 0.5, 1.0)
+    side[a], side[b] = 1, -1
 
 
 def _ecef(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
