@@ -57,3 +57,27 @@ def test_a_failed_download_tells_the_user_why(browser, tmp_path, root):
             assert "GeoPackage" in errors
         finally:
             page.close()
+
+
+def test_the_streamlit_folium_internals_the_page_calls_are_still_there():
+    """app.py renders a cached map once and sends its parts through these (see _render_once, _show_map)."""
+    import folium
+    import streamlit_folium as sf
+
+    expected = {
+        "_get_feature_group_string": ["feature_group_to_add", "map", "idx"],
+        "_get_header": ["fig"],
+        "_get_html": ["fig"],
+        "_get_layer_control_string": ["control", "map"],
+        "_get_map_string": ["fig"],
+        "generate_js_hash": ["js_string", "key", "return_on_hover"],
+        "get_full_id": ["m"],
+    }
+    for name, params in expected.items():
+        assert list(inspect.signature(getattr(sf, name)).parameters) == params, name
+    assert callable(sf._component_func)
+    m = folium.Map()
+    group = folium.FeatureGroup(name="x")
+    script = sf._get_feature_group_string(group, map=m, idx=3)
+    assert "feature_group_feature_group_3" in script and "map_div" in script, "groups are addressed by index"
+    assert sf.get_full_id(m) not in script, "the map's own id is replaced by map_div"
