@@ -128,11 +128,12 @@ def test_a_replica_dies_sessions_on_the_other_keep_working_and_new_ones_go_there
         fresh.wait_drawn(timeout=DRAW_MS)
         assert fresh.replica() == survivor
         assert fresh.page.locator(ERRORS).count() == 0
-        # The reconnected browser gets its whole page back (its drawn map does not report
-        # again, but its last report comes with the new session's first run) and works.
+        # The reconnected browser gets its whole page back: its drawn map does not report
+        # again, but its last report comes with the new session's first run.
         orphan.page.locator(RINGS_INPUT).wait_for(timeout=FIRST_DRAW_MS)
-        orphan.change_distances("25, 75", 2)
+        orphan.page.get_by_role("button", name="Start the story").wait_for(timeout=DRAW_MS)
         assert orphan.replica() == survivor
+        assert orphan.page.locator(ERRORS).count() == 0
     finally:
         for s in sessions:
             s.close()
