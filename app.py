@@ -107,10 +107,6 @@ def _degrees(value: float, positive: str, negative: str) -> str:
     return f"{abs(value):.2f}° {positive if value >= 0 else negative}"
 
 
-def _rings_text(rings: tuple[float, ...]) -> str:
-    return rings_text(rings)  # full precision: a link's distances come back as they were written
-
-
 @contextmanager
 def _untouched(m: folium.Map) -> Iterator[folium.Map]:
     """Undo the children that rendering and st_folium attach to a cached map.
@@ -328,7 +324,7 @@ def _init_state() -> None:
     ss = st.session_state
     ss.initialised = True
     ss.url_warnings = list(warnings)
-    ss.rings_text = _rings_text(state.rings)
+    ss.rings_text = rings_text(state.rings)
     ss.preset = next((name for name, r in PRESETS.items() if r == state.rings), CUSTOM)
     ss.side = state.side
     ss.units = state.units
@@ -346,7 +342,7 @@ def _init_state() -> None:
 
 def _on_preset() -> None:
     if st.session_state.preset in PRESETS:
-        st.session_state.rings_text = _rings_text(PRESETS[st.session_state.preset])
+        st.session_state.rings_text = rings_text(PRESETS[st.session_state.preset])
     st.session_state.url_warnings = []
 
 
@@ -424,7 +420,7 @@ def _current_state() -> tuple[UrlState, list[str]]:
     ss = st.session_state
     parsed, warnings = parse_query({"rings": ss.rings_text})
     if not ss.rings_text.strip():
-        warnings = (f"Enter at least one distance; showing {_rings_text(DEFAULT_RINGS)} km.",)
+        warnings = (f"Enter at least one distance; showing {rings_text(DEFAULT_RINGS)} km.",)
     state = UrlState(
         rings=parsed.rings,
         side=ss.side,
