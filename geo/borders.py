@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -14,6 +17,11 @@ from geo.geodesy import GEOD, LineDistance, aeqd_transformers, illinois_step, re
 
 __all__ = [
     "BORDER_TOLERANCE_M",
+    "DEFAULT_BORDER",
+    "Border",
+    "border_key",
+    "get_border",
+    "user_border",
     "SIDE_FLOOR_M",
     "SIDE_TOLERANCE",
     "belarus_ukraine_border",
@@ -78,6 +86,95 @@ def _shared_line(ga: shapely.Geometry, gb: shapely.Geometry, tolerance_m: float)
     pieces = [p for p in shapely.get_parts(merged) if p.length >= 2 * tolerance_m]
     line = pieces[0] if len(pieces) == 1 else shapely.MultiLineString(pieces)
     return reproject(line, to_deg)
+
+
+#: The border the atlas opens on: the one the bundled article is about.
+DEFAULT_BORDER = "BY-UA"
+_PAIR = re.compile(r"\s*([A-Za-z]{2})\s*[-–_/ ]\s*([A-Za-z]{2})\s*")
+
+
+@dataclass(frozen=True)
+class Border:
+    """A line that bands measure from, and the countries on either side of it.
+
+    Two borders are equal (and hash alike, so caches key on them) when their keys are.
+
+    Parameters
+    ----------
+    key : str
+        ``"BY-UA"`` for the border two countries share (ISO 3166-1 alpha-2 codes in
+        alphabetical order), ``"PL"`` for one country's whole land border, or
+        ``"user:<digest>"`` for a line from a user's layer.
+    name : str
+        For people, for example ``"Belarus–Ukraine border"``.
+    line : shapely.LineString or shapely.MultiLineString
+        WGS84 longitude/latitude.
+    countries : tuple of str
+        ISO codes of the countries whose sides the border parts: two for a shared
+        border, one for a country's whole land border (its inside against the rest),
+        none for a user's line.
+    source : str
+        Where the line comes from and as of when.
+    """
+
+    key: str
+    name: str
+    line: shapely.Geometry = field(compare=False, repr=False)
+    countries: tuple[str, ...] = field(default=(), compare=False)
+    source: str = field(default="", compare=False)
+
+    @property
+    def sides(self) -> tuple[str, ...]:
+        """The values a band's ``side`` may take: ``"both"`` and each country's code."""
+        return ("both", *self.countries)
+
+    @property
+    def clips(self) -> tuple[str, ...]:
+        """The values a band's ``clip`` may take: ``"none"``, ``"land"`` and each country's code."""
+        return ("none", "land", *self.countries)
+
+
+def border_key(raw: str) -> str:
+    """Return the canonical key of a two-country border: ``"ua-by"`` gives ``"BY-UA"``.
+
+    Raises
+    ------
+    InputError
+        When ``raw`` is not two ISO 3166-1 alpha-2 codes, or names one country twice.
+    """
+    match = _PAIR.fullmatch(str(raw)[:40])
+    if match is None:
+        raise InputError(f"{str(raw)[:40]!r} is not a border: give two country codes, for example BY-UA.")
+    a, b = sorted(code.upper() for code in match.groups())
+    if a == b:
+        raise InputError(f"A border needs two different countries, got {a} twice.")
+    return f"{a}-{b}"
+
+
+@lru_cache(maxsize=32)
+def get_border(key: str = DEFAULT_BORDER) -> Border:
+    """Return the border two neighbouring countries share, by key (either order).
+
+    Examples
+    --------
+    >>> get_border("ua-by").key
+    'BY-UA'
+    """
+    key = border_key(key)
+    a, b = key.split("-")
+    countries = load_countries()
+    line = shared_border(a, b)
+    names = [countries[c]["name"] for c in (a, b)]
+    return Border(key, f"{names[0]}–{names[1]} border", line, (a, b),
+                  "Digital Chart of the World 1:1M (Debian gmt-dcw 2.1.1)")
+
+
+def user_border(line: shapely.Geometry, name: str) -> Border:
+    """Return a border drawn from a user's line (no sides: bands cover both)."""
+    if line is None or line.is_empty or line.geom_type not in ("LineString", "MultiLineString"):
+        raise InputError("A border from your layer must be a line.")
+    digest = hashlib.sha256(shapely.to_wkb(line)).hexdigest()[:16]
+    return Border(f"user:{digest}", name, line, (), "your layer")
 
 
 def belarus_ukraine_border() -> shapely.Geometry:
