@@ -1,8 +1,9 @@
-"""The places the article names, each located from the bundled data."""
+"""The places a story names, each located from the bundled data as the story file says."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -11,13 +12,13 @@ import shapely
 from shapely.ops import polylabel
 
 from geo.borders import shared_border
-from geo.data import load_countries, load_crimea, load_places, load_united_states, read_toml
+from geo.data import load_countries, load_crimea, load_places, load_united_states
 from geo.errors import DataError, InputError
 from geo.geodesy import aeqd_transformers, reproject
+from geo.story import KINDS, Story, StoryPlace, load_story
 
-__all__ = ["KINDS", "SHAPES", "Place", "article_places", "place"]
+__all__ = ["KINDS", "SHAPES", "Place", "article_places", "locate", "place", "story_places"]
 
-KINDS = ("city", "country", "region", "state", "border")
 #: What a place's geometry is: a point, a line (a border) or an area (a country, a region).
 SHAPES = ("point", "line", "area")
 # A stored point is rounded to 1e-6 degrees, so it may sit that far off its line.
@@ -47,8 +48,10 @@ class Place:
         MultiPolygon (a country, a region). The point lies on or inside it.
     iso2 : str, optional
         The ISO 3166-1 alpha-2 code of the country the place is, or lies in, as
-        ``places.toml`` declares it (``"RU"`` for Russia, ``"UA"`` for eastern Ukraine); a
+        the story file declares it (``"RU"`` for Russia, ``"UA"`` for eastern Ukraine); a
         key that does not hang on the spelling of a name.
+    confirmed : bool, optional
+        True when a person confirmed the place; a found but unconfirmed place is no fact yet.
 
     Examples
     --------
@@ -64,6 +67,7 @@ class Place:
     method: str
     geometry: shapely.Geometry | None = field(default=None, compare=False, repr=False)
     iso2: str | None = None
+    confirmed: bool = False
 
     def __post_init__(self) -> None:
         if not self.id or not self.name:
@@ -146,7 +150,7 @@ def _country(entry: dict) -> tuple[shapely.Point, str, shapely.Geometry]:
     part = shapely.make_valid(shapely.clip_by_rect(geom, *near.bounds).intersection(near))
     part = shapely.MultiPolygon([p for p in shapely.get_parts(part) if p.geom_type == "Polygon"])
     if part.is_empty:
-        raise DataError(f"places.toml: {iso2} has no land within {km:g} km of the {a}–{b} border.")
+        raise DataError(f"story file: {iso2} has no land within {km:g} km of the {a}–{b} border.")
     where = f"{iso2}'s part within {km:g} km of the {a}–{b} border, the part of {iso2} the map is about"
     return _label_point(part), f"pole of inaccessibility of {where} (countries.gpkg, DCW)", part
 
@@ -155,7 +159,7 @@ def _admin_areas(entry: dict) -> tuple[shapely.Point, str, shapely.Geometry]:
     iso2, codes = entry["iso2"], [str(c) for c in entry["admin1"]]
     towns = [p for p in load_places() if p["iso2"] == iso2 and p["admin1"] in codes]
     if len(towns) < 3:
-        raise DataError(f"places.toml: fewer than three GeoNames places in {iso2} admin1 {codes}.")
+        raise DataError(f"story file: fewer than three GeoNames places in {iso2} admin1 {codes}.")
     hull = shapely.MultiPoint([t.geometry for t in towns]).convex_hull
     area = shapely.make_valid(hull.intersection(load_countries()[iso2].geometry))
     area = _largest(area)
@@ -199,7 +203,7 @@ def _nato_flank(entry: dict, done: dict[str, Place]) -> tuple[shapely.Point, str
                 lines.extend(edges)
                 pairs.append(f"{member}–{other}")
     if not lines:
-        raise DataError("places.toml: NATO members share no border with " + ", ".join(others) + ".")
+        raise DataError("story file: NATO members share no border with " + ", ".join(others) + ".")
     flank = shapely.MultiLineString(lines)
     target = done[entry["nearest_to"]].point
     point = shapely.ops.nearest_points(flank, target)[0]
@@ -209,11 +213,24 @@ def _nato_flank(entry: dict, done: dict[str, Place]) -> tuple[shapely.Point, str
     return point, how, flank
 
 
+def _recorded(entry: dict, why: str) -> tuple[shapely.Point, str, None]:
+    """The coordinates a story recorded for a place the bundled data does not hold."""
+    try:
+        lon, lat = float(entry["lon"]), float(entry["lat"])
+    except (KeyError, TypeError, ValueError):
+        raise DataError(f"{why}, and the story records no lon and lat for it.") from None
+    return shapely.Point(lon, lat), f"coordinates recorded in the story ({why})", None
+
+
 def _locate(entry: dict, done: dict[str, Place]) -> tuple[shapely.Point, str, shapely.Geometry | None]:
     kind = entry["kind"]
-    if kind == "city":
-        return (*_geonames_point([entry["geonameid"]]), None)
+    if "geonameid" in entry and (kind == "city" or "geonameids" not in entry):
+        if int(entry["geonameid"]) not in _geonames() and "lon" in entry:
+            return _recorded(entry, f"GeoNames place {entry['geonameid']} is not in places.gpkg")
+        return (*_geonames_point([int(entry["geonameid"])]), None)
     if kind == "country":
+        if entry["iso2"] not in load_countries():
+            return _recorded(entry, f"country {entry['iso2']} is not in countries.gpkg")
         return _country(entry)
     if kind == "state":
         # A point: the passages speak of the state as an actor or a spot in it, not its extent.
@@ -224,11 +241,11 @@ def _locate(entry: dict, done: dict[str, Place]) -> tuple[shapely.Point, str, sh
         return _label_point(geom), "pole of inaccessibility of Crimea (crimea.gpkg)", geom
     if kind == "region" and "admin1" in entry:
         return _admin_areas(entry)
-    if kind == "region":
+    if kind == "region" and "geonameids" in entry:
         return (*_geonames_point(list(entry["geonameids"])), None)
     if kind == "border" and "nato_members_by" in entry:
         return _nato_flank(entry, done)
-    if kind == "border":
+    if kind == "border" and "countries" in entry:
         a, b = entry["countries"]
         line = shared_border(a, b)
         if "nearest_to" in entry:
@@ -236,12 +253,73 @@ def _locate(entry: dict, done: dict[str, Place]) -> tuple[shapely.Point, str, sh
             point = shapely.ops.nearest_points(line, target)[0]
             return point, f"point of the {a}–{b} border nearest {target.wkt}", None
         return line.interpolate(0.5, normalized=True), f"midpoint of the {a}–{b} border (DCW)", None
-    raise DataError(f"places.toml: unknown kind {kind!r} for {entry.get('id')!r}.")
+    if "lon" in entry and "lat" in entry:
+        return _recorded(entry, "no rule of the bundled data locates it")
+    raise DataError(f"Place {entry.get('id')!r}: no rule locates a {kind!r} from {sorted(entry)}.")
 
 
-@lru_cache(maxsize=1)
+def locate(spec: StoryPlace, done: Mapping[str, Place] | None = None) -> Place:
+    """Locate one place of a story from the bundled data, as its rule says.
+
+    Parameters
+    ----------
+    spec : StoryPlace
+        The place and its locating rule.
+    done : mapping of str to Place, optional
+        Places already located, for rules that refer to another place (``nearest_to``).
+
+    Returns
+    -------
+    Place
+
+    Raises
+    ------
+    DataError
+        When the rule is incomplete or names something the bundled data does not hold.
+
+    Examples
+    --------
+    >>> from geo.story import StoryPlace
+    >>> locate(StoryPlace("kyiv", "Kyiv", "city", (("geonameid", 703448),))).method
+    'GeoNames place Kyiv (places.gpkg)'
+    """
+    entry = {"id": spec.id, "kind": spec.kind, **spec.located_by}
+    try:
+        point, method, geometry = _locate(entry, dict(done or {}))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise DataError(f"Place {spec.id!r}: its locating rule is incomplete ({exc}).") from exc
+    iso2 = entry.get("iso2")
+    return Place(
+        id=spec.id,
+        name=spec.name,
+        kind=spec.kind,
+        lon=round(point.x, 6),
+        lat=round(point.y, 6),
+        method=method,
+        geometry=geometry,
+        iso2=iso2 if isinstance(iso2, str) else None,
+        confirmed=spec.confirmed,
+    )
+
+
+@lru_cache(maxsize=8)
+def story_places(story: Story) -> dict[str, Place]:
+    """Return every place of ``story``, keyed by id, located from the bundled data in file order.
+
+    Examples
+    --------
+    >>> from geo.story import load_story
+    >>> story_places(load_story())["minsk"].confirmed
+    True
+    """
+    done: dict[str, Place] = {}
+    for spec in story.places:
+        done[spec.id] = locate(spec, done)
+    return done
+
+
 def article_places() -> dict[str, Place]:
-    """Return every place the article names, keyed by id, located from the data.
+    """Return every place of the bundled default story, keyed by id, located from the data.
 
     Examples
     --------
@@ -250,25 +328,7 @@ def article_places() -> dict[str, Place]:
     >>> article_places()["nato-eastern-flank"].shape
     'line'
     """
-    entries = read_toml("places.toml").get("place", [])
-    done: dict[str, Place] = {}
-    for entry in entries:
-        try:
-            point, method, geometry = _locate(entry, done)
-            lon, lat = round(point.x, 6), round(point.y, 6)
-            done[entry["id"]] = Place(
-                id=entry["id"],
-                name=entry["name"],
-                kind=entry["kind"],
-                lon=lon,
-                lat=lat,
-                method=method,
-                geometry=geometry,
-                iso2=entry.get("iso2"),
-            )
-        except (KeyError, TypeError) as exc:
-            raise DataError(f"places.toml: entry {entry.get('id', entry)!r} is incomplete ({exc}).") from exc
-    return done
+    return story_places(load_story())
 
 
 def place(place_id: str) -> Place:

@@ -277,10 +277,9 @@ def sha256(path: Path) -> str:
 FILES = {
     "article.txt": ("The article, copied byte for byte from shared/article/article.txt as the project received it",
                     "Washington Examiner (publisher named in the text)", "quoted for commentary; not relicensed"),
-    "passages.toml": ("Passages quoted verbatim from article.txt, each tied to a place (written by the project)",
-                      "project", "LGPL-3.0-or-later"),
-    "places.toml": ("How each place the article names is located from the data (written by the project)",
-                    "project", "LGPL-3.0-or-later"),
+    "stories/belarus.toml": ("The default story: how each place the article names is located from the data, and "
+                             "the passages quoted verbatim from article.txt, each tied to a place (written by the "
+                             "project)", "project", "LGPL-3.0-or-later"),
     "countries.toml": ("NATO accession years (NATO, 'NATO member countries') and missing English names",
                        "project", "LGPL-3.0-or-later"),
     "countries.gpkg": ("Countries in lon 0..60, lat 34..71 from DCW 1:1M; focus countries (BY UA RU PL LT LV EE MD "
@@ -354,7 +353,7 @@ SOURCES_FOOTER = """
   section of it. `python scripts/build_data.py --places` rebuilds this file alone.
 - Place coordinates come from GeoNames (cities15000). The shapes of the article's countries,
   regions and borders (an area or a line) and the point of each (where its label or passage
-  badge goes) are derived at run time as `places.toml` describes (a country's part within the
+  badge goes) are derived at run time as `stories/belarus.toml` describes (a country's part within the
   box around Belarus and Ukraine and its pole of inaccessibility, the area a region's GeoNames
   towns span, NATO members' borders, the border point nearest Kyiv); none is typed in.
 - US longitudes in DCW run from 180 to 360; the build shifts them to -180..0.
@@ -362,8 +361,9 @@ SOURCES_FOOTER = """
 
 
 def write_checksums() -> list[str]:
-    checked = sorted(p for p in DATA.iterdir() if p.suffix in {".gpkg", ".txt", ".toml"} and p.is_file())
-    lines = [f"{sha256(p)}  {p.name}" for p in checked]
+    found = [*DATA.iterdir(), *DATA.glob("stories/*")]
+    checked = sorted(p for p in found if p.suffix in {".gpkg", ".txt", ".toml"} and p.is_file())
+    lines = [f"{sha256(p)}  {p.relative_to(DATA).as_posix()}" for p in checked]
     (DATA / "checksums.sha256").write_text("\n".join(lines) + "\n", encoding="utf-8")
     write_sources(lines)
     return lines

@@ -12,6 +12,7 @@ from geo.places import article_places
 from geo.story import load_story
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "article" / "article.txt"
+STORY = "stories/belarus.toml"
 
 
 def rewrite(data_dir: Path, name: str, text: str) -> None:
@@ -56,17 +57,17 @@ def test_article_publisher_is_named_in_the_text():
 
 
 def test_a_paraphrased_quote_is_refused(data_copy):
-    text = (data_copy / "passages.toml").read_text(encoding="utf-8")
+    text = (data_copy / STORY).read_text(encoding="utf-8")
     # Straight apostrophe instead of the article's typographic one: not verbatim.
     bad = text.replace("Lukashenko’s regime", "Lukashenko's regime", 1)
-    rewrite(data_copy, "passages.toml", bad)
+    rewrite(data_copy, STORY, bad)
     with pytest.raises(DataError, match="not an exact substring"):
         load_story(data_copy)
 
 
 def test_an_unknown_place_is_refused(data_copy):
-    text = (data_copy / "passages.toml").read_text(encoding="utf-8")
-    rewrite(data_copy, "passages.toml", text.replace('place = "moscow"', 'place = "atlantis"', 1))
+    text = (data_copy / STORY).read_text(encoding="utf-8")
+    rewrite(data_copy, STORY, text.replace('place = "moscow"', 'place = "atlantis"', 1))
     with pytest.raises(DataError, match="unknown place 'atlantis'"):
         load_story(data_copy)
 
