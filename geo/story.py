@@ -35,6 +35,7 @@ __all__ = [
     "dumps",
     "load_story",
     "load_story_file",
+    "make_passages",
 ]
 
 #: The article names its publisher in its last paragraph but one.
