@@ -318,6 +318,7 @@ def story_places(story: Story) -> dict[str, Place]:
     return done
 
 
+@lru_cache(maxsize=1)
 def article_places() -> dict[str, Place]:
     """Return every place of the bundled default story, keyed by id, located from the data.
 
@@ -328,6 +329,7 @@ def article_places() -> dict[str, Place]:
     >>> article_places()["nato-eastern-flank"].shape
     'line'
     """
+    # Cached apart from story_places: hashing a story on every call would cost the map's loops.
     return story_places(load_story())
 
 
