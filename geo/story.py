@@ -137,8 +137,9 @@ def _frozen(value: Any) -> Any:
     """Lists as tuples, all the way down, so a place's rule can be hashed."""
     if isinstance(value, list | tuple):
         return tuple(_frozen(v) for v in value)
-    if isinstance(value, Mapping):
-        raise InputError("A place's locating rule holds plain values and lists, not tables.")
+    if not isinstance(value, str | int | float):  # bool is an int
+        raise InputError(f"A place's locating rule holds text, numbers, booleans and lists of them, "
+                         f"not {type(value).__name__}.")
     return value
 
 

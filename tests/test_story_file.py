@@ -140,6 +140,8 @@ def _edited(change) -> bytes:
         (lambda d: d["place"][0].update(id="<script>"), "Place id"),
         (lambda d: d["place"][0].pop("geonameid"), "says nothing of how it is located"),
         (lambda d: d["place"][0].update(confirmed="yes"), "confirmed must be true or false"),
+        (lambda d: d["place"][0].update(geonameid={"nested": 1}), "not dict"),
+        (lambda d: d["place"][0].update(geonameid=None), "not NoneType"),
         (lambda d: d["article"].update(text="x" * 200_001, sha256="0"), "at most 200,000 characters"),
         (lambda d: d["article"].update(text="  \n "), "article is empty"),
     ],
