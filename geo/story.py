@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from geo.borders import border_key
+from geo.borders import DEFAULT_BORDER, border_key
 from geo.data import DATA_DIR, read_bytes, read_text
 from geo.errors import DataError, InputError
 
@@ -234,7 +234,7 @@ class Story:
     article: Article
     passages: tuple[Passage, ...]
     places: tuple[StoryPlace, ...] = ()
-    border: str = "BY-UA"
+    border: str = DEFAULT_BORDER
     reference_places: tuple[str, ...] = field(default=())
 
     def __post_init__(self) -> None:
