@@ -257,7 +257,13 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=8, help="changes timed in process, per kind")
     parser.add_argument("--changes", type=int, default=8, help="changes measured on the real server, per kind")
     parser.add_argument("--no-server", action="store_true", help="only the in-process part")
+    parser.add_argument("--branca-text", action="store_true",
+                        help="install geo.branca_text in this process first (the real server runs app.py as it is)")
     args = parser.parse_args()
+    if args.branca_text:
+        from geo import branca_text
+
+        branca_text.install()
     load = os.getloadavg()[0]
     medians, profile = library(args.rounds)
     total = server(args.changes) if not args.no_server else None
