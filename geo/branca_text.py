@@ -12,10 +12,14 @@ second pass did), and other text with Jinja syntax is kept as it was written.
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 
 import branca.element
+import folium.features
+import folium.template
+import jinja2
 
 __all__ = ["RenderedText", "install", "installed"]
 
@@ -52,16 +56,43 @@ def _render(self: branca.element.MacroElement, **kwargs) -> None:
         element.render(**kwargs)
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(cls: type[jinja2.Template], source: str) -> jinja2.Template:
+    return jinja2.Template.__new__(cls, source)
+
+
+class _BrancaTemplate(jinja2.Template):
+    """branca's ``Template``, compiled once per source text (``Element(text)`` compiles its text)."""
+
+    def __new__(cls, source: str, *args, **kwargs):
+        if args or kwargs or len(source) > 4096:  # large texts are data, seldom seen twice
+            return jinja2.Template.__new__(cls, source, *args, **kwargs)
+        return _compiled(cls, source)
+
+
+class _FoliumTemplate(folium.template.Template):
+    """folium's ``Template``, compiled once per source: tooltips and popups build theirs in ``render``."""
+
+    def __new__(cls, source: str, *args, **kwargs):
+        if args or kwargs or len(source) > 4096:
+            return jinja2.Template.__new__(cls, source, *args, **kwargs)
+        return _compiled(cls, source)
+
+
 def install() -> None:
     """Make every ``MacroElement`` render its header, html and script as text, once per process.
 
     Classes that render in their own way (``Figure``, ``folium.Map`` and others that
-    override ``render`` and call ``super().render()``) reach the patched method too.
+    override ``render`` and call ``super().render()``) reach the patched method too. The
+    templates branca and folium make while rendering (``Element(text)``, a tooltip's
+    style) are compiled once per source text.
     """
     with _LOCK:
         branca.element.MacroElement.render = _render
+        branca.element.Template = _BrancaTemplate
+        folium.features.Template = _FoliumTemplate
 
 
 def installed() -> bool:
     """Whether :func:`install` has run in this process."""
-    return branca.element.MacroElement.render is _render
+    return branca.element.MacroElement.render is _render and folium.features.Template is _FoliumTemplate
