@@ -323,12 +323,17 @@ def main() -> None:
     parser.add_argument("--changes", type=int, default=9, help="repeated-distance changes measured per app")
     parser.add_argument("--new", type=int, default=8, help="changes to three never-seen distances per app")
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive page (faster)")
+    parser.add_argument("--also", metavar="DIR", action="append", default=[],
+                        help="also run the app.py of DIR (a changed copy of the repository), interleaved")
     parser.add_argument("--against", metavar="REV", help="also run the repository as it was at REV, interleaved")
     args = parser.parse_args()
     pages = {"app.py": (ROOT / "app.py", ROOT)}
     if args.against:
         old = older_tree(args.against)
         pages[f"app.py@{args.against}"] = (old / "app.py", old)
+    for folder in args.also:
+        tree = Path(folder).resolve()
+        pages[f"app.py@{tree.name}"] = (tree / "app.py", tree)
     if not args.no_naive:
         pages["naive"] = (ROOT / "bench" / "naive_app.py", ROOT)
     load_before = os.getloadavg()[0]
