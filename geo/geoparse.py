@@ -199,29 +199,50 @@ def _word_after(text: str, end: int) -> tuple[int, int] | None:
     return (end + 1, end + 1 + m.end()) if m else None
 
 
-def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool:
+class _Person:
+    """What :func:`_keep` returns for a name that is part of a person's name (false, and why)."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+_PERSON = _Person()
+
+
+def _is_broad(f: _Found, gaz: Gazetteer) -> bool:
+    return any((gaz.place(e.index).kind != "city" or e.form == "demonym") and e.form != "other"
+               for e in f.entries)
+
+
+def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool | _Person:
     span = text[f.start:f.end]
     key = normalise(span)
     if key in _STOP or (span.isupper() and key.title() in _STOP):
         return False
     places = [gaz.place(e.index) for e in f.entries]
-    broad = any(p.kind != "city" or e.form == "demonym" for p, e in zip(places, f.entries))
+    # A country, region or demonym by its own name is surely meant; other names ("Island" for
+    # Iceland) and towns must pass the checks below.
+    broad = _is_broad(f, gaz)
     aliases = all(e.form == "alias" for e in f.entries)
+    is_word = key.lower() in gaz.words
+    after = _word_after(text, f.end)
     if not broad and all(e.form == "other" for e in f.entries):
+        if is_word:
+            return False
         if max(p.population for p in places) < _OTHER_NAME_TOWN and all(plain(p.name) != key for p in places):
             return False
-    if not broad and not aliases:
-        if key.lower() in gaz.words:
-            if _sentence_start(text, f.start) or span.isupper():
-                return False
-            if max(p.population for p in places) < _SMALL_WORD_TOWN:
-                return False
-    after = _word_after(text, f.end)
+    if not broad and not aliases and is_word:
+        if _sentence_start(text, f.start) or span.isupper():
+            return False
+        if max(p.population for p in places) < _SMALL_WORD_TOWN:
+            return False
+        if after and _is_cap(text[after[0]:after[1]]):
+            return False  # "Commonwealth Games", "Mobile World Congress": a name, not the town.
     if after and not broad and after[1] - after[0] == 1 and text[after[1]:after[1] + 1] == ".":
         return False  # "David J. Phillip": a given name and an initial.
     before = _word_before(text, f.start)
     if before and text[before[0]:before[1]] in _HONORIFICS:
-        return False
+        return _PERSON
     for where in (before, after):
         if where is None:
             continue
@@ -229,7 +250,8 @@ def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool:
         if not broad and _is_cap(word) and not word.isupper() and word not in _GEO_WORDS and word not in _STOP:
             nearby = [gaz.place(e.index) for e in gaz.lookup(word)]
             if nearby and all(p.kind == "city" for p in nearby) and word.lower() not in gaz.words:
-                return False  # "Charlotte Greenfield": two town names side by side make a person's name.
+                # "Charlotte Greenfield": two town names side by side make a person's name.
+                return _PERSON if where is before else False
         if not _is_cap(word) or word.isupper() or word in _GEO_WORDS or word in _STOP:
             continue
         if word.lower() in gaz.words or gaz.lookup(word):
@@ -237,8 +259,10 @@ def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool:
         if where[0] < f.start and _sentence_start(text, where[0]) and word.lower() in gaz.words:
             continue
         # A capitalised word that is neither an English word nor a place: a person's name.
+        # Only a surname ("Manuel Valls") names the same person again later; a first word
+        # ("Paris Hilton", "Manchester Piccadilly") does not.
         if not broad or key in _GIVEN_NAME_PLACES:
-            return False
+            return _PERSON if where is before else False
     return True
 
 
@@ -317,7 +341,12 @@ def find_places(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
     if len(text) > MAX_CHARS:
         raise InputError(f"the text has {len(text):,} characters; at most {MAX_CHARS:,} can be parsed")
     gaz = gazetteer if gazetteer is not None else load_gazetteer()
-    found = [f for f in _scan(text, gaz) if _keep(text, f, gaz)]
+    scanned = _scan(text, gaz)
+    kept = [_keep(text, f, gaz) for f in scanned]
+    # A name once part of a person's name is that person elsewhere too ("Manuel Valls ... Valls said").
+    people = {normalise(text[f.start:f.end]) for f, k in zip(scanned, kept) if k is _PERSON}
+    found = [f for f, k in zip(scanned, kept)
+             if k is True and not (normalise(text[f.start:f.end]) in people and not _is_broad(f, gaz))]
     ctx = _Context(Counter(), Counter(), [])
     first = [_rank(f, gaz, ctx) for f in found]
     sure = _Context(Counter(), Counter(), [])

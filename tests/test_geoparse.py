@@ -72,9 +72,14 @@ def test_forms_of_place_names(gaz, text, expected):
     "Mobile phones were banned.",
     "Nice work, she said.",
     "Paris Hilton arrived late.",
+    "Charlotte Greenfield reported.",
     "Michael Jordan scored 40 points.",
     "Mr Jordan said no.",
     "Police said the West must act.",
+    "Prime Minister Manuel Valls spoke. Later Valls said no.",
+    "The Commonwealth Games opened in the rain.",
+    "He lives on the Island now.",
+    "By DAVID J. PHILLIP; photo by David J. Phillip.",
 ])
 def test_words_and_people_that_are_not_places(gaz, text):
     assert found(text, gaz) == []
