@@ -134,6 +134,11 @@ class Gazetteer:
         found = self.names.get(key)
         if found is None and any_case:
             found = self.folded.get(key.lower())
+        # "St. Petersburg", "St Louis": the abbreviation names what "Saint" names.
+        if key.startswith(("St. ", "St ")) and not any_case:
+            full = self.names.get("Saint " + key.partition(" ")[2])
+            if full:
+                found = [*(found or ()), *(c for c in full if c not in (found or ()))]
         return tuple(Entry(code >> 2, FORMS[code & 3]) for code in found or ())
 
     def find(self, place_id: str) -> Place | None:

@@ -278,7 +278,7 @@ class _Context:
 
     countries: Counter
     areas: Counter
-    points: list[tuple[str, float, float]]
+    points: Counter
 
 
 def _score(place: Place, form: str, ctx: _Context, own: Place | None) -> float:
@@ -295,10 +295,10 @@ def _score(place: Place, form: str, ctx: _Context, own: Place | None) -> float:
     if place.admin1 and ctx.areas[(place.country, place.admin1)] > mine:
         s += _ADMIN1_BONUS * (ctx.areas[(place.country, place.admin1)] - mine) / max(ctx.areas.values())
     if place.kind == "city" and ctx.points:
-        near = sum(1 for pid, lat, lon in ctx.points
+        near = sum(n for (pid, lat, lon), n in ctx.points.items()
                    if pid != place.id and (own is None or pid != own.id)
                    and _km(lat, lon, place.lat, place.lon) <= _NEAR_KM)
-        s += _NEAR_BONUS * min(1.0, 2.0 * near / len(ctx.points))
+        s += _NEAR_BONUS * min(1.0, 2.0 * near / ctx.points.total())
     return s
 
 
@@ -347,9 +347,14 @@ def find_places(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
     people = {normalise(text[f.start:f.end]) for f, k in zip(scanned, kept) if k is _PERSON}
     found = [f for f, k in zip(scanned, kept)
              if k is True and not (normalise(text[f.start:f.end]) in people and not _is_broad(f, gaz))]
-    ctx = _Context(Counter(), Counter(), [])
-    first = [_rank(f, gaz, ctx) for f in found]
-    sure = _Context(Counter(), Counter(), [])
+    ctx = _Context(Counter(), Counter(), Counter())
+    memo: dict[tuple, list[tuple[float, Entry]]] = {}
+    first = []
+    for f in found:
+        if f.entries not in memo:
+            memo[f.entries] = _rank(f, gaz, ctx)
+        first.append(memo[f.entries])
+    sure = _Context(Counter(), Counter(), Counter())
     owns: list[Place | None] = []
     for ranked in first:
         owns.append(None)
@@ -359,11 +364,15 @@ def find_places(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
                 sure.countries[place.country] += 1
             if place.admin1:
                 sure.areas[(place.country, place.admin1)] += 1
-            if place.kind in ("city", "region") and len(sure.points) < 200:
-                sure.points.append((place.id, place.lat, place.lon))
+            if place.kind in ("city", "region"):
+                sure.points[(place.id, place.lat, place.lon)] += 1
     mentions = []
+    memo.clear()
     for f, own in zip(found, owns):
-        ranked = _rank(f, gaz, sure, own)
+        key = (f.entries, own.id if own else None)
+        if key not in memo:
+            memo[key] = _rank(f, gaz, sure, own)
+        ranked = memo[key]
         score, entry = ranked[0]
         confidence = 1.0 if len(ranked) == 1 else 1.0 / (1.0 + math.exp(ranked[1][0] - score))
         mentions.append(Mention(f.start, f.end, text[f.start:f.end], gaz.place(entry.index), entry.form,

@@ -108,6 +108,15 @@ def test_paris_and_namesakes_resolve_by_population_and_context(gaz):
     assert km(paris_tx, 33.6609, -95.5555) < 161
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Talks in Washington, D.C. ended.", [("Washington, D.C.", "gn:4140963")]),
+    ("Putin flew to St. Petersburg.", [("St. Petersburg", "gn:498817")]),
+    ("Korean and Emirati envoys met.", [("Korean", "iso:KR"), ("Emirati", "iso:AE")]),
+])
+def test_abbreviated_and_compound_names(gaz, text, expected):
+    assert found(text, gaz) == expected
+
+
 def test_an_organisation_keeps_the_place_it_is_named_for(gaz):
     assert found("He told the Washington Post and the New York Times.", gaz) == [
         ("Washington", "gn:4140963"), ("New York", "gn:5128581")]
