@@ -15,9 +15,12 @@ for (as news corpora annotate them). Possessives ("Belarus's") leave the "'s" ou
 mention; "the" is never part of one ("the Donbas" -> "Donbas").
 
 The resolver chooses, for each name, the place with the best score: the logarithm of its
-population, a bonus for a country (a country's name beats a namesake town) and for places in
-the countries and first-level areas the text's other mentions resolve to (two passes: the
-second one with the context the first found).
+population, a bonus for a country (a country's name beats a namesake town), a malus for a
+town's name in another language, and bonuses for places in the countries and first-level areas
+the text's other mentions resolve to and near the towns they name (two passes: the second one
+with the context the first found, each mention's own part left out, weighed by its share of
+the text). A town of fewer than 15,000 people is kept only where the text names its country
+otherwise too.
 """
 
 from __future__ import annotations
@@ -75,6 +78,7 @@ _COUNTRY_BONUS = 1.5
 _ADMIN1_BONUS = 1.0
 _SURE_MARGIN = 1.5
 _SMALL_WORD_TOWN = 100_000
+_SMALL_TOWN = 15_000
 # A town's names in other languages ("Hamas" for Hamm) count only for big towns.
 _OTHER_NAME_TOWN = 300_000
 _NEAR_KM = 400.0
@@ -219,6 +223,8 @@ def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool | _Person:
     key = normalise(span)
     if key in _STOP or (span.isupper() and key.title() in _STOP):
         return False
+    if f.start >= 2 and text[f.start - 1] in "'’" and text[f.start - 2].isalpha():
+        return False  # "O'Sullivan", "d'Alembert": the end of a longer name.
     places = [gaz.place(e.index) for e in f.entries]
     # A country, region or demonym by its own name is surely meant; other names ("Island" for
     # Iceland) and towns must pass the checks below.
@@ -374,6 +380,12 @@ def find_places(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
             memo[key] = _rank(f, gaz, sure, own)
         ranked = memo[key]
         score, entry = ranked[0]
+        place = gaz.place(entry.index)
+        if place.kind == "city" and place.population < _SMALL_TOWN:
+            # A small town is meant only where the text is about its country.
+            mine = int(own is not None and own.country == place.country)
+            if sure.countries[place.country] - mine <= 0:
+                continue
         confidence = 1.0 if len(ranked) == 1 else 1.0 / (1.0 + math.exp(ranked[1][0] - score))
         mentions.append(Mention(f.start, f.end, text[f.start:f.end], gaz.place(entry.index), entry.form,
                                 confidence))

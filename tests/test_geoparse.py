@@ -73,6 +73,7 @@ def test_forms_of_place_names(gaz, text, expected):
     "Nice work, she said.",
     "Paris Hilton arrived late.",
     "Charlotte Greenfield reported.",
+    "Ronnie O'Sullivan won.",
     "Michael Jordan scored 40 points.",
     "Mr Jordan said no.",
     "Police said the West must act.",
@@ -87,6 +88,11 @@ def test_words_and_people_that_are_not_places(gaz, text):
 
 def test_a_town_named_like_a_word_is_found_inside_a_sentence(gaz):
     assert found("The festival moved to Nice last year.", gaz) == [("Nice", "gn:2990440")]
+
+
+def test_a_small_town_needs_its_country_in_the_text(gaz):
+    assert found("Lunch in Yamba was fine.", gaz) == []
+    assert ("Yamba", "gn:2142648") in found("Fires near Yamba in New South Wales, Australia.", gaz)
 
 
 def test_jordan_the_country_with_its_neighbours(gaz):
