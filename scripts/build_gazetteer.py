@@ -77,10 +77,11 @@ def clean(name: str) -> str:
 
 
 def plural(demonym: str) -> list[str]:
-    """English plural of a demonym where it takes an -s ("Ukrainians", "Israelis"), else nothing."""
-    if demonym.endswith(("an", "i", "ot")) and " " not in demonym:
-        return [demonym + "s"]
-    return []
+    """English plural of a demonym where it takes an -s ("Ukrainians", "Israelis", "Greeks"), else
+    nothing ("Irish", "French", "Chinese", "Swiss" are their own plurals)."""
+    if " " in demonym or demonym.endswith(("s", "sh", "ch", "x", "z", "ese")):
+        return []
+    return [demonym + "s"]
 
 
 def _point(polygon):

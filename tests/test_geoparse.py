@@ -118,6 +118,8 @@ def test_paris_and_namesakes_resolve_by_population_and_context(gaz):
     ("Talks in Washington, D.C. ended.", [("Washington, D.C.", "gn:4140963")]),
     ("Putin flew to St. Petersburg.", [("St. Petersburg", "gn:498817")]),
     ("Korean and Emirati envoys met.", [("Korean", "iso:KR"), ("Emirati", "iso:AE")]),
+    ("Greeks, Filipinos, Poles and Swiss.", [("Greeks", "iso:GR"), ("Filipinos", "iso:PH"), ("Poles", "iso:PL"),
+                                            ("Swiss", "iso:CH")]),
 ])
 def test_abbreviated_and_compound_names(gaz, text, expected):
     assert found(text, gaz) == expected
