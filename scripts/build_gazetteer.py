@@ -305,6 +305,12 @@ def main() -> None:
         print(f"{name}: {digest}")
     (DATA / "checksums.sha256").write_text("\n".join(sorted(sums, key=lambda s: s.split("  ")[1])) + "\n",
                                            encoding="utf-8")
+    sources = (DATA / "SOURCES.md").read_text(encoding="utf-8")
+    for name in (OUT_TSV, OUT_WORDS):
+        digest = hashlib.sha256((DATA / name).read_bytes()).hexdigest()
+        sources = re.sub(rf"(\| `{re.escape(name)}` .*\| `)[0-9a-f]{{64}}(` \|)",
+                         lambda m, d=digest: m.group(1) + d + m.group(2), sources)
+    (DATA / "SOURCES.md").write_text(sources, encoding="utf-8")
     print(f"{len(rows)} places, {len(words)} English words")
 
 
