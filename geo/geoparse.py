@@ -40,7 +40,7 @@ from pathlib import Path
 from geo.errors import AtlasError, InputError
 from geo.gazetteer import Entry, Gazetteer, Place, load_gazetteer, normalise, plain
 
-__all__ = ["MAX_CHARS", "Mention", "cli_main", "find_places", "mentions_json", "read_article", "register"]
+__all__ = ["MAX_CHARS", "Mention", "cli_main", "find_places", "mentions_json", "read_article", "register", "run"]
 
 #: The longest text parsed, in characters.
 MAX_CHARS = 200_000
