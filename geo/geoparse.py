@@ -58,7 +58,7 @@ Court Council Union Republic State Kingdom Empire City Province Region County Di
 Mr Mrs Ms Dr Sir Lord Lady General Gen Capt Col Lt Sgt Prof Rev Saint St
 God Christ Allah Jesus Mary Bible Koran Quran Islam Christian Christians Catholic Muslim Muslims
 Jewish Jews Arab Arabs Sunni Shia Kurds Kurdish Hindu
-Internet Google Apple Amazon Twitter Facebook Reuters Xinhua Hamas Hezbollah Taliban
+Internet Google Apple Amazon Twitter Facebook Reuters Xinhua Hamas Hezbollah Taliban Toyota Mercedes Nokia
 Independence Liberty Victory Unity Justice Progress Freedom Hope Paradise Enterprise Commerce
 Of The And In On At To For By As Is It Or If So
 """.split())
@@ -244,6 +244,9 @@ def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool | _Person:
             return False
         if after and _is_cap(text[after[0]:after[1]]):
             return False  # "Commonwealth Games", "Mobile World Congress": a name, not the town.
+    if (after and not broad and _is_cap(text[after[0]:after[1]])
+            and max(p.population for p in places) < _SMALL_TOWN):
+        return False  # "Elon Musk": a small town's name before another name is someone's.
     if after and not broad and after[1] - after[0] == 1 and text[after[1]:after[1] + 1] == ".":
         return False  # "David J. Phillip": a given name and an initial.
     before = _word_before(text, f.start)

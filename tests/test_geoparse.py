@@ -93,6 +93,7 @@ def test_a_town_named_like_a_word_is_found_inside_a_sentence(gaz):
 def test_a_small_town_needs_its_country_in_the_text(gaz):
     assert found("Lunch in Yamba was fine.", gaz) == []
     assert ("Yamba", "gn:2142648") in found("Fires near Yamba in New South Wales, Australia.", gaz)
+    assert found("In Texas, Elon Musk spoke.", gaz) == [("Texas", "dcw:USTX")]
 
 
 def test_jordan_the_country_with_its_neighbours(gaz):
