@@ -92,20 +92,21 @@ class Gazetteer:
 
     Attributes
     ----------
-    rows : tuple of tuple of str
-        The table's rows (id, kind, name, country, admin1, lat, lon, population, source).
-    names : Mapping[str, list of int]
-        Every name exactly as written, to its entries packed as ``index * 4 + form code``.
-    folded : Mapping[str, list of int]
+    rows : tuple of str
+        The table's lines (id, kind, name, country, admin1, lat, lon, population, source, names).
+    names : Mapping[str, int or list of int]
+        Every name exactly as written, to its entries packed as ``index * 4 + form code`` (one
+        int for a name of one place, a list for several).
+    folded : Mapping[str, int or list of int]
         Lower-cased names (no aliases) of the countries, regions and towns of 100,000 people or
         more: to read headlines in capitals.
     words : frozenset of str
         Lower-case English words: a town named like a word ("Of", "Mobile"), a person's name.
     """
 
-    rows: tuple[tuple[str, ...], ...]
-    names: Mapping[str, list[int]]
-    folded: Mapping[str, list[int]]
+    rows: tuple[str, ...]
+    names: Mapping[str, int | list[int]]
+    folded: Mapping[str, int | list[int]]
     words: frozenset[str] = field(default_factory=frozenset)
     _made: dict[int, Place] = field(default_factory=dict, repr=False)
 
@@ -113,7 +114,7 @@ class Gazetteer:
         """The place of row ``index`` (built once, then shared)."""
         found = self._made.get(index)
         if found is None:
-            pid, kind, name, country, admin1, lat, lon, pop, source = self.rows[index]
+            pid, kind, name, country, admin1, lat, lon, pop, source = self.rows[index].split("\t", 9)[:9]
             try:
                 found = Place(pid, kind, name, country, admin1, float(lat), float(lon), int(pop), source)
             except ValueError as exc:
@@ -137,14 +138,20 @@ class Gazetteer:
         # "St. Petersburg", "St Louis": the abbreviation names what "Saint" names.
         if key.startswith(("St. ", "St ")) and not any_case:
             full = self.names.get("Saint " + key.partition(" ")[2])
-            if full:
-                found = [*(found or ()), *(c for c in full if c not in (found or ()))]
-        return tuple(Entry(code >> 2, FORMS[code & 3]) for code in found or ())
+            if full is not None:
+                mine = [found] if type(found) is int else list(found or ())
+                found = mine + [c for c in ([full] if type(full) is int else full) if c not in mine]
+        if found is None:
+            return ()
+        if type(found) is int:
+            found = (found,)
+        return tuple(Entry(code >> 2, FORMS[code & 3]) for code in found)
 
     def find(self, place_id: str) -> Place | None:
         """The place whose id is ``place_id`` (``iso:BY``, ``gn:703448``), or None."""
+        prefix = place_id + "\t"
         for index, row in enumerate(self.rows):
-            if row[0] == place_id:
+            if row.startswith(prefix):
                 return self.place(index)
         return None
 
@@ -192,10 +199,21 @@ def parse_gazetteer(table: str, words: str = "") -> Gazetteer:
     DataError
         When a row is malformed.
     """
-    rows: list[tuple[str, ...]] = []
-    names: dict[str, list[int]] = {}
-    folded: dict[str, list[int]] = {}
+    rows: list[str] = []
+    names: dict[str, int | list[int]] = {}
+    folded: dict[str, int | list[int]] = {}
     codes = {"a": 1, "x": 2, "d": 3}
+
+    def put(into: dict, key: str, code: int) -> None:
+        # Most names name one place: an int, not a list, keeps loading fast.
+        found = into.get(key)
+        if found is None:
+            into[key] = code
+        elif type(found) is int:
+            into[key] = [found, code]
+        else:
+            found.append(code)
+
     for number, line in enumerate(table.splitlines(), 1):
         if not line or line[0] == "#":
             continue
@@ -205,21 +223,20 @@ def parse_gazetteer(table: str, words: str = "") -> Gazetteer:
         if cells[1] not in KINDS:
             raise DataError(f"gazetteer line {number}: unknown kind {cells[1]!r}")
         index = len(rows)
-        rows.append(tuple(cells[:9]))
+        rows.append(line)
         base = index << 2
-        names.setdefault(cells[2], []).append(base)
+        put(names, cells[2], base)
         fold = cells[1] != "city" or len(cells[7]) > 5
         if fold:
-            folded.setdefault(cells[2].lower(), []).append(base)
+            put(folded, cells[2].lower(), base)
         if cells[9]:
             for item in cells[9].split("|"):
                 code = codes.get(item[:1])
                 if code is None or item[1:2] != ":" or len(item) < 3:
                     raise DataError(f"gazetteer line {number}: bad name {item!r}")
-                text = item[2:]
-                names.setdefault(text, []).append(base | code)
+                put(names, item[2:], base | code)
                 if fold and code != 2:
-                    folded.setdefault(text.lower(), []).append(base | code)
+                    put(folded, item[2:].lower(), base | code)
     word_set = frozenset(line for line in words.splitlines() if line and line[0] != "#")
     return Gazetteer(tuple(rows), MappingProxyType(names), MappingProxyType(folded), word_set)
 
