@@ -9,8 +9,8 @@ from geo.borders import belarus_ukraine_border, shared_border
 from geo.errors import AssetError, AtlasError, DataError, ExportError, InputError
 from geo.facts import BandFact, Fact, band_facts, compute_fact, compute_facts, facts_json
 from geo.layers import bands_geojson, overlays_geojson
-from geo.places import Place, article_places
-from geo.story import Article, Passage, Story, load_story
+from geo.places import Place, article_places, story_places
+from geo.story import Article, Passage, Story, StoryPlace, load_story, load_story_file
 
 # Exports (matplotlib) and user layers (folium) load on first use, keeping `import geo` light.
 _LAZY = {
@@ -45,6 +45,7 @@ __all__ = [
     "Passage",
     "Place",
     "Story",
+    "StoryPlace",
     "UploadLimits",
     "UserLayer",
     "article_places",
@@ -58,7 +59,9 @@ __all__ = [
     "export_bytes",
     "facts_json",
     "load_story",
+    "load_story_file",
     "overlays_geojson",
     "read_user_layer",
     "shared_border",
+    "story_places",
 ]

@@ -1,4 +1,4 @@
-"""Command line: ``python -m geo facts|bands|export``, over the same functions the app calls."""
+"""Command line: ``python -m geo facts|bands|export|places``, over the same functions the app calls."""
 
 from __future__ import annotations
 
@@ -310,6 +310,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--units", choices=("km", "mi"), default="km")
     export.add_argument("--footnotes", action="store_true", help="print the quoted passages beside the map")
     export.add_argument("--output", "-o", required=True, metavar="FILE")
+    from geo.geoparse import register
+    from geo.publish import add_command
+
+    add_command(sub, _distance, _bounds, _pixels)
+    register(sub)
     return parser
 
 
@@ -398,6 +403,14 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "export":
             return _export(parser, args)
+        if args.command == "publish":
+            from geo.publish import run_command
+
+            return run_command(parser, args)
+        if args.command == "places":
+            from geo.geoparse import run
+
+            return run(args)
     except InputError as exc:
         print(f"python -m geo: error: {exc}", file=sys.stderr)
         return 2

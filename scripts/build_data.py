@@ -310,6 +310,9 @@ def write_sources(lines: list[str]) -> None:
         for name, (what, origin, licence) in FILES.items()
     ]
     text = SOURCES_HEADER + "\n".join(rows) + "\n" + SOURCES_FOOTER
+    # The geoparser's section belongs to scripts/build_gazetteer.py: keep it.
+    old = (DATA / "SOURCES.md").read_text(encoding="utf-8") if (DATA / "SOURCES.md").exists() else ""
+    text += "".join(old.partition("\n## Geoparser gazetteer")[1:])
     (DATA / "SOURCES.md").write_text(text, encoding="utf-8")
 
 
@@ -362,7 +365,7 @@ SOURCES_FOOTER = """
 
 def write_checksums() -> list[str]:
     found = [*DATA.iterdir(), *DATA.glob("stories/*")]
-    checked = sorted(p for p in found if p.suffix in {".gpkg", ".txt", ".toml"} and p.is_file())
+    checked = sorted(p for p in found if p.suffix in {".gpkg", ".txt", ".toml", ".tsv"} and p.is_file())
     lines = [f"{sha256(p)}  {p.relative_to(DATA).as_posix()}" for p in checked]
     (DATA / "checksums.sha256").write_text("\n".join(lines) + "\n", encoding="utf-8")
     write_sources(lines)
