@@ -8,11 +8,13 @@ out says which places a person confirmed.
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from geo.errors import InputError
-from geo.gazetteer import Gazetteer, load_gazetteer
+from geo.gazetteer import Gazetteer, load_gazetteer, plain
 from geo.gazetteer import Place as GazetteerPlace
 from geo.geoparse import Mention, find_places
 from geo.passages import Mention as PlaceMention
@@ -27,6 +29,7 @@ __all__ = [
     "draft_story",
     "propose_border",
     "remove_place",
+    "search_places",
     "story_place",
 ]
 
@@ -221,3 +224,29 @@ def remove_place(draft: Draft, place_id: str) -> Draft:
     spec = draft.story.place(place_id)
     return _with_places(draft, [p for p in draft.story.places if p is not spec],
                         [f for f in draft.findings if f.place_id != place_id])
+
+
+@lru_cache(maxsize=2)
+def _prefix_index(gaz: Gazetteer) -> tuple[list[str], list[int]]:
+    pairs = sorted((plain(row[2]).lower(), index) for index, row in enumerate(gaz.rows))
+    return [k for k, _ in pairs], [i for _, i in pairs]
+
+
+def search_places(prefix: str, limit: int = 20, gazetteer: Gazetteer | None = None) -> list[GazetteerPlace]:
+    """Return the gazetteer's places whose name starts with ``prefix`` (any case), most populous first.
+
+    Examples
+    --------
+    >>> [p.name for p in search_places("kyi", 1)]
+    ['Kyiv']
+    """
+    gaz = gazetteer if gazetteer is not None else load_gazetteer()
+    key = plain(str(prefix)[:100]).lower().strip()
+    if not key:
+        return []
+    keys, rows = _prefix_index(gaz)
+    lo = bisect.bisect_left(keys, key)
+    hi = bisect.bisect_left(keys, key + "\U0010ffff")
+    found = [gaz.place(rows[i]) for i in range(lo, min(hi, lo + 2000))]
+    found.sort(key=lambda p: (-p.population, p.name, p.id))
+    return found[:limit]

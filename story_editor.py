@@ -1,0 +1,185 @@
+"""The page's "Your article" panel: bring an article, review its places and passages, map it.
+
+A thin Streamlit layer over :mod:`geo.authoring`, :mod:`geo.article_input` and
+:mod:`geo.passages`; the draft lives in the session (one person's review), the story it
+makes travels as its file.
+"""
+
+from __future__ import annotations
+
+import re
+
+import streamlit as st
+
+from geo.article_input import article_from_file, article_from_text
+from geo.authoring import Draft, confirm_place, correct_place, draft_story, remove_place, search_places
+from geo.borders import border_key, get_border
+from geo.errors import AtlasError
+from geo.passages import add_passage, drop_passages, trim_passage
+from geo.story import MAX_ARTICLE_CHARS, Story, load_story_file
+
+__all__ = ["UPLOAD_TYPES", "article_editor", "md"]
+
+UPLOAD_TYPES = ("txt", "md", "html", "htm", "docx")
+_DRAFT = "byo_draft"
+_USE = "byo_use"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """User text escaped for Streamlit markdown: no link, image, HTML or formula is made of it."""
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+
+
+def _set_draft(draft: Draft | None) -> None:
+    st.session_state[_DRAFT] = draft
+
+
+def _draft() -> Draft | None:
+    return st.session_state.get(_DRAFT)
+
+
+def _find(text: str | None, upload) -> None:
+    try:
+        if upload is not None:
+            article = article_from_file(upload.getvalue(), upload.name)
+        else:
+            article = article_from_text(text or "")
+        _set_draft(draft_story(article))
+        st.session_state[_USE] = True
+    except AtlasError as exc:
+        st.session_state["byo_error"] = str(exc)
+
+
+def _open(upload) -> None:
+    try:
+        story = load_story_file(upload.getvalue())
+        _set_draft(Draft(story, ()))
+        st.session_state[_USE] = True
+    except AtlasError as exc:
+        st.session_state["byo_error"] = f"This story file cannot be opened: {exc}"
+
+
+def _apply(change, *args) -> None:
+    draft = _draft()
+    if draft is None:
+        return
+    try:
+        _set_draft(change(draft, *args))
+    except AtlasError as exc:
+        st.session_state["byo_error"] = str(exc)
+
+
+def _on_story(change, *args) -> Draft:
+    def run(draft: Draft) -> Draft:
+        return Draft(change(draft.story, *args), draft.findings)
+    return run
+
+
+def _review_places(draft: Draft) -> None:
+    story = draft.story
+    confirmed = sum(p.confirmed for p in story.places)
+    st.markdown(f"**Places** — {confirmed} of {len(story.places)} confirmed by you. "
+                "Nothing unconfirmed is shown as fact.")
+    findings = {f.place_id: f for f in draft.findings}
+    for place in story.places:
+        f = findings.get(place.id)
+        mark = ":material/check_circle:" if place.confirmed else ":material/help:"
+        with st.container(border=True):
+            head = f"{mark} **{md(place.name)}** ({place.kind})"
+            if f is not None:
+                head += f" — named {f.count}× as {', '.join(md(m) for m in f.mentions[:4])}"
+            st.markdown(head)
+            if f is not None:
+                st.caption(f"Located: {md(f.located)}. Sure: {f.confidence:.0%}.")
+            cols = st.columns(3)
+            cols[0].button("Confirm", key=f"byo-ok-{place.id}", disabled=place.confirmed,
+                           on_click=_apply, args=(confirm_place, place.id))
+            cols[1].button("Remove", key=f"byo-rm-{place.id}", on_click=_apply, args=(remove_place, place.id))
+            query = cols[2].text_input("Correct to…", key=f"byo-q-{place.id}", placeholder="Type a place name",
+                                       label_visibility="collapsed")
+            if query:
+                options = search_places(query, 10)
+                if not options:
+                    st.caption("No place of that name in the gazetteer.")
+                else:
+                    choice = st.selectbox("Correct to", options, key=f"byo-c-{place.id}",
+                                          format_func=lambda p: f"{p.name} ({p.kind}, {p.country or '—'})")
+                    st.button("Use this place", key=f"byo-fix-{place.id}",
+                              on_click=_apply, args=(correct_place, place.id, choice))
+
+
+def _review_passages(draft: Draft) -> None:
+    story = draft.story
+    st.markdown(f"**Passages** — {len(story.passages)}, each quoted exactly from the article.")
+    names = {p.id: p.name for p in story.places}
+    for p in story.passages:
+        with st.container(border=True):
+            st.markdown(f"**{p.number}.** {md(names.get(p.place, p.place))} — “{md(p.quote)}”")
+            trimmed = st.text_input("Trim to (an exact part of the passage)", value=p.quote,
+                                    key=f"byo-trim-{p.number}-{p.offset}-{len(p.quote)}")
+            cols = st.columns(2)
+            cols[0].button("Drop", key=f"byo-drop-{p.number}-{p.offset}",
+                           on_click=_apply, args=(_on_story(drop_passages, [p.number]),))
+            if trimmed != p.quote:
+                cols[1].button("Trim", key=f"byo-cut-{p.number}-{p.offset}",
+                               on_click=_apply, args=(_on_story(trim_passage, p.number, trimmed),))
+    if story.places:
+        with st.form("byo-add", clear_on_submit=True, border=False):
+            quote = st.text_area("Add a passage: quote it exactly", key="byo-add-quote", height=80)
+            place = st.selectbox("Tied to", [p.id for p in story.places], format_func=names.get,
+                                 key="byo-add-place")
+            if st.form_submit_button("Add passage") and quote:
+                _apply(_on_story(add_passage, quote, place, "Added by a person."))
+
+
+def _set_border(value: str) -> None:
+    draft = _draft()
+    try:
+        key = border_key(value)
+        get_border(key)
+    except AtlasError as exc:
+        st.session_state["byo_error"] = f"Border {md(value)}: {exc}"
+        return
+    s = draft.story
+    _set_draft(Draft(Story(s.article, s.passages, s.places, key, s.reference_places), draft.findings))
+
+
+def article_editor() -> Story | None:
+    """Draw the "Your article" panel; return the story the map should show, or None for the bundled one."""
+    with st.expander("Your article", expanded=_draft() is not None, icon=":material/article:"):
+        error = st.session_state.pop("byo_error", None)
+        if error:
+            st.error(error)
+        paste, upload, reopen = st.tabs(["Paste", "Upload", "Open a story file"])
+        with paste:
+            text = st.text_area("Article text", key="byo-text", height=160, max_chars=MAX_ARTICLE_CHARS,
+                                placeholder="Paste the article here, exactly as published.")
+            st.button("Find its places", key="byo-find", on_click=lambda: _find(st.session_state.get("byo-text"), None),
+                      disabled=not text)
+        with upload:
+            file = st.file_uploader("An article (.txt, .md, .html, .docx)", type=list(UPLOAD_TYPES), key="byo-file")
+            st.button("Find its places", key="byo-find-file", disabled=file is None,
+                      on_click=lambda: _find(None, st.session_state.get("byo-file")))
+        with reopen:
+            saved = st.file_uploader("A story file (.toml, .json)", type=["toml", "json"], key="byo-story")
+            st.button("Open", key="byo-open", disabled=saved is None,
+                      on_click=lambda: _open(st.session_state.get("byo-story")))
+        draft = _draft()
+        if draft is None:
+            st.caption("Places are found offline: nothing leaves this machine.")
+            return None
+        st.toggle("Show this article on the map", key=_USE)
+        story = draft.story
+        value = st.text_input("Border the bands measure from (two country codes)", value=story.border,
+                              key=f"byo-border-{story.border}")
+        if value and value != story.border:
+            _set_border(value)
+        _review_places(draft)
+        _review_passages(draft)
+        st.download_button("Save the story file", draft.story.dumps("toml").encode("utf-8"),
+                            file_name="story.toml", mime="application/toml", key="byo-save", on_click="ignore")
+        if st.button("Close this article", key="byo-close"):
+            _set_draft(None)
+            st.rerun()
+    return draft.story if st.session_state.get(_USE) else None
