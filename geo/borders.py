@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 from shapely.ops import linemerge
 
-from geo.data import load_countries, load_land
+from geo.data import DATA_DIR, load_countries, load_land
 from geo.errors import DataError, InputError
 from geo.geodesy import GEOD, LineDistance, aeqd_transformers, illinois_step, reproject
 
@@ -205,10 +205,12 @@ def border_key(raw: str) -> str:
 
 
 def _world():
-    """``geo.world`` where the world data's loader is installed, else None (the region data only)."""
+    """``geo.world`` where its loader and its built data are installed, else None (the region data only)."""
     if importlib.util.find_spec("geo.world") is None:
         return None
-    return importlib.import_module("geo.world")
+    world = importlib.import_module("geo.world")
+    index = getattr(world, "INDEX", "world/index.json")
+    return world if (DATA_DIR / index).is_file() else None
 
 
 @lru_cache(maxsize=1)
@@ -420,7 +422,7 @@ def split_sides(
 
     Examples
     --------
-    >>> from geo.data import load_countries, load_land
+    >>> from geo.data import DATA_DIR, load_countries, load_land
     >>> c = load_countries()
     >>> ua, by = split_sides(c["UA"].geometry, c["BY"].geometry, 100.0)
     >>> ua.contains(shapely.Point(30.52, 50.45)), by.contains(shapely.Point(30.52, 50.45))
