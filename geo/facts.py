@@ -35,6 +35,7 @@ __all__ = [
     "compute_facts",
     "country_name",
     "facts_json",
+    "known_place_ids",
     "reference_facts",
     "towns",
 ]
@@ -261,6 +262,17 @@ def _town(geonameid: int):
             return None
     places = load_places()
     return _region_town(places[geonameid]) if geonameid in places else None
+
+
+def known_place_ids(ids: Iterable[int]) -> tuple[int, ...]:
+    """Return those of ``ids`` that are places in the gazetteer, in the order given.
+
+    Examples
+    --------
+    >>> known_place_ids([703448, 1])
+    (703448,)
+    """
+    return tuple(int(i) for i in ids if _town(int(i)) is not None)
 
 
 # --- distances from places to a border ---------------------------------------------------------
