@@ -25,6 +25,8 @@ __all__ = [
     "UrlState",
     "border_countries",
     "parse_query",
+    "read_border",
+    "read_choice",
     "rings_text",
     "to_query",
 ]
@@ -289,17 +291,34 @@ def _shares_border(a: str, b: str) -> bool:
     return a in countries and b in countries and countries[a].geometry.intersects(countries[b].geometry)
 
 
-def _border(raw: str, warn: list[str]) -> str | None:
-    value = _normal(raw).strip()
-    shown = _preview(raw)
-    if _COUNTRY.fullmatch(value.upper()) and value.isascii():
+def read_border(raw: str) -> str:
+    """Return the canonical key of the border ``raw`` names, if the data has that border.
+
+    Parameters
+    ----------
+    raw : str
+        Two ISO 3166-1 alpha-2 codes in either order (``"ua-by"``), or one country's code
+        for its whole land border (``"PL"``).
+
+    Raises
+    ------
+    InputError
+        When ``raw`` is malformed, names a country the data lacks, or two countries that
+        share no land border.
+
+    Examples
+    --------
+    >>> read_border("ua-by")
+    'BY-UA'
+    """
+    value = _normal(str(raw)).strip()
+    if value.isascii() and _COUNTRY.fullmatch(value.upper()):
         key = value.upper()
     else:
         try:
             key = border_key(value)
         except InputError:
-            warn.append(f"Ignored border “{shown}”: give two country codes, for example BY-UA.")
-            return None
+            raise InputError("give two country codes, for example BY-UA") from None
     if key == DEFAULT_BORDER:
         return key
     from geo.facts import country_name
@@ -308,24 +327,43 @@ def _border(raw: str, warn: list[str]) -> str | None:
     unknown = [c for c in countries if not _country_known(c)]
     if unknown:
         what = "is not a country" if len(unknown) == 1 else "are not countries"
-        warn.append(f"Ignored border “{shown}”: {' and '.join(unknown)} {what} in the data.")
-        return None
+        raise InputError(f"{' and '.join(unknown)} {what} in the data")
     if len(countries) == 2 and not _shares_border(*countries):
         a, b = (country_name(c) for c in countries)
-        warn.append(f"Ignored border “{shown}”: {a} and {b} share no land border.")
-        return None
+        raise InputError(f"{a} and {b} share no land border")
     if len(countries) == 1:
         pairs = _pairs()
         if pairs is not None and not any(key in pair for pair in pairs):
-            warn.append(f"Ignored border “{shown}”: {country_name(key)} has no land border.")
-            return None
+            raise InputError(f"{country_name(key)} has no land border")
     return key
 
 
-def _country_choice(name: str, raw: str, fixed: tuple[str, ...], border: str, warn: list[str]) -> str | None:
-    """A side or clip: one of ``fixed``, or one of the border's countries by ISO code or by name
-    (links made before borders could be chosen say ``side=ukraine``)."""
-    value = _normal(raw).strip()
+def _border(raw: str, warn: list[str]) -> str | None:
+    try:
+        return read_border(raw)
+    except InputError as exc:
+        warn.append(f"Ignored border “{_preview(raw)}”: {exc}.")
+        return None
+
+
+def read_choice(name: str, raw: str, border: str) -> str:
+    """Return a side or clip for a border: ``"both"`` (side), ``"none"`` or ``"land"`` (clip),
+    or one of the border's countries by ISO code or by name (older links say ``side=ukraine``).
+
+    Raises
+    ------
+    InputError
+        For any other value; the message lists those allowed.
+
+    Examples
+    --------
+    >>> read_choice("side", "ukraine", "BY-UA"), read_choice("clip", "pl", "BY-PL")
+    ('UA', 'PL')
+    """
+    if name not in ("side", "clip"):
+        raise InputError(f"Unknown choice {str(name)[:20]!r}: use side or clip.")
+    fixed = ("both",) if name == "side" else ("none", "land")
+    value = _normal(str(raw)).strip()
     countries = border_countries(border)
     if value.lower() in fixed:
         return value.lower()
@@ -336,9 +374,15 @@ def _country_choice(name: str, raw: str, fixed: tuple[str, ...], border: str, wa
     for iso2 in countries:
         if value.lower() == country_name(iso2).lower():
             return iso2
-    allowed = ", ".join((*fixed, *countries))
-    warn.append(f"Ignored unknown {name} “{_preview(raw)}”: use one of {allowed}.")
-    return None
+    raise InputError(f"use one of {', '.join((*fixed, *countries))}")
+
+
+def _country_choice(name: str, raw: str, border: str, warn: list[str]) -> str | None:
+    try:
+        return read_choice(name, raw, border)
+    except InputError as exc:
+        warn.append(f"Ignored unknown {name} “{_preview(raw)}”: {exc}.")
+        return None
 
 
 def _places(raw: str, warn: list[str]) -> tuple[int, ...] | None:
@@ -450,8 +494,7 @@ def parse_query(
         elif key == "places":
             value = _places(raw, warn)
         elif key in ("side", "clip"):
-            fixed = ("both",) if key == "side" else ("none", "land")
-            value = _country_choice(key, raw, fixed, str(values.get("border", DEFAULT_BORDER)), warn)
+            value = _country_choice(key, raw, str(values.get("border", DEFAULT_BORDER)), warn)
         else:
             allowed = {"units": UNITS, "basemap": BASEMAPS}[key]
             value = _choice(key, raw, allowed, warn)
