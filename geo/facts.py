@@ -82,6 +82,8 @@ class Fact:
         How it was computed and from which data.
     line : tuple, optional
         ``((lon, lat), (lon, lat))`` for a distance that can be drawn.
+    place : str, optional
+        For a distance from a place to the border, the place's name (``"Kyiv"``).
     """
 
     key: str
@@ -91,6 +93,7 @@ class Fact:
     method: str
     source: str
     line: tuple[tuple[float, float], tuple[float, float]] | None = field(default=None)
+    place: str | None = None
 
     def __post_init__(self) -> None:
         if self.unit not in ("km", "km2", "h", "count"):
@@ -305,7 +308,8 @@ def _to_border_label(name: str, iso2: str | None, border: Border) -> str:
     return f"{name} to the {border.name}"
 
 
-def _to_border(key: str, label: str, how: str, lon: float, lat: float, border: Border, source: str) -> Fact:
+def _to_border(key: str, label: str, name: str, how: str, lon: float, lat: float, border: Border,
+               source: str) -> Fact:
     dist, _, blon, blat = _oracle(border).nearest(lon, lat)
     return Fact(
         key,
@@ -315,6 +319,7 @@ def _to_border(key: str, label: str, how: str, lon: float, lat: float, border: B
         f"shortest {_GEODESIC} distance from {how} to the border line",
         f"{border.source}; {source}" if border.source else source,
         ((lon, lat), (round(float(blon[0]), 6), round(float(blat[0]), 6))),
+        name,
     )
 
 
@@ -381,7 +386,7 @@ def _reference_facts(border: Border, ids: tuple[int, ...]) -> tuple[tuple[str, F
         gid, name, lon, lat = capitals[iso2]
         seen.add(int(gid))
         key = f"{_slug(name)}_to_border"
-        out[key] = _to_border(key, _to_border_label(name, iso2, border),
+        out[key] = _to_border(key, _to_border_label(name, iso2, border), name,
                               f"{name}, capital of {country_name(iso2)} (GeoNames point)", lon, lat, border, _GEONAMES)
     for gid in ids:
         if gid in seen:
@@ -392,7 +397,8 @@ def _reference_facts(border: Border, ids: tuple[int, ...]) -> tuple[tuple[str, F
         seen.add(gid)
         key = f"place_{gid}_to_border"
         label = _to_border_label(f"{town.name} ({country_name(town.iso2)})", town.iso2, border)
-        out[key] = _to_border(key, label, f"{town.name} (GeoNames point)", town.lon, town.lat, border, _GEONAMES)
+        out[key] = _to_border(key, label, town.name, f"{town.name} (GeoNames point)", town.lon, town.lat,
+                              border, _GEONAMES)
     return tuple(out.items())
 
 
