@@ -20,14 +20,14 @@ def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def _side_words(side: str) -> str:
-    return "on both sides of it" if side == "both" else f"on {country_name(side)}'s side"
+def _side(spec: BandSpec) -> str:
+    return "on both sides of it" if spec.side == "both" else f"on {spec.border.side_name(spec.side)}"
 
 
-def _clip_words(clip: str) -> str:
-    if clip == "none":
-        return ""
-    return ", over land only" if clip == "land" else f", inside {country_name(clip)} only"
+def _clip(spec: BandSpec) -> str:
+    if spec.clip in ("none", "land"):
+        return {"none": "", "land": ", over land only"}[spec.clip]
+    return f", inside {spec.border.clip_name(spec.clip)}"
 
 
 def _occupied(countries: tuple[str, ...]) -> list[tuple[str, str, str, int]]:
@@ -76,7 +76,7 @@ def map_summary(spec: BandSpec, units: str = "km", layers: tuple[str, ...] = LAY
     border = spec.border
     facts = border_facts(border, places)
     shown = set(layers)
-    names = [country_name(c) for c in border.countries]
+    names = [border.country_name(c) for c in border.countries]
     if names:
         whose = "its" if len(names) == 1 else "their"
         sentences = [f"A map of {', '.join(names)} and {whose} neighbours."]
@@ -89,8 +89,8 @@ def map_summary(spec: BandSpec, units: str = "km", layers: tuple[str, ...] = LAY
         bands = [f"{format_distance(a, units).split(' ')[0]}–{format_distance(b, units)}"
                  for a, b in itertools.pairwise(edges)]
         count = "One shaded band shows" if len(bands) == 1 else f"{len(bands)} shaded bands, darkest nearest, show"
-        sentences.append(f"{count} the geodesic distance from the border {_side_words(spec.side)}"
-                         f"{_clip_words(spec.clip)}: {_listed(bands)}.")
+        sentences.append(f"{count} the geodesic distance from the border {_side(spec)}{_clip(spec)}: "
+                         f"{_listed(bands)}.")
     reference = [f for key, f in facts.items() if key != "border_length" and f.place]
     if reference:
         first, *rest = reference

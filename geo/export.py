@@ -135,7 +135,10 @@ class ExportRequest:
     def filename(self) -> str:
         """A descriptive file name such as ``article-atlas-50-100km-both.png``."""
         distances = "-".join(f"{d:g}" for d in self.spec.distances_km)
-        return f"article-atlas-{distances}km-{self.spec.side}.{self.format}"
+        side = self.spec.side
+        if side in self.spec.border.countries:
+            side = "-".join(self.spec.border.country_name(side).lower().split())
+        return f"article-atlas-{distances}km-{side}.{self.format}"
 
 
 def export_request(

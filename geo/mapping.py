@@ -784,8 +784,8 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
         ).add_to(layer)
         rows.append(f'<div><i style="background:{colour};opacity:{style.BAND_OPACITY + 0.2:g}"></i>'
                     f"{escape_text(label)}</div>")
-    side = {"both": "both sides", "ukraine": "Ukraine's side", "belarus": "Belarus's side"}[spec.side]
-    clip = "" if spec.clip == "none" else f", clipped to {spec.clip}"
+    side = spec.border.side_name(spec.side)
+    clip = "" if spec.clip == "none" else f", clipped to {spec.border.clip_name(spec.clip).removesuffix(' only')}"
     title = f"<b>Distance from the border</b><br><small>geodesic, {escape_text(side + clip)}</small>"
     _Legend(
         title + "".join(rows),

@@ -1359,8 +1359,7 @@ def _title(spec: BandSpec, units: str) -> tuple[str, str]:
     from geo.facts import compute_fact
 
     bands = distance_bands(spec)
-    side = {"both": "both sides", "ukraine": "the Ukrainian side", "belarus": "the Belarusian side"}
-    side = side[spec.side]
+    side = spec.border.side_name(spec.side)
     kyiv = compute_fact("kyiv_to_border").format(units)
     title = "How close Kyiv lies to Belarus"
     subtitle = (f"Geodesic distance bands from the Belarus–Ukraine border on {side}, "
