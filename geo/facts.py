@@ -12,7 +12,7 @@ from functools import lru_cache, partial
 import numpy as np
 import shapely
 
-from geo.bands import Band
+from geo.bands import ORACLE_SPACINGS_M, Band, border_distance
 from geo.borders import BORDER_TOLERANCE_M, DEFAULT_BORDER, Border, get_border
 from geo.data import load_comparison, load_countries, load_crimea, load_places
 from geo.errors import DataError, InputError
@@ -289,9 +289,9 @@ def _as_border(border: Border | str | None) -> Border:
     return get_border(str(border))
 
 
-@lru_cache(maxsize=8)
 def _oracle(border: Border) -> LineDistance:
-    return LineDistance(border.line, spacing_m=20.0)
+    # The bands' own finest oracle: opening a border builds it once for both.
+    return border_distance(ORACLE_SPACINGS_M[-1], border)
 
 
 def _slug(name: str) -> str:
