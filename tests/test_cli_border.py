@@ -66,14 +66,15 @@ def test_bad_facts_arguments_exit_2_with_one_line(args, needle):
     _one_line(run(*args), needle)
 
 
+@pytest.mark.parametrize("command", [["bands"], ["export", "-f", "geojson"]])
 @pytest.mark.parametrize("args, needle", [
     (["--border", "BY-PL", "--side", "UA"], "--side"),
     (["--border", "BY-PL", "--clip", "ukraine"], "--clip"),
     (["--border", "BY-FR"], "--border"),
 ])
-def test_side_and_clip_follow_the_border(tmp_path, args, needle):
+def test_side_and_clip_follow_the_border(tmp_path, command, args, needle):
     target = tmp_path / "out.geojson"
-    out = run("bands", "-d", "50", *args, "--output", str(target))
+    out = run(*command, "-d", "50", *args, "--output", str(target))
     _one_line(out, needle)
     assert "BY, PL" in out.stderr or needle == "--border"
     assert list(tmp_path.iterdir()) == []
