@@ -241,11 +241,20 @@ def country_name(iso2: str) -> str:
     return names[iso2]
 
 
+def _capital_tuple(capital) -> tuple[int, str, float, float]:
+    """A capital as (GeoNames id, name, lon, lat), from a tuple or a value with those attributes."""
+    if isinstance(capital, tuple):
+        gid, name, lon, lat = capital[:4]
+    else:
+        gid, name, lon, lat = capital.geonameid, capital.name, capital.lon, capital.lat
+    return int(gid), str(name), float(lon), float(lat)
+
+
 @lru_cache(maxsize=1)
 def _capitals() -> dict[str, tuple[int, str, float, float]]:
     world = _world()
     if world is not None:
-        return {c.iso2: tuple(c.capital) for c in world.countries() if c.capital is not None}
+        return {c.iso2: _capital_tuple(c.capital) for c in world.countries() if c.capital is not None}
     out: dict[str, tuple[int, str, float, float]] = {}
     countries = load_countries()
     cities = [p for p in article_places().values() if p.kind == "city"]
