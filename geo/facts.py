@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 
 from geo.bands import ORACLE_SPACINGS_M, Band, border_distance
-from geo.borders import BORDER_TOLERANCE_M, DEFAULT_BORDER, Border, get_border
+from geo.borders import BORDER_TOLERANCE_M, DEFAULT_BORDER, Border, country_geometry, get_border
 from geo.data import load_comparison, load_countries, load_crimea, load_places
 from geo.errors import DataError, InputError
 from geo.geodesy import KM_PER_MILE, LineDistance, geodesic_area_km2, geodesic_length_km, point_distance_km
@@ -207,16 +207,6 @@ def _country_towns(iso2: str) -> tuple:
     if world is not None:
         return tuple(world.towns(iso2))
     return tuple(_region_town(p) for p in load_places() if p["iso2"] == iso2)
-
-
-def _country_geometry(iso2: str) -> shapely.Geometry:
-    world = _world()
-    if world is not None:
-        return world.country_geometry(iso2)
-    countries = load_countries()
-    if iso2 not in countries:
-        raise InputError(f"Unknown country code {str(iso2)[:8]!r}.")
-    return countries[iso2].geometry
 
 
 @lru_cache(maxsize=1)
@@ -710,7 +700,7 @@ def _towns(iso2: str) -> tuple:
 
 @lru_cache(maxsize=16)
 def _country_area(iso2: str) -> float:
-    return geodesic_area_km2(_country_geometry(iso2))
+    return geodesic_area_km2(country_geometry(iso2))
 
 
 @lru_cache(maxsize=16)
@@ -745,7 +735,7 @@ def band_facts(bands: list[Band], border: Border | str | None = None) -> list[Ba
     border = _as_border(border)
     rows: list[list[CountryInBand]] = [[] for _ in bands]
     for iso2 in border.countries:
-        geom = _country_geometry(iso2)
+        geom = country_geometry(iso2)
         total = _country_area(iso2)
         kept, xy = _towns(iso2), _town_points(iso2)
         name = country_name(iso2)
