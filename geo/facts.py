@@ -37,6 +37,7 @@ __all__ = [
     "facts_json",
     "known_place_ids",
     "reference_facts",
+    "the_border",
     "towns",
 ]
 
@@ -298,13 +299,24 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "place"
 
 
+def the_border(border: Border) -> str:
+    """A border's name in a sentence: ``"the Belarus–Ukraine border"``, ``"Poland's land border"``.
+
+    Examples
+    --------
+    >>> the_border(get_border("PL"))
+    "Poland's land border"
+    """
+    return border.name if len(border.countries) == 1 else f"the {border.name}"
+
+
 def _to_border_label(name: str, iso2: str | None, border: Border) -> str:
     """``"Kyiv to the Belarus border"`` for a place in one of two bordering countries, else
     ``"Lviv to the Belarus–Ukraine border"``."""
     others = [c for c in border.countries if c != iso2]
     if len(border.countries) == 2 and len(others) == 1:
         return f"{name} to the {country_name(others[0])} border"
-    return f"{name} to the {border.name}"
+    return f"{name} to {the_border(border)}"
 
 
 def _to_border(key: str, label: str, name: str, how: str, lon: float, lat: float, border: Border,
@@ -430,7 +442,7 @@ def border_facts(border: Border | str | None = None, places: Iterable[int] = ())
 def _border_length_of(border: Border) -> Fact:
     return Fact(
         "border_length",
-        f"Length of the {border.name}",
+        f"Length of {the_border(border)}",
         geodesic_length_km(border.line),
         "km",
         f"{_GEODESIC} length of the border line; a border's length grows with map "
