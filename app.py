@@ -23,12 +23,14 @@ import streamlit_folium as sf
 from geo import style
 from geo.alttext import map_summary
 from geo.assets import bundle_scripts, localize, walk_elements
-from geo.bands import CLIPS, SIDES, BandSpec, distance_bands
+from geo.bands import BandSpec, distance_bands
+from geo.borderchoice import BORDER_MODES, BorderChoice, border_countries, choose_border, layer_lines, neighbours_of
+from geo.borders import DEFAULT_BORDER, Border, get_border
 from geo.errors import AtlasError, InputError
 from geo.export import FORMATS, SIZES, export_request, render
 from geo.facts import TOWN_RULE, band_facts, compute_facts
 from geo.framing import View
-from geo.geodesy import KM_PER_MILE
+from geo.geodesy import KM_PER_MILE, geodesic_length_km
 from geo.mapping import (
     DYNAMIC_LAYER_NAMES,
     DYNAMIC_LAYERS,
@@ -36,9 +38,13 @@ from geo.mapping import (
     analogy_map,
     band_layer,
     base_map,
+    border_layer,
     format_distance,
-    kyiv_line_layer,
     passage_layer,
+    reference_layer,
+    reference_lines,
+    reference_places,
+    side_text,
     unique_layer_name,
 )
 from geo.places import article_places
@@ -66,8 +72,9 @@ PRESETS = {
     "100 / 250 / 500 km": (100.0, 250.0, 500.0),
 }
 CUSTOM = "Custom"
-SIDE_LABELS = {"both": "Both sides", "ukraine": "Ukraine's side", "belarus": "Belarus's side"}
-CLIP_LABELS = {"none": "No clipping", "land": "Land only", "ukraine": "Ukraine only", "belarus": "Belarus only"}
+BORDER_MODE_LABELS = {"pair": "Two neighbours", "country": "A country's land border", "layer": "A line of your layer"}
+#: How many gazetteer matches the place search offers.
+SEARCH_LIMIT = 12
 BASEMAP_LABELS = {
     "offline": "Offline (bundled data)",
     "osm": "OpenStreetMap (online)",
@@ -277,25 +284,34 @@ def _cached_analogy_map(units: str) -> _RenderedMap:
 
 
 @st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
-def _cached_group(basemap: str, layers: tuple[str, ...], idx: int, kind: str, args: tuple) -> _GroupScript:
+def _cached_group(
+    basemap: str, layers: tuple[str, ...], idx: int, kind: str, args: tuple, _border: Border | None = None,
+) -> _GroupScript:
     """One adjustable layer rendered for one base map, keyed only on what that layer shows.
 
     Rendering a group through folium's templates costs far more than the change it
     shows, and most reruns change one layer at most (the bands when a distance moves).
+    Every kind's ``args`` start with the border's key; ``_border`` is that border (a
+    user's line cannot be found again from its key).
     """
-    if kind == "bands":
-        distances, side, clip, units = args
-        group = band_layer(BandSpec(distances, side=side, clip=clip), units)
+    border = _border or get_border(args[0])
+    if kind == "border":
+        group = border_layer(border)
+    elif kind == "bands":
+        _, distances, side, clip, units = args
+        group = band_layer(BandSpec(distances, side=side, clip=clip, border=border), units)
     elif kind == "kyiv-line":
-        group = kyiv_line_layer(*args)
+        _, places, units = args
+        group = reference_layer(border, places, units)
     else:
-        group = passage_layer(*args)
+        group = passage_layer(*args[1:])
     return _render_group(_cached_base_map(basemap, layers), group, idx)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def _band_rows(distances: tuple[float, ...], side: str, clip: str) -> list[dict]:
-    spec = BandSpec(distances, side=side, clip=clip)
+def _band_rows(distances: tuple[float, ...], side: str, clip: str, key: str, _border: Border) -> list[dict]:
+    """The band table's rows, keyed on the border's key (``_border`` is that border)."""
+    spec = BandSpec(distances, side=side, clip=clip, border=_border)
     return [dataclasses.asdict(f) for f in band_facts(distance_bands(spec))]
 
 
@@ -326,9 +342,15 @@ def _init_state() -> None:
     ss.url_warnings = list(warnings)
     ss.rings_text = rings_text(state.rings)
     ss.preset = next((name for name, r in PRESETS.items() if r == state.rings), CUSTOM)
-    ss.side = state.side
+    ss.side = _LEGACY.get(state.side, state.side)
     ss.units = state.units
-    ss.clip = state.clip
+    ss.clip = _LEGACY.get(state.clip, state.clip)
+    key = getattr(state, "border", DEFAULT_BORDER)
+    ss.border_mode = "pair" if "-" in key else "country"
+    ss.border_a, ss.border_b = key.split("-") if "-" in key else DEFAULT_BORDER.split("-")
+    ss.border_country = key if "-" not in key else ss.border_b
+    ss.border_line = 0
+    ss.places = list(getattr(state, "places", ()))
     ss.layers = list(state.layers)
     ss.basemap = state.basemap
     ss.passage = state.passage
@@ -385,7 +407,126 @@ def _end_tour() -> None:
     st.session_state.tour = False
 
 
-def _band_controls() -> None:
+_LEGACY = {"ukraine": "UA", "belarus": "BY"}
+
+
+def _on_border() -> None:
+    """A new border: its sides and clips are its own, so start from both sides, unclipped."""
+    ss = st.session_state
+    if ss.border_mode == "pair" and ss.border_b not in neighbours_of(ss.border_a):
+        ss.border_b = next(iter(neighbours_of(ss.border_a)), ss.border_b)
+    ss.side, ss.clip, ss.url_warnings = "both", "none", []
+
+
+def _add_place() -> None:
+    ss = st.session_state
+    found = ss.get("place_found")
+    if found is not None and found not in ss.places:
+        ss.places = [*ss.places, found]
+    ss.place_query = ""
+
+
+def _remove_place(geonameid: int) -> None:
+    st.session_state.places = [g for g in st.session_state.places if g != geonameid]
+
+
+def _country_label(iso: str) -> str:
+    return dict(_border_countries()).get(iso, iso)
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def _border_countries() -> tuple[tuple[str, str], ...]:
+    return border_countries()
+
+
+def _town(geonameid: int):
+    from geo import world
+
+    return world.town(geonameid)
+
+
+def _town_label(town) -> str:
+    admin = f", {town.admin1}" if getattr(town, "admin1", "") else ""
+    return f"{town.name}{admin} ({_country_label(town.iso2)})"
+
+
+def _border_controls(box, upload: _Upload | None) -> None:
+    """The border chooser and the gazetteer, at the top of the sidebar: a change reruns the page.
+
+    Each change sends the map new border, band and reference layers; the base map, hence
+    the map in the browser, stays (see _map_panel).
+    """
+    ss = st.session_state
+    with box:
+        st.header("Border")
+        modes = BORDER_MODES if upload is not None and layer_lines(upload.layer) else BORDER_MODES[:2]
+        if ss.border_mode not in modes:
+            ss.border_mode = "pair"
+        st.radio("Measure from", modes, key="border_mode", format_func=BORDER_MODE_LABELS.get, on_change=_on_border)
+        codes = [iso for iso, _ in _border_countries()]
+        if ss.border_mode == "pair":
+            st.selectbox("Country A", codes, key="border_a", format_func=_country_label, on_change=_on_border)
+            neighbours = sorted(neighbours_of(ss.border_a), key=_country_label)
+            st.selectbox("Country B (shares a land border with A)", neighbours, key="border_b",
+                         format_func=_country_label, on_change=_on_border)
+        elif ss.border_mode == "country":
+            st.selectbox("Country", codes, key="border_country", format_func=_country_label, on_change=_on_border)
+        else:
+            lines = layer_lines(upload.layer)
+            st.selectbox("Line", range(len(lines)), key="border_line", format_func=lambda i: lines[i][0],
+                         on_change=_on_border)
+        query = st.text_input("Add a reference place", key="place_query", placeholder="Type a town's name…",
+                              help="GeoNames towns of 15,000 people or more; each is drawn with its shortest "
+                                   "line to the border.")
+        if query.strip():
+            try:
+                from geo import world
+                matches = {t.geonameid: t for t in world.search_towns(query.strip(), limit=SEARCH_LIMIT)}
+            except (ImportError, AtlasError) as exc:
+                st.caption(f"The gazetteer is not available: {_md(str(exc))}")
+            else:
+                if matches:
+                    st.selectbox("Matches", list(matches), key="place_found",
+                                 format_func=lambda g: _town_label(matches[g]))
+                    st.button("Add to the map", key="place-add", on_click=_add_place, icon=":material/add:")
+                else:
+                    st.caption("No town of 15,000 people or more starts with that.")
+        for geonameid in ss.places:
+            try:
+                label = _town_label(_town(geonameid))
+            except (ImportError, AtlasError, KeyError):
+                label = f"GeoNames {geonameid}"
+            st.button(f"✕ {_md(label)}", key=f"place-remove-{geonameid}", on_click=_remove_place,
+                      args=(geonameid,), help="Remove this place")
+
+
+def _current_border(upload: _Upload | None) -> tuple[Border, list[str]]:
+    """The border the chooser names, or Belarus–Ukraine with a note when it cannot be drawn."""
+    ss = st.session_state
+    choice = BorderChoice(ss.border_mode, ss.border_a, ss.border_b, ss.border_country, int(ss.border_line))
+    try:
+        return choose_border(choice, upload.layer if upload is not None else None), []
+    except AtlasError as exc:
+        return get_border(DEFAULT_BORDER), [f"{exc} Showing the Belarus–Ukraine border."]
+
+
+def _reference_places(border: Border) -> tuple[tuple[str, float, float], ...]:
+    """The border's capitals, then the places the reader added, as ``(name, lon, lat)``."""
+    added = []
+    for geonameid in st.session_state.places:
+        try:
+            town = _town(geonameid)
+        except (ImportError, AtlasError, KeyError):
+            continue
+        added.append((f"{town.name} ({_country_label(town.iso2)})", float(town.lon), float(town.lat)))
+    return (*reference_places(border), *added)
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _band_controls(border: Border) -> None:
     """The band controls, drawn into the sidebar by the map's fragment."""
     sb = st.sidebar
     sb.selectbox("Preset", [*PRESETS, CUSTOM], key="preset", on_change=_on_preset)
@@ -395,8 +536,20 @@ def _band_controls() -> None:
         on_change=_on_rings,
         help="Up to 8 values from 1 to 1,500 km, separated by commas, e.g. 30, 90, 300.",
     )
-    sb.radio("Side of the border", SIDES[::-1], key="side", format_func=SIDE_LABELS.get)
-    sb.selectbox("Clip the bands", CLIPS, key="clip", format_func=CLIP_LABELS.get)
+    ss = st.session_state
+    if ss.side not in border.sides or ss.clip not in border.clips:
+        ss.side, ss.clip = "both", "none"  # a legacy link's side or clip the border does not have
+    sb.radio("Side of the border", border.sides, key="side",
+             format_func=lambda side: _capitalised(side_text(border, side)))
+    sb.selectbox("Clip the bands", border.clips, key="clip", format_func=lambda clip: _clip_label(border, clip))
+
+
+def _clip_label(border: Border, clip: str) -> str:
+    if clip == "none":
+        return "No clipping"
+    if clip == "land":
+        return "Land only"
+    return f"{border.country_name(clip)} only"
 
 
 def _map_controls() -> None:
@@ -421,6 +574,8 @@ def _current_state() -> tuple[UrlState, list[str]]:
     parsed, warnings = parse_query({"rings": ss.rings_text})
     if not ss.rings_text.strip():
         warnings = (f"Enter at least one distance; showing {rings_text(DEFAULT_RINGS)} km.",)
+    fields = {f.name for f in dataclasses.fields(UrlState)}
+    chosen = {"border": _border_key(), "places": tuple(ss.places)}
     state = UrlState(
         rings=parsed.rings,
         side=ss.side,
@@ -429,8 +584,17 @@ def _current_state() -> tuple[UrlState, list[str]]:
         layers=tuple(x for x in LAYERS if x in ss.layers),
         basemap=ss.basemap,
         passage=ss.passage,
+        **{k: v for k, v in chosen.items() if k in fields},
     )
     return state, list(warnings)
+
+
+def _border_key() -> str:
+    """The chosen border's key for the URL; a line of the user's layer has none (the link opens on the default)."""
+    ss = st.session_state
+    if ss.border_mode == "pair":
+        return "-".join(sorted((ss.border_a, ss.border_b)))
+    return ss.border_country if ss.border_mode == "country" else DEFAULT_BORDER
 
 
 def _write_url(state: UrlState) -> None:
@@ -511,13 +675,16 @@ def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict 
     if st.session_state.tour and _on_analogy_map(selected):
         selected = None  # the tour frames it on the Washington map; this one stays over Ukraine
     token = f"{selected}:{st.session_state.fly_count}" if selected else None
+    border = spec.border
     args = {
-        "bands": (spec.distances_km, spec.side, spec.clip, state.units),
-        "kyiv-line": (state.units,),
-        "passages": (selected, token),
+        "border": (border.key,),
+        "bands": (border.key, spec.distances_km, spec.side, spec.clip, state.units),
+        "kyiv-line": (border.key, _reference_places(border), state.units),
+        "passages": (border.key, selected, token),
     }
     kinds = [kind for kind in DYNAMIC_LAYERS if kind in state.layers]
-    groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind]) for i, kind in enumerate(kinds)]
+    groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind], border)
+              for i, kind in enumerate(kinds)]
     value = _show_map(rendered, MAP_KEY, MAP_HEIGHT, groups, True, ("bounds", "last_object_clicked_tooltip"))
     shown = hash((rendered.map_id, *(g.script for g in groups)))
     if st.session_state.get("map_layers_sent") != shown:
@@ -532,10 +699,27 @@ def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict 
     return value
 
 
-def _headline_facts(units: str) -> None:
-    """The figures that do not depend on the bands (they change only with the units)."""
-    facts = compute_facts()
+def _reference_figures(border: Border, units: str, skip: tuple[str, ...] = ()) -> None:
+    """Each reference place's shortest distance to the border (the lines the map draws)."""
+    lines = [r for r in reference_lines(border, _reference_places(border)) if r.name not in skip]
+    if not lines:
+        return
+    st.markdown(f"**Reference places**: the shortest geodesic distance to the {_md(border.name)}")
+    columns = st.columns(min(4, len(lines)))
+    for i, ref in enumerate(lines):
+        columns[i % len(columns)].metric(f"{ref.name} to the border", format_distance(ref.distance_km, units),
+                                         help="Geodesic on the WGS84 ellipsoid, to the border's nearest point.")
+
+
+def _headline_facts(units: str, border: Border) -> None:
+    """The figures that do not depend on the bands (they change only with the units and the border)."""
     st.header("The figures")
+    if border.key != DEFAULT_BORDER:
+        st.metric(f"Length of the {border.name}", format_distance(geodesic_length_km(border.line), units),
+                  help=f"Geodesic on the WGS84 ellipsoid. Source: {border.source or 'your layer'}.")
+        _reference_figures(border, units)
+        return
+    facts = compute_facts()
     for column, key in zip(st.columns(len(HEADLINE_FACTS)), HEADLINE_FACTS, strict=True):
         fact = facts[key]
         column.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
@@ -550,11 +734,12 @@ def _headline_facts(units: str) -> None:
     for column, key in zip(st.columns(len(HEADLINE_FACTS)), AREA_FACTS, strict=False):
         fact = facts[key]
         column.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
+    _reference_figures(border, units, skip=("Kyiv", "Minsk"))
 
 
 def _band_table(state: UrlState, spec: BandSpec) -> None:
     units = state.units
-    rows = _band_rows(spec.distances_km, spec.side, spec.clip)
+    rows = _band_rows(spec.distances_km, spec.side, spec.clip, spec.border.key, spec.border)
     area_unit = "sq mi" if units == "mi" else "km²"
     scale = KM_PER_MILE**2 if units == "mi" else 1.0
     header = ("Band", f"Area ({area_unit})", "Share of Ukraine", "Towns ≥ 15,000", "Their population", "Largest")
@@ -691,7 +876,7 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
             height = int(left.number_input("Height (px)", 200, 8000, step=100, key="export_height"))
         extent = middle.radio(
             "Extent", ("view", "default"), key="export_extent",
-            format_func={"view": "What the map shows now", "default": "Belarus, Ukraine and every band"}.get,
+            format_func={"view": "What the map shows now", "default": f"The {spec.border.name} and every band"}.get,
             help="The map reports its view after each pan or zoom; until it has, exports use the default extent.",
         )
         footnotes = right.checkbox("Quoted passages as footnotes", key="export_footnotes")
@@ -759,15 +944,20 @@ def _bands_fragment() -> None:
     # and everything sent before the map (the controls, the notes, the new URL) held the
     # new bands back. The widgets' values are in the session state already, so the
     # controls can follow; they keep their places in the sidebar.
+    border = get_border(DEFAULT_BORDER)
     try:
-        spec = BandSpec(state.rings, side=state.side, clip=state.clip)
+        upload, layer_notes = _user_layer()
+        border, border_notes = _current_border(upload)
+        shown += [_Note(st.warning, _md(m), "⚠️") for m in border_notes]
+        side = state.side if state.side in border.sides else "both"
+        clip = state.clip if state.clip in border.clips else "none"
+        spec = BandSpec(state.rings, side=side, clip=clip, border=border)
         try:
-            _band_rows(spec.distances_km, spec.side, spec.clip)
+            _band_rows(spec.distances_km, spec.side, spec.clip, border.key, border)
         except AtlasError as exc:
             shown.append(_Note(st.error, f"The bands could not be clipped: {_md(str(exc))} Showing them unclipped."))
             spec = dataclasses.replace(spec, clip="none")
             state = dataclasses.replace(state, clip="none")
-        upload, layer_notes = _user_layer()
         rendered, draw_notes = _base_for(state, upload)
         shown += layer_notes + draw_notes
         layer = upload.layer if upload is not None and not draw_notes else None
@@ -778,7 +968,7 @@ def _bands_fragment() -> None:
         shown.append(_Note(st.error, _md(str(exc))))
         spec = None
     if not _map_first():
-        _band_controls()
+        _band_controls(border)
     with notes:
         for note in shown:
             note.show(note.text, icon=note.icon)
@@ -801,7 +991,7 @@ def _bands_fragment() -> None:
             st.markdown(_md(map_summary(spec, state.units, state.layers)))
         # Built only while open, like the export popover: the table need not be sent and laid
         # out with every distance change (the map's frame draws the new bands meanwhile).
-        table = st.expander("Ukraine inside each band", icon=":material/table:", key="band-table",
+        table = st.expander("What each band holds", icon=":material/table:", key="band-table",
                             on_change="rerun")
         if table.open:
             with table:
@@ -912,6 +1102,7 @@ def main() -> None:
     ss.full_runs += 1
     ss.in_full_run = True
     try:
+        border_box = st.sidebar.container()  # the border chooser goes first, drawn once the map is out
         st.sidebar.header("Distance bands")
         st.title("Article Atlas")
         st.caption(
@@ -924,11 +1115,12 @@ def main() -> None:
         if _map_first():
             return
         state, _ = _current_state()  # after the map: a click on one of its badges may have chosen a passage
+        _border_controls(border_box, _user_layer()[0])
         _map_controls()
         with read_col:
             _story_panel(state)
             _article_panel(state)
-        _headline_facts(state.units)
+        _headline_facts(state.units, _current_border(_user_layer()[0])[0])
         _analogy_panel(state.units)
         _page_script()
     except AtlasError as exc:

@@ -20,12 +20,11 @@ from shapely.geometry import mapping
 
 from geo import style
 from geo.bands import BandSpec, distance_bands
-from geo.borders import belarus_ukraine_border
+from geo.borders import DEFAULT_BORDER, Border, get_border
 from geo.data import load_countries, load_crimea, load_united_states
 from geo.errors import InputError
 from geo.facts import compute_facts
-from geo.geodesy import GEOD, KM_PER_MILE
-from geo.layers import border_feature
+from geo.geodesy import GEOD, KM_PER_MILE, LineDistance, geodesic_length_km
 from geo.places import article_places
 from geo.story import load_story
 from geo.urlstate import BASEMAPS, LAYERS, UNITS
@@ -36,12 +35,16 @@ __all__ = [
     "DYNAMIC_LAYER_NAMES",
     "LABEL_PRIORITY",
     "MAX_ZOOM",
+    "REGION_BOX",
     "SMALL_MAP_PX",
     "STATIC_LAYERS",
     "MapView",
+    "ReferenceLine",
     "analogy_map",
     "band_layer",
     "base_map",
+    "border_layer",
+    "border_of",
     "build_map",
     "dynamic_layers",
     "escape_text",
@@ -49,15 +52,20 @@ __all__ = [
     "format_distance",
     "kyiv_line_layer",
     "passage_layer",
+    "reference_layer",
+    "reference_lines",
+    "reference_places",
+    "side_text",
     "unique_layer_name",
 ]
 
 #: Layers drawn into the base map, which stays the same while the user adjusts bands.
-STATIC_LAYERS = ("countries", "crimea", "border", "places")
-#: Layers that change with the sidebar; streamlit-folium swaps them without a reload.
-DYNAMIC_LAYERS = ("bands", "kyiv-line", "passages")
+STATIC_LAYERS = ("countries", "crimea", "places")
+#: Layers that change with the sidebar; streamlit-folium swaps them without a reload. The
+#: border is one of them: choosing another border must not reload the map.
+DYNAMIC_LAYERS = ("border", "bands", "kyiv-line", "passages")
 #: The names the layer control lists the adjustable layers under, in the order of DYNAMIC_LAYERS.
-DYNAMIC_LAYER_NAMES = ("Distance bands", "Kyiv to the border", "Passages")
+DYNAMIC_LAYER_NAMES = ("The border", "Distance bands", "Reference lines", "Passages")
 
 _OSM_ATTR = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 _CARTO_ATTR = _OSM_ATTR + ' &copy; <a href="https://carto.com/attributions">CARTO</a>'
@@ -573,7 +581,7 @@ def _countries_layer(offline: bool, show: bool) -> folium.FeatureGroup:
     )
     border = (
         f'<div><i style="height:0;border:0;border-top:3px solid {style.BORDER.color}"></i>'
-        "Belarus–Ukraine border</div>"
+        "The border chosen in the sidebar</div>"
     )
     _Legend(f"<b>Countries</b>{items}{crimea}{border}", "topright").add_to(group_layer)
     for place in article_places().values():
@@ -622,18 +630,253 @@ def _crimea_layer(m: folium.Map, show: bool) -> folium.FeatureGroup:
     return layer
 
 
-def _border_layer(show: bool) -> folium.FeatureGroup:
-    layer = folium.FeatureGroup(name="Belarus–Ukraine border", show=show)
-    props = border_feature()["properties"]
-    name = escape_text(f"{props['name']} · {format_distance(props['length_km'], 'km')} ({props['source']})")
+#: The bundled region data (geo.data.load_countries) covers this box (west, south, east, north);
+#: a border beyond it has its neighbourhood drawn from the world data (see :func:`border_layer`).
+REGION_BOX = (0.0, 34.0, 60.0, 71.0)
+#: How far around a border (degrees) the world data's countries are drawn for it.
+_WORLD_MARGIN = 12.0
+_LEGACY_SIDES = {"ukraine": "UA", "belarus": "BY"}
+
+
+def border_of(spec: BandSpec) -> Border:
+    """The border a band spec measures from (Belarus–Ukraine for a spec that names none)."""
+    border = getattr(spec, "border", None)
+    return border if border is not None else get_border(DEFAULT_BORDER)
+
+
+def _country_name(border: Border, iso: str) -> str:
+    if hasattr(border, "country_name"):
+        return border.country_name(iso)
+    countries = load_countries()
+    return str(countries[iso]["name"]) if iso in countries.keys() else iso
+
+
+def side_text(border: Border, side: str) -> str:
+    """Words for a band's side of ``border``: ``"both sides"``, ``"Ukraine's side"``.
+
+    Examples
+    --------
+    >>> side_text(get_border("BY-UA"), "both")
+    'both sides'
+    """
+    if hasattr(border, "side_name"):
+        return border.side_name(side)
+    iso = _LEGACY_SIDES.get(side, side)
+    return "both sides" if side == "both" else f"{_country_name(border, iso)}'s side"
+
+
+def _clip_text(border: Border, clip: str) -> str:
+    if clip == "none":
+        return ""
+    if hasattr(border, "clip_name"):
+        return f", clipped to {border.clip_name(clip)}"
+    iso = _LEGACY_SIDES.get(clip, clip)
+    return ", clipped to land" if clip == "land" else f", clipped to {_country_name(border, iso)}"
+
+
+def _outside_region(border: Border) -> bool:
+    west, south, east, north = border.line.bounds
+    r_west, r_south, r_east, r_north = REGION_BOX
+    return west < r_west or east > r_east or south < r_south or north > r_north
+
+
+def _neighbourhood_geojson(bounds: tuple[float, float, float, float], focus: frozenset[str]) -> dict | None:
+    try:
+        from geo import world
+    except ImportError:
+        return None
+    west, south, east, north = bounds
+    window = shapely.box(max(-180.0, west - _WORLD_MARGIN), max(-85.0, south - _WORLD_MARGIN),
+                        min(180.0, east + _WORLD_MARGIN), min(85.0, north + _WORLD_MARGIN))
+    features = []
+    for info in world.countries():
+        geom = world.country_geometry(info.iso2)
+        if not geom.intersects(window):
+            continue
+        level = "focus" if info.iso2 in focus else "near"
+        shown = _without_islands(geom.intersection(window), _MIN_ISLAND[level])
+        features.append({
+            "type": "Feature", "id": info.iso2, "properties": {"name": escape_text(info.name)},
+            "geometry": _display(shown, _TOLERANCE[level], _DECIMALS[level]),
+        })
+    return {"type": "FeatureCollection", "features": features} if features else None
+
+
+class _FlyToBorder(MacroElement):
+    """When the border's layer joins the map: fly to the border, once per border.
+
+    The first border a page shows is only fitted (without flying) if the view does not
+    already hold it, so a link to another border opens on it; re-adding the same border
+    (new bands) leaves the view where the reader put it.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on("add", function (e) {
+            var token = {{ this.token|tojson }}, map = e.target._map;
+            var bounds = L.latLngBounds({{ this.bounds|tojson }});
+            var first = window.__atlas_border === undefined;
+            if (window.__atlas_border === token) { return; }
+            window.__atlas_border = token;
+            window.__atlas_border_flights = (window.__atlas_border_flights || 0) + (first ? 0 : 1);
+            if (first) {
+                if (!map.getBounds().contains(bounds)) { map.fitBounds(bounds, {animate: false}); }
+                return;
+            }
+            map.flyToBounds(bounds, {duration: 0.8, maxZoom: 8, padding: [24, 24]});
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, token: str, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FlyToBorder"
+        self.token = token
+        self.bounds = bounds
+
+
+def border_layer(border: Border | None = None) -> folium.FeatureGroup:
+    """Return the chosen border as a layer: one SVG path of class ``atlas-border``.
+
+    The map flies to the border when this layer first joins it (see :class:`_FlyToBorder`).
+    For a border beyond the bundled region, the world data's countries around it are drawn
+    under it (simplified for display), so the map shows where it is without tiles.
+
+    Parameters
+    ----------
+    border : Border, optional
+        Belarus–Ukraine by default.
+
+    Examples
+    --------
+    >>> border_layer().layer_name
+    'The border'
+    """
+    border = border or get_border(DEFAULT_BORDER)
+    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[0])
+    if border.countries and _outside_region(border):
+        around = _neighbourhood_geojson(border.line.bounds, frozenset(border.countries))
+        if around is not None:
+            look = _country_style("other", True) | {"className": "atlas-country atlas-world-country"}
+            folium.GeoJson(
+                around, style_function=lambda _f, look=look: look,
+                tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True), control=False,
+            ).add_to(layer)
+    length = format_distance(geodesic_length_km(border.line), "km")
+    source = f" ({border.source})" if border.source else ""
+    name = escape_text(f"{border.name} · {length}{source}")
     folium.GeoJson(
-        {"type": "Feature", "properties": {"name": name},
-         "geometry": exact_on_screen(belarus_ukraine_border())},
+        {"type": "Feature", "properties": {"name": name}, "geometry": exact_on_screen(border.line)},
         style_function=lambda _f: {"color": style.BORDER.color, "weight": max(style.BORDER.width, 3.0),
                                    "opacity": 1.0, "className": "atlas-border"},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
         control=False,
     ).add_to(layer)
+    west, south, east, north = border.line.bounds
+    _FlyToBorder(border.key, [[south, west], [north, east]]).add_to(layer)
+    return layer
+
+
+@dataclass(frozen=True)
+class ReferenceLine:
+    """A place and the shortest geodesic line from it to the border.
+
+    Parameters
+    ----------
+    name : str
+        The place, as shown (``"Kyiv (Ukraine)"``).
+    lon, lat : float
+        The place.
+    border_lon, border_lat : float
+        The border's point nearest the place.
+    distance_km : float
+        Geodesic, on WGS84.
+    """
+
+    name: str
+    lon: float
+    lat: float
+    border_lon: float
+    border_lat: float
+    distance_km: float
+
+    def __post_init__(self) -> None:
+        values = (self.lon, self.lat, self.border_lon, self.border_lat, self.distance_km)
+        if not all(math.isfinite(v) for v in values) or self.distance_km < 0:
+            raise InputError(f"Reference line for {self.name!r} is not a finite place and distance.")
+
+
+@lru_cache(maxsize=16)
+def _line_distance(border: Border) -> LineDistance:
+    # 200 m between densified vertices: the nearest point is off by at most a few metres.
+    return LineDistance(border.line, spacing_m=200.0)
+
+
+def reference_lines(border: Border, places: Sequence[tuple[str, float, float]]) -> tuple[ReferenceLine, ...]:
+    """Return each place's shortest line to ``border``.
+
+    Parameters
+    ----------
+    border : Border
+    places : sequence of (name, lon, lat)
+
+    Returns
+    -------
+    tuple of ReferenceLine
+
+    Examples
+    --------
+    >>> line, = reference_lines(get_border("BY-UA"), [("Kyiv", 30.52, 50.45)])
+    >>> 80 < line.distance_km < 100
+    True
+    """
+    if not places:
+        return ()
+    lon = np.array([p[1] for p in places], dtype=float)
+    lat = np.array([p[2] for p in places], dtype=float)
+    dist, _, blon, blat = _line_distance(border).nearest(lon, lat)
+    return tuple(ReferenceLine(str(p[0]), float(x), float(y), float(bx), float(by), float(d) / 1000.0)
+                 for p, x, y, bx, by, d in zip(places, lon, lat, blon, blat, dist, strict=True))
+
+
+def reference_layer(
+    border: Border | None = None, places: Sequence[tuple[str, float, float]] = (), units: str = "km",
+) -> folium.FeatureGroup:
+    """Return a dashed line from each reference place to its nearest border point, with its length.
+
+    Each line is an SVG path of class ``atlas-reference-line`` (and ``atlas-kyiv-line`` for
+    Kyiv, the article's own figure), with a permanent label giving its length in ``units``.
+
+    Examples
+    --------
+    >>> layer = reference_layer(get_border("BY-UA"), [("Kyiv", 30.52, 50.45)])
+    >>> layer.layer_name
+    'Reference lines'
+    """
+    if units not in UNITS:
+        raise InputError(f"Unknown units {units!r}: use km or mi.")
+    border = border or get_border(DEFAULT_BORDER)
+    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[2])
+    for ref in reference_lines(border, places):
+        extra = " atlas-kyiv-line" if ref.name.split(" (")[0] == "Kyiv" else ""
+        length = format_distance(ref.distance_km, units)
+        line = folium.PolyLine(
+            [(ref.lat, ref.lon), (ref.border_lat, ref.border_lon)], color=style.INK, weight=2.5,
+            dash_array="6,4", class_name="atlas-reference-line" + extra,
+        )
+        folium.Tooltip(f"<b>{escape_text(length)}</b>", permanent=True, direction="center",
+                       class_name="atlas-kyiv-line-label").add_to(line)
+        folium.Popup(folium.Html(
+            f"<b>{escape_text(ref.name)} to the {escape_text(border.name)}: {escape_text(length)}</b><br>"
+            "<small>Shortest geodesic distance on the WGS84 ellipsoid to the nearest point of the border.</small>",
+            script=True), max_width=320).add_to(line)
+        line.add_to(layer)
+        marker = folium.CircleMarker((ref.lat, ref.lon), radius=4, color="#ffffff", weight=1.2, fill=True,
+                                     fill_color=style.INK, fill_opacity=1.0, class_name="atlas-reference-place")
+        folium.Tooltip(escape_text(ref.name), permanent=False, direction="right").add_to(marker)
+        marker.add_to(layer)
     return layer
 
 
@@ -708,7 +951,6 @@ def base_map(view: MapView = DEFAULT_VIEW) -> folium.Map:
     shown = set(view.layers)
     _countries_layer(offline, "countries" in shown).add_to(m)
     _crimea_layer(m, "crimea" in shown).add_to(m)
-    _border_layer("border" in shown).add_to(m)
     _places_layer("places" in shown).add_to(m)
     folium.plugins.Fullscreen(position="topleft").add_to(m)
     folium.plugins.MeasureControl(
@@ -743,7 +985,7 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
     """Return the distance bands as one layer, nearest band darkest, with their legend.
 
     Each band is one SVG path with the CSS class ``atlas-band`` and a tooltip giving
-    its distances from the Belarus–Ukraine border in ``units``.
+    its distances from the spec's border in ``units``.
 
     Parameters
     ----------
@@ -771,7 +1013,7 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
     rows = []
     for (inner, outer, geometry), colour in zip(shapes, colours, strict=False):
         label = _band_label(inner, outer, units)
-        text = escape_text(f"{label} from the Belarus–Ukraine border")
+        text = escape_text(f"{label} from the {border_of(spec).name}")
         folium.GeoJson(
             {"type": "Feature", "properties": {"label": text}, "geometry": geometry},
             style_function=lambda _f, c=colour: {
@@ -784,8 +1026,9 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
         ).add_to(layer)
         rows.append(f'<div><i style="background:{colour};opacity:{style.BAND_OPACITY + 0.2:g}"></i>'
                     f"{escape_text(label)}</div>")
-    side = {"both": "both sides", "ukraine": "Ukraine's side", "belarus": "Belarus's side"}[spec.side]
-    clip = "" if spec.clip == "none" else f", clipped to {spec.clip}"
+    border = border_of(spec)
+    side = side_text(border, spec.side)
+    clip = _clip_text(border, spec.clip)
     title = f"<b>Distance from the border</b><br><small>geodesic, {escape_text(side + clip)}</small>"
     _Legend(
         title + "".join(rows),
@@ -904,20 +1147,53 @@ def passage_layer(selected: int | None = None, token: str | None = None) -> foli
     return layer
 
 
+def reference_places(border: Border) -> tuple[tuple[str, float, float], ...]:
+    """The capitals of the border's countries as ``(name, lon, lat)``: the default reference places.
+
+    Belarus–Ukraine's (Kyiv, Minsk) come from the article's places, so the default page
+    never loads the world data; any other border's come from :mod:`geo.world`.
+
+    Examples
+    --------
+    >>> [name for name, _, _ in reference_places(get_border("BY-UA"))]
+    ['Kyiv', 'Minsk']
+    """
+    if border.key == DEFAULT_BORDER:
+        places = article_places()
+        return tuple((places[pid].name, places[pid].lon, places[pid].lat) for pid in ("kyiv", "minsk"))
+    out = []
+    try:
+        from geo import world
+    except ImportError:
+        return ()
+    infos = {info.iso2: info for info in world.countries()}
+    for iso in border.countries:
+        capital = getattr(infos.get(iso), "capital", None)
+        if capital is not None:
+            out.append((f"{capital.name} ({_country_name(border, iso)})", float(capital.lon), float(capital.lat)))
+    return tuple(out)
+
+
 def dynamic_layers(
     view: MapView, spec: BandSpec, units: str = "km", selected: int | None = None, token: str | None = None,
+    places: Sequence[tuple[str, float, float]] | None = None,
 ) -> list[folium.FeatureGroup]:
     """Return the adjustable layers that ``view.layers`` asks for, in drawing order.
 
     Layers switched off in ``view`` are left out (streamlit-folium adds every layer it
-    is given to the map), so the layer control lists only those drawn.
+    is given to the map), so the layer control lists only those drawn. ``places`` are the
+    reference places drawn with their lines to the border (the border's capitals by default).
     """
     shown = set(view.layers)
+    border = border_of(spec)
     out = []
+    if "border" in shown:
+        out.append(border_layer(border))
     if "bands" in shown:
         out.append(band_layer(spec, units))
     if "kyiv-line" in shown:
-        out.append(kyiv_line_layer(units))
+        refs = reference_places(border) if places is None else places
+        out.append(reference_layer(border, refs, units))
     if "passages" in shown:
         out.append(passage_layer(selected, token))
     return out
