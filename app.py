@@ -28,7 +28,7 @@ from geo.borderchoice import BORDER_MODES, BorderChoice, border_countries, choos
 from geo.borders import DEFAULT_BORDER, Border, get_border
 from geo.errors import AtlasError, InputError
 from geo.export import FORMATS, SIZES, export_request, render
-from geo.facts import TOWN_RULE, band_facts, compute_facts
+from geo.facts import TOWN_RULE, band_facts, compute_facts, reference_facts
 from geo.framing import View
 from geo.geodesy import KM_PER_MILE, geodesic_length_km
 from geo.mapping import (
@@ -42,8 +42,6 @@ from geo.mapping import (
     format_distance,
     passage_layer,
     reference_layer,
-    reference_lines,
-    reference_places,
     side_text,
     unique_layer_name,
 )
@@ -312,7 +310,7 @@ def _cached_group(
 def _band_rows(distances: tuple[float, ...], side: str, clip: str, key: str, _border: Border) -> list[dict]:
     """The band table's rows, keyed on the border's key (``_border`` is that border)."""
     spec = BandSpec(distances, side=side, clip=clip, border=_border)
-    return [dataclasses.asdict(f) for f in band_facts(distance_bands(spec))]
+    return [dataclasses.asdict(f) for f in band_facts(distance_bands(spec), _border)]
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner="Reading your layer…")
@@ -510,18 +508,6 @@ def _current_border(upload: _Upload | None) -> tuple[Border, list[str]]:
         return get_border(DEFAULT_BORDER), [f"{exc} Showing the Belarus–Ukraine border."]
 
 
-def _reference_places(border: Border) -> tuple[tuple[str, float, float], ...]:
-    """The border's capitals, then the places the reader added, as ``(name, lon, lat)``."""
-    added = []
-    for geonameid in st.session_state.places:
-        try:
-            town = _town(geonameid)
-        except (ImportError, AtlasError, KeyError):
-            continue
-        added.append((f"{town.name} ({_country_label(town.iso2)})", float(town.lon), float(town.lat)))
-    return (*reference_places(border), *added)
-
-
 def _capitalised(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -679,7 +665,7 @@ def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict 
     args = {
         "border": (border.key,),
         "bands": (border.key, spec.distances_km, spec.side, spec.clip, state.units),
-        "kyiv-line": (border.key, _reference_places(border), state.units),
+        "kyiv-line": (border.key, tuple(st.session_state.places), state.units),
         "passages": (border.key, selected, token),
     }
     kinds = [kind for kind in DYNAMIC_LAYERS if kind in state.layers]
@@ -701,14 +687,17 @@ def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict 
 
 def _reference_figures(border: Border, units: str, skip: tuple[str, ...] = ()) -> None:
     """Each reference place's shortest distance to the border (the lines the map draws)."""
-    lines = [r for r in reference_lines(border, _reference_places(border)) if r.name not in skip]
-    if not lines:
+    try:
+        facts = [f for key, f in reference_facts(border, st.session_state.places).items() if key not in skip]
+    except AtlasError as exc:
+        st.warning(_md(str(exc)))
         return
-    st.markdown(f"**Reference places**: the shortest geodesic distance to the {_md(border.name)}")
-    columns = st.columns(min(4, len(lines)))
-    for i, ref in enumerate(lines):
-        columns[i % len(columns)].metric(f"{ref.name} to the border", format_distance(ref.distance_km, units),
-                                         help="Geodesic on the WGS84 ellipsoid, to the border's nearest point.")
+    if not facts:
+        return
+    st.markdown("**Reference places**: each one's shortest distance to the border, drawn on the map")
+    columns = st.columns(min(4, len(facts)))
+    for i, fact in enumerate(facts):
+        columns[i % len(columns)].metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
 
 
 def _headline_facts(units: str, border: Border) -> None:
@@ -734,31 +723,39 @@ def _headline_facts(units: str, border: Border) -> None:
     for column, key in zip(st.columns(len(HEADLINE_FACTS)), AREA_FACTS, strict=False):
         fact = facts[key]
         column.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
-    _reference_figures(border, units, skip=("Kyiv", "Minsk"))
+    _reference_figures(border, units, skip=("kyiv_to_border", "minsk_to_border"))
 
 
 def _band_table(state: UrlState, spec: BandSpec) -> None:
     units = state.units
     rows = _band_rows(spec.distances_km, spec.side, spec.clip, spec.border.key, spec.border)
+    if not spec.border.countries:
+        st.caption("A line of your own layer parts no countries: there is nothing to count.")
+        return
     area_unit = "sq mi" if units == "mi" else "km²"
     scale = KM_PER_MILE**2 if units == "mi" else 1.0
-    header = ("Band", f"Area ({area_unit})", "Share of Ukraine", "Towns ≥ 15,000", "Their population", "Largest")
-    lines = ["| " + " | ".join(header) + " |", "|---|" + "--:|" * 4 + "---|"]
+    header = ("Band", "Country", f"Area ({area_unit})", "Share of the country", "Towns ≥ 15,000",
+              "Their population", "Largest")
+    lines = ["| " + " | ".join(header) + " |", "|---|---|" + "--:|" * 4 + "---|"]
     for r in rows:
-        cells = (
-            f"{format_distance(r['inner_km'], units)} – {format_distance(r['outer_km'], units)}",
-            f"{r['ukraine_area_km2'] / scale:,.0f}",
-            f"{r['ukraine_share']:.1%}",
-            f"{len(r['places'])}",
-            f"{r['population']:,}",
-            ", ".join(r["places"][:3]) or "–",
-        )
-        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        band = f"{format_distance(r['inner_km'], units)} – {format_distance(r['outer_km'], units)}"
+        for c in r["countries"]:
+            cells = (
+                band,
+                c["name"],
+                f"{c['area_km2'] / scale:,.0f}",
+                f"{c['share']:.1%}",
+                f"{len(c['places'])}",
+                f"{c['population']:,}",
+                ", ".join(c["places"][:3]) or "–",
+            )
+            lines.append("| " + " | ".join(_md(x) for x in cells) + " |")
     # A markdown table, not st.table: that one makes a new visitor's browser fetch about
     # 1 MB of Arrow and date-formatting code before the page settles.
     st.markdown("\n".join(lines))
+    names = " and ".join(spec.border.country_name(iso) for iso in spec.border.countries)
     st.caption(
-        "Area: geodesic on the WGS84 ellipsoid over Ukraine's polygon (Digital Chart of the World 1:1M). "
+        f"Area: geodesic on the WGS84 ellipsoid over {_md(names)} (Digital Chart of the World 1:1M). "
         + _md(TOWN_RULE)
     )
 
@@ -893,7 +890,8 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
                 )
         def request(fmt: str, bounds: View | None):
             return export_request(fmt, spec, size=None if size == "custom" else size, width=width, height=height,
-                                  bounds=bounds, units=state.units, footnotes=footnotes, user=layer)
+                                  bounds=bounds, units=state.units, footnotes=footnotes, user=layer,
+                                  places=tuple(ss.places))
 
         try:
             requests = {}

@@ -23,8 +23,8 @@ from geo.bands import BandSpec, distance_bands
 from geo.borders import DEFAULT_BORDER, Border, get_border
 from geo.data import load_countries, load_crimea, load_united_states
 from geo.errors import InputError
-from geo.facts import compute_facts
-from geo.geodesy import GEOD, KM_PER_MILE, LineDistance, geodesic_length_km
+from geo.facts import compute_facts, reference_facts
+from geo.geodesy import GEOD, KM_PER_MILE, geodesic_length_km
 from geo.places import article_places
 from geo.story import load_story
 from geo.urlstate import BASEMAPS, LAYERS, UNITS
@@ -39,7 +39,6 @@ __all__ = [
     "SMALL_MAP_PX",
     "STATIC_LAYERS",
     "MapView",
-    "ReferenceLine",
     "analogy_map",
     "band_layer",
     "base_map",
@@ -50,11 +49,8 @@ __all__ = [
     "escape_text",
     "exact_on_screen",
     "format_distance",
-    "kyiv_line_layer",
     "passage_layer",
     "reference_layer",
-    "reference_lines",
-    "reference_places",
     "side_text",
     "unique_layer_name",
 ]
@@ -779,79 +775,17 @@ def border_layer(border: Border | None = None) -> folium.FeatureGroup:
     return layer
 
 
-@dataclass(frozen=True)
-class ReferenceLine:
-    """A place and the shortest geodesic line from it to the border.
-
-    Parameters
-    ----------
-    name : str
-        The place, as shown (``"Kyiv (Ukraine)"``).
-    lon, lat : float
-        The place.
-    border_lon, border_lat : float
-        The border's point nearest the place.
-    distance_km : float
-        Geodesic, on WGS84.
-    """
-
-    name: str
-    lon: float
-    lat: float
-    border_lon: float
-    border_lat: float
-    distance_km: float
-
-    def __post_init__(self) -> None:
-        values = (self.lon, self.lat, self.border_lon, self.border_lat, self.distance_km)
-        if not all(math.isfinite(v) for v in values) or self.distance_km < 0:
-            raise InputError(f"Reference line for {self.name!r} is not a finite place and distance.")
-
-
-@lru_cache(maxsize=16)
-def _line_distance(border: Border) -> LineDistance:
-    # 200 m between densified vertices: the nearest point is off by at most a few metres.
-    return LineDistance(border.line, spacing_m=200.0)
-
-
-def reference_lines(border: Border, places: Sequence[tuple[str, float, float]]) -> tuple[ReferenceLine, ...]:
-    """Return each place's shortest line to ``border``.
-
-    Parameters
-    ----------
-    border : Border
-    places : sequence of (name, lon, lat)
-
-    Returns
-    -------
-    tuple of ReferenceLine
-
-    Examples
-    --------
-    >>> line, = reference_lines(get_border("BY-UA"), [("Kyiv", 30.52, 50.45)])
-    >>> 80 < line.distance_km < 100
-    True
-    """
-    if not places:
-        return ()
-    lon = np.array([p[1] for p in places], dtype=float)
-    lat = np.array([p[2] for p in places], dtype=float)
-    dist, _, blon, blat = _line_distance(border).nearest(lon, lat)
-    return tuple(ReferenceLine(str(p[0]), float(x), float(y), float(bx), float(by), float(d) / 1000.0)
-                 for p, x, y, bx, by, d in zip(places, lon, lat, blon, blat, dist, strict=True))
-
-
-def reference_layer(
-    border: Border | None = None, places: Sequence[tuple[str, float, float]] = (), units: str = "km",
-) -> folium.FeatureGroup:
+def reference_layer(border: Border | None = None, places: Iterable[int] = (), units: str = "km") -> folium.FeatureGroup:
     """Return a dashed line from each reference place to its nearest border point, with its length.
 
-    Each line is an SVG path of class ``atlas-reference-line`` (and ``atlas-kyiv-line`` for
-    Kyiv, the article's own figure), with a permanent label giving its length in ``units``.
+    The places are those of :func:`geo.facts.reference_facts`: the capitals of the border's
+    countries, then the GeoNames ids in ``places``. Each line is an SVG path of class
+    ``atlas-reference-line`` (``atlas-kyiv-line`` too for Kyiv, the article's own figure),
+    labelled with its length in ``units``.
 
     Examples
     --------
-    >>> layer = reference_layer(get_border("BY-UA"), [("Kyiv", 30.52, 50.45)])
+    >>> layer = reference_layer(get_border("BY-UA"))
     >>> layer.layer_name
     'Reference lines'
     """
@@ -859,23 +793,24 @@ def reference_layer(
         raise InputError(f"Unknown units {units!r}: use km or mi.")
     border = border or get_border(DEFAULT_BORDER)
     layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[2])
-    for ref in reference_lines(border, places):
-        extra = " atlas-kyiv-line" if ref.name.split(" (")[0] == "Kyiv" else ""
-        length = format_distance(ref.distance_km, units)
-        line = folium.PolyLine(
-            [(ref.lat, ref.lon), (ref.border_lat, ref.border_lon)], color=style.INK, weight=2.5,
-            dash_array="6,4", class_name="atlas-reference-line" + extra,
-        )
-        folium.Tooltip(f"<b>{escape_text(length)}</b>", permanent=True, direction="center",
+    for key, fact in reference_facts(border, places).items():
+        if fact.line is None:
+            continue
+        (lon0, lat0), (lon1, lat1) = fact.line
+        extra = " atlas-kyiv-line" if key == "kyiv_to_border" else ""
+        length = escape_text(fact.format(units))
+        line = folium.PolyLine([(lat0, lon0), (lat1, lon1)], color=style.INK, weight=2.5, dash_array="6,4",
+                               class_name="atlas-reference-line" + extra)
+        folium.Tooltip(f"<b>{length}</b>", permanent=True, direction="center",
                        class_name="atlas-kyiv-line-label").add_to(line)
         folium.Popup(folium.Html(
-            f"<b>{escape_text(ref.name)} to the {escape_text(border.name)}: {escape_text(length)}</b><br>"
-            "<small>Shortest geodesic distance on the WGS84 ellipsoid to the nearest point of the border.</small>",
-            script=True), max_width=320).add_to(line)
+            f"<b>{escape_text(fact.label)}: {length}</b><br>"
+            f"<small>{escape_text(fact.method)}.<br>Source: {escape_text(fact.source)}</small>", script=True),
+            max_width=320).add_to(line)
         line.add_to(layer)
-        marker = folium.CircleMarker((ref.lat, ref.lon), radius=4, color="#ffffff", weight=1.2, fill=True,
+        marker = folium.CircleMarker((lat0, lon0), radius=4, color="#ffffff", weight=1.2, fill=True,
                                      fill_color=style.INK, fill_opacity=1.0, class_name="atlas-reference-place")
-        folium.Tooltip(escape_text(ref.name), permanent=False, direction="right").add_to(marker)
+        folium.Tooltip(escape_text(fact.label.split(" to the ")[0]), direction="right").add_to(marker)
         marker.add_to(layer)
     return layer
 
@@ -1007,7 +942,7 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
     """
     if units not in UNITS:
         raise InputError(f"Unknown units {units!r}: use km or mi.")
-    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[0])
+    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[1])
     shapes = _band_shapes(spec)
     colours = style.band_colors(len(spec.distances_km))
     rows = []
@@ -1034,33 +969,6 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
         title + "".join(rows),
         "bottomright", "atlas-legend atlas-band-legend",
     ).add_to(layer)
-    return layer
-
-
-def kyiv_line_layer(units: str = "km") -> folium.FeatureGroup:
-    """Return the shortest line from Kyiv to the Belarus border, labelled with its length.
-
-    Examples
-    --------
-    >>> kyiv_line_layer("km").layer_name
-    'Kyiv to the border'
-    """
-    fact = compute_facts()["kyiv_to_border"]
-    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[1])
-    (lon0, lat0), (lon1, lat1) = fact.line
-    line = folium.PolyLine(
-        [(lat0, lon0), (lat1, lon1)], color=style.INK, weight=2.5, dash_array="6,4",
-        class_name="atlas-kyiv-line",
-    )
-    folium.Tooltip(
-        f"<b>{escape_text(fact.format(units))}</b>", permanent=True, direction="center",
-        class_name="atlas-kyiv-line-label",
-    ).add_to(line)
-    folium.Popup(folium.Html(
-        f"<b>{escape_text(fact.label)}: {escape_text(fact.format(units))}</b><br>"
-        f"<small>{escape_text(fact.method)}.<br>Source: {escape_text(fact.source)}</small>", script=True),
-        max_width=320).add_to(line)
-    line.add_to(layer)
     return layer
 
 
@@ -1110,7 +1018,7 @@ def passage_layer(selected: int | None = None, token: str | None = None) -> foli
     """
     story = load_story()
     places = article_places()
-    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[2])
+    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[3])
     by_place: dict[str, list] = {}
     for passage in story.passages:
         by_place.setdefault(passage.place, []).append(passage)
@@ -1147,42 +1055,15 @@ def passage_layer(selected: int | None = None, token: str | None = None) -> foli
     return layer
 
 
-def reference_places(border: Border) -> tuple[tuple[str, float, float], ...]:
-    """The capitals of the border's countries as ``(name, lon, lat)``: the default reference places.
-
-    Belarus–Ukraine's (Kyiv, Minsk) come from the article's places, so the default page
-    never loads the world data; any other border's come from :mod:`geo.world`.
-
-    Examples
-    --------
-    >>> [name for name, _, _ in reference_places(get_border("BY-UA"))]
-    ['Kyiv', 'Minsk']
-    """
-    if border.key == DEFAULT_BORDER:
-        places = article_places()
-        return tuple((places[pid].name, places[pid].lon, places[pid].lat) for pid in ("kyiv", "minsk"))
-    out = []
-    try:
-        from geo import world
-    except ImportError:
-        return ()
-    infos = {info.iso2: info for info in world.countries()}
-    for iso in border.countries:
-        capital = getattr(infos.get(iso), "capital", None)
-        if capital is not None:
-            out.append((f"{capital.name} ({_country_name(border, iso)})", float(capital.lon), float(capital.lat)))
-    return tuple(out)
-
-
 def dynamic_layers(
     view: MapView, spec: BandSpec, units: str = "km", selected: int | None = None, token: str | None = None,
-    places: Sequence[tuple[str, float, float]] | None = None,
+    places: Iterable[int] = (),
 ) -> list[folium.FeatureGroup]:
     """Return the adjustable layers that ``view.layers`` asks for, in drawing order.
 
     Layers switched off in ``view`` are left out (streamlit-folium adds every layer it
-    is given to the map), so the layer control lists only those drawn. ``places`` are the
-    reference places drawn with their lines to the border (the border's capitals by default).
+    is given to the map), so the layer control lists only those drawn. ``places`` are
+    GeoNames ids of reference places drawn, with the border's capitals, with their lines to it.
     """
     shown = set(view.layers)
     border = border_of(spec)
@@ -1192,8 +1073,7 @@ def dynamic_layers(
     if "bands" in shown:
         out.append(band_layer(spec, units))
     if "kyiv-line" in shown:
-        refs = reference_places(border) if places is None else places
-        out.append(reference_layer(border, refs, units))
+        out.append(reference_layer(border, places, units))
     if "passages" in shown:
         out.append(passage_layer(selected, token))
     return out
@@ -1222,6 +1102,7 @@ def unique_layer_name(name: str, taken: Iterable[str]) -> str:
 def build_map(
     view: MapView, spec: BandSpec, units: str = "km", selected: int | None = None, token: str | None = None,
     extra_layers: Sequence[folium.FeatureGroup] = (),
+    places: Iterable[int] = (),
 ) -> folium.Map:
     """Return the complete map for the given settings, as the app shows it.
 
@@ -1237,6 +1118,8 @@ def build_map(
         control. Pass them here rather than adding them to the returned map: the control's
         script refers to every layer it lists, so it must come after all of them. A layer
         whose name another layer already has is renamed ``name (2)`` (changed in place).
+    places : iterable of int
+        GeoNames ids of reference places (see :func:`reference_layer`).
 
     Returns
     -------
@@ -1250,7 +1133,7 @@ def build_map(
     3
     """
     m = base_map(view)
-    for layer in dynamic_layers(view, spec, units, selected, token):
+    for layer in dynamic_layers(view, spec, units, selected, token, places):
         layer.add_to(m)
     for layer in extra_layers:
         names = (c.layer_name for c in m._children.values() if isinstance(c, folium.map.Layer))

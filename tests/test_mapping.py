@@ -12,6 +12,7 @@ from geodesic_check import edge_samples
 import geo.mapping as mapping
 from geo.assets import asset_urls, localize
 from geo.bands import BandSpec
+from geo.borders import get_border
 from geo.errors import InputError
 from geo.geodesy import point_distance_km
 from geo.places import Place, article_places
@@ -40,8 +41,8 @@ def hostile_story(monkeypatch):
 
 
 def test_every_layer_is_named_for_the_layer_control(full_html):
-    for name in ("Countries", "Crimea (occupied)", "Belarus–Ukraine border", "Places in the article",
-                 "Distance bands", "Kyiv to the border", "Passages", "Offline basemap (bundled data)",
+    for name in ("Countries", "Crimea (occupied)", "The border", "Places in the article",
+                 "Distance bands", "Reference lines", "Passages", "Offline basemap (bundled data)",
                  "OpenStreetMap", "Light (CARTO)", "Dark (CARTO)"):
         assert f'"{name}"' in full_html or name in full_html
     assert "L.control.layers" in full_html
@@ -125,13 +126,17 @@ def test_crimea_is_hatched_and_labelled(full_html):
     assert '"className": "atlas-crimea"' in full_html
 
 
-def test_kyiv_line_carries_its_length_in_units():
-    km = mapping.kyiv_line_layer("km")
-    mi = mapping.kyiv_line_layer("mi")
+def test_reference_lines_carry_their_lengths_in_units():
+    """Belarus–Ukraine's reference places are Kyiv and Minsk; Kyiv's line keeps its class."""
+    border = get_border("BY-UA")
+    km = mapping.reference_layer(border, (), "km")
+    mi = mapping.reference_layer(border, (), "mi")
     html_km = folium.Map(tiles=None).add_child(km).get_root().render()
     html_mi = folium.Map(tiles=None).add_child(mi).get_root().render()
-    assert re.search(r"<b>\d+\.\d km</b>", html_km)
-    assert re.search(r"<b>\d+\.\d mi</b>", html_mi)
+    assert len(re.findall(r"<b>\d+(\.\d)? km</b>", html_km)) == 2
+    assert len(re.findall(r"<b>\d+(\.\d)? mi</b>", html_mi)) == 2
+    assert html_km.count("atlas-reference-line") == 2 and html_km.count("atlas-kyiv-line\"") == 1
+    assert "Kyiv to the Belarus border" in html_km and "Minsk to the Ukraine border" in html_km
 
 
 @pytest.mark.parametrize(("distances", "side", "units"), [((25.0,), "both", "km"), ((10.0, 20.0), "ukraine", "mi")])
