@@ -1069,7 +1069,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     numbers: dict[str, list[int]] = {}
     for p in story.passages:
         numbers.setdefault(p.place, []).append(p.number)
-    names = {iso: name for iso, (name, _) in _base_countries(frame.box).items()}
+    country_names = {iso: name for iso, (name, _) in _base_countries(frame.box).items()}
 
     axes = layout.axes_box
     centre_lon, centre_lat = frame.inv.transform(*ax.transData.inverted().transform(
@@ -1390,7 +1390,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
         parts_ = sorted(shapely.get_parts(vis), key=lambda g: -g.area)[:2]
         color = _COUNTRY_INK if named else "#7a7a7a"
         x0, y0, x1, y1 = parts_[0].bounds
-        forms = _country_pieces(layout, names.get(iso, iso), fs * 1.25 if named else base_size, color,
+        forms = _country_pieces(layout, country_names.get(iso, iso), fs * 1.25 if named else base_size, color,
                                 (x1 - x0, y1 - y0))
         badge = layout.badge(numbers[pid]) if pid in numbers and pid not in noted else None
         rows = [(*f, badge) for f in forms] + [(badge,)] if badge is not None else forms
@@ -1413,7 +1413,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             kind_priority = LABEL_PRIORITY["article country"]
         else:
             kind_priority = LABEL_PRIORITY["country name"]
-        pending.append(_Pending("country name", names.get(iso, iso),
+        pending.append(_Pending("country name", country_names.get(iso, iso),
                                 Label(f"country:{iso}", kind_priority, tuple(candidates)), parts,
                                 tuple(numbers.get(pid, ())), pid))
 

@@ -2,6 +2,7 @@
 
 import math
 import re
+from html import escape
 
 import folium
 import pytest
@@ -243,3 +244,46 @@ def test_format_distance():
     assert mapping.format_distance(100.0, "mi") == "62.1 mi"
     with pytest.raises(InputError):
         mapping.format_distance(1.0, "ly")
+
+
+# --- the chosen border (issue 14) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["BY-UA", "BY-PL", "FI-RU"])
+def test_border_layer_draws_the_chosen_border_and_flies_to_it(key):
+    border = get_border(key)
+    html = folium.Map(tiles=None).add_child(mapping.border_layer(border)).get_root().render()
+    assert html.count('"className": "atlas-border"') == 1
+    assert escape(border.name) in html
+    west, south, east, north = border.line.bounds
+    # The fly-to carries the border's key (once per border) and its bounds.
+    assert f'var token = "{key}"' in html
+    assert f"[[{south}, {west}], [{north}, {east}]]" in html
+
+
+def test_base_map_no_longer_draws_a_border_the_border_layer_does(full_html):
+    base = mapping.base_map().get_root().render()
+    assert '"className": "atlas-border"' not in base
+    assert "The border" in full_html
+
+
+def test_switching_border_changes_the_layers_but_not_the_base_map():
+    """The base map's script is the same whatever the border: switching never reloads the map."""
+    first = mapping.base_map(mapping.DEFAULT_VIEW)
+    second = mapping.base_map(mapping.DEFAULT_VIEW)
+    strip = lambda m: re.sub(r"_[0-9a-f]{32}", "", m.get_root().render())  # noqa: E731
+    assert strip(first) == strip(second)
+    a = folium.Map(tiles=None).add_child(mapping.border_layer(get_border("BY-UA"))).get_root().render()
+    b = folium.Map(tiles=None).add_child(mapping.border_layer(get_border("BY-PL"))).get_root().render()
+    assert "Belarus–Poland border" in b and "Belarus–Poland border" not in a
+
+
+def test_reference_layer_refuses_unknown_units():
+    with pytest.raises(InputError, match="units"):
+        mapping.reference_layer(get_border("BY-UA"), (), "furlongs")
+
+
+def test_side_text_names_the_border_countries():
+    border = get_border("BY-PL")
+    assert mapping.side_text(border, "both") == "both sides"
+    assert mapping.side_text(border, "PL") == "Poland's side"
