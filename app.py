@@ -42,7 +42,6 @@ from geo.mapping import (
     format_distance,
     passage_layer,
     reference_layer,
-    side_text,
     unique_layer_name,
 )
 from geo.places import article_places
@@ -526,16 +525,12 @@ def _band_controls(border: Border) -> None:
     if ss.side not in border.sides or ss.clip not in border.clips:
         ss.side, ss.clip = "both", "none"  # a legacy link's side or clip the border does not have
     sb.radio("Side of the border", border.sides, key="side",
-             format_func=lambda side: _capitalised(side_text(border, side)))
+             format_func=lambda side: _capitalised(border.side_name(side)))
     sb.selectbox("Clip the bands", border.clips, key="clip", format_func=lambda clip: _clip_label(border, clip))
 
 
 def _clip_label(border: Border, clip: str) -> str:
-    if clip == "none":
-        return "No clipping"
-    if clip == "land":
-        return "Land only"
-    return f"{border.country_name(clip)} only"
+    return _capitalised(border.clip_name(clip))
 
 
 def _map_controls() -> None:

@@ -14,9 +14,6 @@ from geo.urlstate import LAYERS, UNITS
 
 __all__ = ["map_summary"]
 
-_SIDES = {"both": "on both sides of it", "ukraine": "on Ukraine's side", "belarus": "on Belarus's side"}
-_CLIPS = {"none": "", "land": ", over land only", "ukraine": ", inside Ukraine only",
-          "belarus": ", inside Belarus only"}
 
 
 def map_summary(spec: BandSpec, units: str = "km", layers: tuple[str, ...] = LAYERS) -> str:
@@ -57,8 +54,7 @@ def map_summary(spec: BandSpec, units: str = "km", layers: tuple[str, ...] = LAY
                  for a, b in itertools.pairwise(edges)]
         listed = bands[0] if len(bands) == 1 else ", ".join(bands[:-1]) + " and " + bands[-1]
         count = "One shaded band shows" if len(bands) == 1 else f"{len(bands)} shaded bands, darkest nearest, show"
-        sentences.append(f"{count} the geodesic distance from the border {_SIDES[spec.side]}"
-                         f"{_CLIPS[spec.clip]}: {listed}.")
+        sentences.append(f"{count} the geodesic distance from the border {_side(spec)}{_clip(spec)}: {listed}.")
     sentences.append(f"Kyiv is {facts['kyiv_to_border'].format(units)} from the border"
                      f" and Minsk {facts['minsk_to_border'].format(units)}.")
     if "kyiv-line" in shown:
@@ -69,3 +65,13 @@ def map_summary(spec: BandSpec, units: str = "km", layers: tuple[str, ...] = LAY
     if "passages" in shown:
         sentences.append(f"{len(load_story().passages)} numbered badges mark the places of the article's passages.")
     return " ".join(sentences)
+
+
+def _side(spec: BandSpec) -> str:
+    return "on both sides of it" if spec.side == "both" else f"on {spec.border.side_name(spec.side)}"
+
+
+def _clip(spec: BandSpec) -> str:
+    if spec.clip in ("none", "land"):
+        return {"none": "", "land": ", over land only"}[spec.clip]
+    return f", inside {spec.border.clip_name(spec.clip)}"

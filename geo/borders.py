@@ -18,15 +18,15 @@ from geo.geodesy import GEOD, LineDistance, aeqd_transformers, illinois_step, re
 __all__ = [
     "BORDER_TOLERANCE_M",
     "DEFAULT_BORDER",
-    "Border",
-    "border_key",
-    "get_border",
-    "user_border",
     "SIDE_FLOOR_M",
     "SIDE_TOLERANCE",
+    "Border",
     "belarus_ukraine_border",
+    "border_key",
+    "get_border",
     "shared_border",
     "split_sides",
+    "user_border",
 ]
 
 # DCW neighbours' edges were snapped together at build time; a little slack still lets
@@ -122,6 +122,11 @@ class Border:
     line: shapely.Geometry = field(compare=False, repr=False)
     countries: tuple[str, ...] = field(default=(), compare=False)
     source: str = field(default="", compare=False)
+    country_names: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if self.country_names and len(self.country_names) != len(self.countries):
+            raise InputError(f"Border {self.key}: give one name for each of {', '.join(self.countries)}.")
 
     @property
     def sides(self) -> tuple[str, ...]:
@@ -132,6 +137,41 @@ class Border:
     def clips(self) -> tuple[str, ...]:
         """The values a band's ``clip`` may take: ``"none"``, ``"land"`` and each country's code."""
         return ("none", "land", *self.countries)
+
+    def country_name(self, iso: str) -> str:
+        """Return the name of one of the border's countries: ``"UA"`` gives ``"Ukraine"``.
+
+        Raises
+        ------
+        InputError
+            When ``iso`` is not one of the border's countries.
+        """
+        if iso not in self.countries:
+            raise InputError(f"{str(iso)[:10]!r} is not a country of the {self.name}: use one of "
+                             f"{', '.join(self.countries) or 'none'}.")
+        return self.country_names[self.countries.index(iso)] if self.country_names else iso
+
+    def side_name(self, side: str) -> str:
+        """Return a side for a sentence: ``"both sides"`` or ``"Ukraine's side"``.
+
+        Examples
+        --------
+        >>> get_border("BY-UA").side_name("UA")
+        "Ukraine's side"
+        """
+        if side == "both":
+            return "both sides"
+        if side not in self.sides:
+            raise InputError(f"Unknown side {str(side)[:20]!r}: use one of {', '.join(self.sides)}.")
+        return f"{self.country_name(side)}'s side"
+
+    def clip_name(self, clip: str) -> str:
+        """Return a clip for a sentence: ``"no clipping"``, ``"land only"`` or ``"Ukraine only"``."""
+        if clip not in self.clips:
+            raise InputError(f"Unknown clip {str(clip)[:20]!r}: use one of {', '.join(self.clips)}.")
+        if clip in ("none", "land"):
+            return {"none": "no clipping", "land": "land only"}[clip]
+        return f"{self.country_name(clip)} only"
 
 
 def border_key(raw: str) -> str:
@@ -166,7 +206,7 @@ def get_border(key: str = DEFAULT_BORDER) -> Border:
     line = shared_border(a, b)
     names = [countries[c]["name"] for c in (a, b)]
     return Border(key, f"{names[0]}–{names[1]} border", line, (a, b),
-                  "Digital Chart of the World 1:1M (Debian gmt-dcw 2.1.1)")
+                  "Digital Chart of the World 1:1M (Debian gmt-dcw 2.1.1)", tuple(names))
 
 
 def user_border(line: shapely.Geometry, name: str) -> Border:
@@ -178,8 +218,8 @@ def user_border(line: shapely.Geometry, name: str) -> Border:
 
 
 def belarus_ukraine_border() -> shapely.Geometry:
-    """Return the Belarus–Ukraine border as one line, from the Polish to the Russian tripoint."""
-    line = shared_border("UA", "BY")
+    """Return the Belarus–Ukraine border as one line: ``get_border("BY-UA").line``."""
+    line = get_border("BY-UA").line
     if line.geom_type != "LineString":
         raise DataError("The Belarus–Ukraine border did not merge into one line: rebuild with `make data`.")
     return line

@@ -145,9 +145,12 @@ class ExportRequest:
         A line of the user's layer is ``user-line`` (its key is a digest).
         """
         distances = "-".join(f"{d:g}" for d in self.spec.distances_km)
-        border = getattr(self.spec, "border", None)
-        key = "BY-UA" if border is None else "user-line" if border.key.startswith("user:") else border.key
-        return f"article-atlas-{key}-{distances}km-{self.spec.side}.{self.format}"
+        border = self.spec.border
+        key = "user-line" if border.key.startswith("user:") else border.key
+        side = self.spec.side
+        if side in border.countries:
+            side = "-".join(border.country_name(side).lower().split())
+        return f"article-atlas-{key}-{distances}km-{side}.{self.format}"
 
 
 def export_request(
@@ -278,9 +281,7 @@ def _html(request: ExportRequest) -> bytes:
         v = request.view
         m.fit_bounds([(v.south, v.west), (v.north, v.east)])
     else:
-        from geo.mapping import border_of
-
-        west, south, east, north = border_of(request.spec).line.bounds
+        west, south, east, north = request.spec.border.line.bounds
         m.fit_bounds([(south, west), (north, east)])
     return standalone_html(m).encode("utf-8")
 

@@ -62,9 +62,6 @@ def border_feature(border: Border | None = None) -> dict:
     )
 
 
-def _border_of(spec: BandSpec) -> Border:
-    return getattr(spec, "border", None) or get_border(DEFAULT_BORDER)
-
 
 def band_features(spec: BandSpec) -> list[dict]:
     """One feature per band with ``layer: "band"``, ``inner_km`` and ``outer_km``."""
@@ -77,7 +74,7 @@ def band_features(spec: BandSpec) -> list[dict]:
             label=band.label,
             side=spec.side,
             clip=spec.clip,
-            border=_border_of(spec).key,
+            border=spec.border.key,
         )
         for band in distance_bands(spec)
     ]
@@ -121,11 +118,11 @@ def passage_features() -> list[dict]:
 
 def bands_geojson(spec: BandSpec) -> dict:
     """The border and the bands, as written by ``python -m geo bands``."""
-    return feature_collection([border_feature(_border_of(spec)), *band_features(spec)])
+    return feature_collection([border_feature(spec.border), *band_features(spec)])
 
 
 def overlays_geojson(spec: BandSpec) -> dict:
     """Every overlay: border, bands, places and passages."""
     return feature_collection(
-        [border_feature(_border_of(spec)), *band_features(spec), *place_features(), *passage_features()]
+        [border_feature(spec.border), *band_features(spec), *place_features(), *passage_features()]
     )

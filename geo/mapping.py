@@ -43,7 +43,6 @@ __all__ = [
     "band_layer",
     "base_map",
     "border_layer",
-    "border_of",
     "build_map",
     "dynamic_layers",
     "escape_text",
@@ -51,7 +50,6 @@ __all__ = [
     "format_distance",
     "passage_layer",
     "reference_layer",
-    "side_text",
     "unique_layer_name",
 ]
 
@@ -631,43 +629,6 @@ def _crimea_layer(m: folium.Map, show: bool) -> folium.FeatureGroup:
 REGION_BOX = (0.0, 34.0, 60.0, 71.0)
 #: How far around a border (degrees) the world data's countries are drawn for it.
 _WORLD_MARGIN = 12.0
-_LEGACY_SIDES = {"ukraine": "UA", "belarus": "BY"}
-
-
-def border_of(spec: BandSpec) -> Border:
-    """The border a band spec measures from (Belarus–Ukraine for a spec that names none)."""
-    border = getattr(spec, "border", None)
-    return border if border is not None else get_border(DEFAULT_BORDER)
-
-
-def _country_name(border: Border, iso: str) -> str:
-    if hasattr(border, "country_name"):
-        return border.country_name(iso)
-    countries = load_countries()
-    return str(countries[iso]["name"]) if iso in countries.keys() else iso
-
-
-def side_text(border: Border, side: str) -> str:
-    """Words for a band's side of ``border``: ``"both sides"``, ``"Ukraine's side"``.
-
-    Examples
-    --------
-    >>> side_text(get_border("BY-UA"), "both")
-    'both sides'
-    """
-    if hasattr(border, "side_name"):
-        return border.side_name(side)
-    iso = _LEGACY_SIDES.get(side, side)
-    return "both sides" if side == "both" else f"{_country_name(border, iso)}'s side"
-
-
-def _clip_text(border: Border, clip: str) -> str:
-    if clip == "none":
-        return ""
-    if hasattr(border, "clip_name"):
-        return f", clipped to {border.clip_name(clip)}"
-    iso = _LEGACY_SIDES.get(clip, clip)
-    return ", clipped to land" if clip == "land" else f", clipped to {_country_name(border, iso)}"
 
 
 def _outside_region(border: Border) -> bool:
@@ -948,7 +909,7 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
     rows = []
     for (inner, outer, geometry), colour in zip(shapes, colours, strict=False):
         label = _band_label(inner, outer, units)
-        text = escape_text(f"{label} from the {border_of(spec).name}")
+        text = escape_text(f"{label} from the {spec.border.name}")
         folium.GeoJson(
             {"type": "Feature", "properties": {"label": text}, "geometry": geometry},
             style_function=lambda _f, c=colour: {
@@ -961,9 +922,9 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
         ).add_to(layer)
         rows.append(f'<div><i style="background:{colour};opacity:{style.BAND_OPACITY + 0.2:g}"></i>'
                     f"{escape_text(label)}</div>")
-    border = border_of(spec)
-    side = side_text(border, spec.side)
-    clip = _clip_text(border, spec.clip)
+    border = spec.border
+    side = border.side_name(spec.side)
+    clip = "" if spec.clip == "none" else f", clipped to {border.clip_name(spec.clip).removesuffix(' only')}"
     title = f"<b>Distance from the border</b><br><small>geodesic, {escape_text(side + clip)}</small>"
     _Legend(
         title + "".join(rows),
@@ -1066,7 +1027,7 @@ def dynamic_layers(
     GeoNames ids of reference places drawn, with the border's capitals, with their lines to it.
     """
     shown = set(view.layers)
-    border = border_of(spec)
+    border = spec.border
     out = []
     if "border" in shown:
         out.append(border_layer(border))

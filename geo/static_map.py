@@ -28,7 +28,7 @@ from pyproj import CRS, Proj, Transformer
 
 from geo import style
 from geo.bands import BandSpec, distance_bands
-from geo.borders import DEFAULT_BORDER, Border, get_border
+from geo.borders import DEFAULT_BORDER, Border
 from geo.data import load_countries, load_crimea, load_united_states
 from geo.errors import ExportError, InputError
 from geo.framing import MAX_PIXELS, MAX_PX, MIN_PX, SIZES, UNITS, MapSize, View
@@ -73,11 +73,6 @@ _FOOTNOTE_SHARE = 0.34
 REGION_BOX = (0.0, 34.0, 60.0, 71.0)
 
 
-def _border_of(spec: BandSpec) -> Border:
-    border = getattr(spec, "border", None)
-    return border if border is not None else get_border(DEFAULT_BORDER)
-
-
 def _world():
     try:
         from geo import world
@@ -113,7 +108,7 @@ def default_view(spec: BandSpec) -> View:
     -------
     View
     """
-    border = _border_of(spec)
+    border = spec.border
     parts = [border.line]
     reach = border.line.envelope.buffer(max(12.0, max(_span(border.line.bounds))))
     for iso in border.countries:
@@ -472,7 +467,7 @@ def _reference_facts(spec: BandSpec, places: tuple[int, ...] = ()) -> dict:
     """The reference places' distances to the border (its countries' capitals, then ``places``)."""
     from geo.facts import reference_facts
 
-    return {k: f for k, f in reference_facts(_border_of(spec), places).items() if f.line is not None}
+    return {k: f for k, f in reference_facts(spec.border, places).items() if f.line is not None}
 
 
 def _draw_reference_lines(ax: Axes, frame: _Frame, facts: dict) -> None:
@@ -1446,24 +1441,15 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     return items, scale, missing
 
 
-def _side_words(border: Border, side: str) -> str:
-    if side == "both":
-        return "both sides"
-    if hasattr(border, "side_name"):
-        return border.side_name(side)
-    iso = {"ukraine": "UA", "belarus": "BY"}.get(side, side)
-    return f"{border.country_name(iso) if hasattr(border, 'country_name') else iso}'s side"
-
-
 def _title(spec: BandSpec, units: str, refs: dict | None = None) -> tuple[str, str]:
     """The map's title and subtitle, naming the border and its reference places' distances.
 
     The article's own border keeps the article's question as its title.
     """
     bands = distance_bands(spec)
-    border = _border_of(spec)
+    border = spec.border
     refs = _reference_facts(spec) if refs is None else refs
-    side = _side_words(border, spec.side)
+    side = border.side_name(spec.side)
     distances = "; ".join(f"{f.label}: {f.format(units)}" for f in refs.values())
     if border.key == DEFAULT_BORDER and "kyiv_to_border" in refs:
         title = "How close Kyiv lies to Belarus"
@@ -1563,7 +1549,7 @@ def draw_map(
     crs = projection_for(view)
     fig = Figure(figsize=size.inches, dpi=size.dpi, facecolor="white")
     FigureCanvasAgg(fig)
-    border = _border_of(spec)
+    border = spec.border
     refs = _reference_facts(spec, tuple(places))
     fig.set_label(_title(spec, units, refs)[0])
     right = 1 - _FOOTNOTE_SHARE if footnotes else 1.0

@@ -281,9 +281,3 @@ def test_switching_border_changes_the_layers_but_not_the_base_map():
 def test_reference_layer_refuses_unknown_units():
     with pytest.raises(InputError, match="units"):
         mapping.reference_layer(get_border("BY-UA"), (), "furlongs")
-
-
-def test_side_text_names_the_border_countries():
-    border = get_border("BY-PL")
-    assert mapping.side_text(border, "both") == "both sides"
-    assert mapping.side_text(border, "PL") == "Poland's side"
