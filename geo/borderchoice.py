@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import shapely
 
 from geo.borders import Border, border_key, get_border, user_border
+from geo.data import load_countries
 from geo.errors import InputError
 
 __all__ = [
@@ -20,8 +22,8 @@ __all__ = [
 
 #: How a border is chosen: two neighbours, one country's whole land border, a line of the user's layer.
 BORDER_MODES = ("pair", "country", "layer")
-# Before the world data is built, the bundled region offers the default border only.
-_FALLBACK = {"BY": ("Belarus", ("UA",)), "UA": ("Ukraine", ("BY",))}
+# Countries this close (degrees) in the region data count as touching.
+_TOUCH = 1e-4
 
 
 def _world():
@@ -30,6 +32,21 @@ def _world():
     except ImportError:
         return None
     return world
+
+
+@lru_cache(maxsize=1)
+def _region_neighbours() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Until the world data is built: the region data's countries and those they touch."""
+    countries = load_countries()
+    isos = [str(c.key) for c in countries]
+    names = [str(c["name"]) for c in countries]
+    geoms = [c.geometry for c in countries]
+    left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=_TOUCH)
+    touching: dict[str, list[str]] = {iso: [] for iso in isos}
+    for i, j in zip(left, right, strict=True):
+        if i != j:
+            touching[isos[i]].append(isos[j])
+    return {iso: (name, tuple(touching[iso])) for iso, name in zip(isos, names, strict=True) if touching[iso]}
 
 
 def border_countries() -> tuple[tuple[str, str], ...]:
@@ -42,7 +59,7 @@ def border_countries() -> tuple[tuple[str, str], ...]:
     """
     world = _world()
     if world is None:
-        return tuple(sorted(((iso, name) for iso, (name, _) in _FALLBACK.items()), key=lambda t: t[1]))
+        return tuple(sorted(((iso, name) for iso, (name, _) in _region_neighbours().items()), key=lambda t: t[1]))
     return tuple(sorted(((c.iso2, c.name) for c in world.countries() if world.neighbours(c.iso2)),
                         key=lambda t: t[1]))
 
@@ -57,7 +74,7 @@ def neighbours_of(iso: str) -> tuple[str, ...]:
     """
     world = _world()
     if world is None:
-        return _FALLBACK.get(iso, ("", ()))[1]
+        return _region_neighbours().get(iso, ("", ()))[1]
     return tuple(world.neighbours(iso))
 
 
