@@ -12,7 +12,7 @@ from functools import lru_cache, partial
 import numpy as np
 import shapely
 
-from geo.bands import Band
+from geo.bands import ORACLE_SPACINGS_M, Band, border_distance
 from geo.borders import BORDER_TOLERANCE_M, DEFAULT_BORDER, Border, get_border
 from geo.data import load_comparison, load_countries, load_crimea, load_places
 from geo.errors import DataError, InputError
@@ -35,6 +35,7 @@ __all__ = [
     "compute_facts",
     "country_name",
     "facts_json",
+    "known_place_ids",
     "reference_facts",
     "towns",
 ]
@@ -81,6 +82,8 @@ class Fact:
         How it was computed and from which data.
     line : tuple, optional
         ``((lon, lat), (lon, lat))`` for a distance that can be drawn.
+    place : str, optional
+        For a distance from a place to the border, the place's name (``"Kyiv"``).
     """
 
     key: str
@@ -90,6 +93,7 @@ class Fact:
     method: str
     source: str
     line: tuple[tuple[float, float], tuple[float, float]] | None = field(default=None)
+    place: str | None = None
 
     def __post_init__(self) -> None:
         if self.unit not in ("km", "km2", "h", "count"):
@@ -237,11 +241,20 @@ def country_name(iso2: str) -> str:
     return names[iso2]
 
 
+def _capital_tuple(capital) -> tuple[int, str, float, float]:
+    """A capital as (GeoNames id, name, lon, lat), from a tuple or a value with those attributes."""
+    if isinstance(capital, tuple):
+        gid, name, lon, lat = capital[:4]
+    else:
+        gid, name, lon, lat = capital.geonameid, capital.name, capital.lon, capital.lat
+    return int(gid), str(name), float(lon), float(lat)
+
+
 @lru_cache(maxsize=1)
 def _capitals() -> dict[str, tuple[int, str, float, float]]:
     world = _world()
     if world is not None:
-        return {c.iso2: tuple(c.capital) for c in world.countries() if c.capital is not None}
+        return {c.iso2: _capital_tuple(c.capital) for c in world.countries() if c.capital is not None}
     out: dict[str, tuple[int, str, float, float]] = {}
     countries = load_countries()
     cities = [p for p in article_places().values() if p.kind == "city"]
@@ -263,6 +276,17 @@ def _town(geonameid: int):
     return _region_town(places[geonameid]) if geonameid in places else None
 
 
+def known_place_ids(ids: Iterable[int]) -> tuple[int, ...]:
+    """Return those of ``ids`` that are places in the gazetteer, in the order given.
+
+    Examples
+    --------
+    >>> known_place_ids([703448, 1])
+    (703448,)
+    """
+    return tuple(int(i) for i in ids if _town(int(i)) is not None)
+
+
 # --- distances from places to a border ---------------------------------------------------------
 
 
@@ -274,9 +298,9 @@ def _as_border(border: Border | str | None) -> Border:
     return get_border(str(border))
 
 
-@lru_cache(maxsize=8)
 def _oracle(border: Border) -> LineDistance:
-    return LineDistance(border.line, spacing_m=20.0)
+    # The bands' own finest oracle: opening a border builds it once for both.
+    return border_distance(ORACLE_SPACINGS_M[-1], border)
 
 
 def _slug(name: str) -> str:
@@ -293,7 +317,8 @@ def _to_border_label(name: str, iso2: str | None, border: Border) -> str:
     return f"{name} to the {border.name}"
 
 
-def _to_border(key: str, label: str, how: str, lon: float, lat: float, border: Border, source: str) -> Fact:
+def _to_border(key: str, label: str, name: str, how: str, lon: float, lat: float, border: Border,
+               source: str) -> Fact:
     dist, _, blon, blat = _oracle(border).nearest(lon, lat)
     return Fact(
         key,
@@ -303,6 +328,7 @@ def _to_border(key: str, label: str, how: str, lon: float, lat: float, border: B
         f"shortest {_GEODESIC} distance from {how} to the border line",
         f"{border.source}; {source}" if border.source else source,
         ((lon, lat), (round(float(blon[0]), 6), round(float(blat[0]), 6))),
+        name,
     )
 
 
@@ -369,7 +395,7 @@ def _reference_facts(border: Border, ids: tuple[int, ...]) -> tuple[tuple[str, F
         gid, name, lon, lat = capitals[iso2]
         seen.add(int(gid))
         key = f"{_slug(name)}_to_border"
-        out[key] = _to_border(key, _to_border_label(name, iso2, border),
+        out[key] = _to_border(key, _to_border_label(name, iso2, border), name,
                               f"{name}, capital of {country_name(iso2)} (GeoNames point)", lon, lat, border, _GEONAMES)
     for gid in ids:
         if gid in seen:
@@ -380,7 +406,8 @@ def _reference_facts(border: Border, ids: tuple[int, ...]) -> tuple[tuple[str, F
         seen.add(gid)
         key = f"place_{gid}_to_border"
         label = _to_border_label(f"{town.name} ({country_name(town.iso2)})", town.iso2, border)
-        out[key] = _to_border(key, label, f"{town.name} (GeoNames point)", town.lon, town.lat, border, _GEONAMES)
+        out[key] = _to_border(key, label, town.name, f"{town.name} (GeoNames point)", town.lon, town.lat,
+                              border, _GEONAMES)
     return tuple(out.items())
 
 
