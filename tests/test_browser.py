@@ -108,7 +108,7 @@ def test_the_layer_control_switches_the_adjustable_layers_after_a_change_too(pag
     page.open({"rings": "50,100,200"})
     frame = page.frame()
     overlays = frame.evaluate(_OVERLAYS)
-    assert {"Distance bands", "Kyiv to the border", "Passages", "Countries"} <= set(overlays)
+    assert {"The border", "Distance bands", "Reference lines", "Passages", "Countries"} <= set(overlays)
     frame.evaluate(_TOGGLE, "Distance bands")
     assert page.bands().count() == 0
     frame.evaluate(_TOGGLE, "Distance bands")
