@@ -49,7 +49,7 @@ def test_the_side_control_names_the_chosen_border_countries(switched):
     assert at.selectbox(key="clip").options == ["No clipping", "Land only", "Belarus only", "Poland only"]
     at.radio(key="side").set_value("PL").run()
     assert not at.exception
-    assert "Poland's side" in map_args(at)["feature_group"]
+    assert "Poland\\u0026#x27;s side" in map_args(at)["feature_group"]  # escaped for HTML, then JSON
 
 
 def test_the_figures_follow_the_border(switched):
@@ -76,11 +76,20 @@ def test_a_line_of_the_users_layer_can_be_the_border():
          "geometry": {"type": "LineString", "coordinates": [[36.0, 47.0], [37.5, 48.0], [38.0, 49.5]]}},
     ]}
     at = run_app()
-    before = map_id(at)
     at.file_uploader(key="upload").upload("front.geojson", json.dumps(line).encode(), "application/geo+json").run()
     at.radio(key="border_mode").set_value("layer").run()
     assert not at.exception and not at.error
     group = map_args(at)["feature_group"]
     assert "Front line (your layer)" in group and band_count(at) == 3
     assert at.radio(key="side").options == ["Both sides"]
-    assert map_id(at) != before or True  # the upload itself draws the layer into the base map
+
+
+def test_a_link_opens_on_its_border_with_its_places():
+    at = run_app(border="pl-by", places="702550")
+    assert not at.exception and not at.warning
+    assert (at.selectbox(key="border_a").value, at.selectbox(key="border_b").value) == ("BY", "PL")
+    assert '"BY-PL"' in map_args(at)["feature_group"]
+    assert any(label.startswith("Lviv") for label in (m.label for m in at.metric))
+    assert at.query_params["border"] == "BY-PL" and at.query_params["places"] == "702550"
+    # The place has its line to the border on the map, beside the capitals'.
+    assert map_args(at)["feature_group"].count("atlas-reference-line") >= 2
