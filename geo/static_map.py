@@ -131,7 +131,7 @@ def projection_for(view: View) -> CRS:
 
     - Near a pole (the view reaches past 80°, or lies wholly beyond 65° and spans more
       than 40° of longitude): a polar stereographic projection on the view's meridian.
-    - Tall and narrow (north–south more than twice east–west on the ground, such as
+    - Tall and narrow (north–south more than 1.5 times east–west on the ground, such as
       Chile–Argentina): transverse Mercator on the view's central meridian.
     - Otherwise a region: Lambert's conformal conic with standard parallels at a sixth
       and five sixths of the view's height keeps shapes and the scale bar true.
@@ -148,7 +148,7 @@ def projection_for(view: View) -> CRS:
         pole = 90 if lat > 0 else -90
         return CRS.from_proj4(f"+proj=stere +lat_0={pole} +lat_ts={pole * 0.78:.1f} +lon_0={lon:.6f} "
                               "+datum=WGS84 +units=m +no_defs")
-    if span <= 60 and span * 111.32 > 2 * width_km:
+    if span <= 60 and span * 111.32 > 1.5 * width_km:
         return CRS.from_proj4(f"+proj=tmerc +lat_0={lat:.6f} +lon_0={lon:.6f} +k=1 "
                               "+datum=WGS84 +units=m +no_defs")
     if view.south * view.north > 0 and span <= 50 and view.east - view.west <= 120:
