@@ -73,7 +73,8 @@ def test_exports_carry_the_chosen_border():
     collection = json.loads(render(export_request("geojson", spec)))
     (border,) = [f for f in collection["features"] if f["properties"]["layer"] == "border"]
     assert border["properties"]["key"] == "BY-PL" and border["properties"]["countries"] == "BY,PL"
-    assert all(f["properties"]["border"] == "BY-PL" for f in collection["features"] if f["properties"]["layer"] == "band")
+    bands = [f for f in collection["features"] if f["properties"]["layer"] == "band"]
+    assert bands and all(f["properties"]["border"] == "BY-PL" for f in bands)
     assert export_request("png", spec).filename.startswith("article-atlas-BY-PL-")
     html = render(export_request("html", spec)).decode("utf-8")
     assert '"BY-PL"' in html and html.count('"className": "atlas-border"') == 1
