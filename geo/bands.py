@@ -9,8 +9,7 @@ from functools import lru_cache
 import numpy as np
 import shapely
 
-from geo.borders import Border, get_border, split_sides
-from geo.data import load_countries, load_land
+from geo.borders import Border, country_geometry, get_border, land, split_sides
 from geo.errors import InputError
 from geo.geodesy import GEOD, LineDistance, aeqd_transformers, illinois_step, reproject
 
@@ -721,20 +720,25 @@ def _refine_polygons(
 
 @lru_cache(maxsize=8)
 def _sides(border: Border) -> dict[str, shapely.Geometry]:
-    """Each country's side of the border: the points nearer it than the other (see split_sides)."""
+    """Each country's side of the border: the points nearer it than the other (see split_sides).
+
+    A country's whole land border has one side, the country itself.
+    """
+    if len(border.countries) == 1:
+        (iso,) = border.countries
+        return {iso: country_geometry(iso)}
     a, b = border.countries
-    countries = load_countries()
-    side_a, side_b = split_sides(countries[a].geometry, countries[b].geometry, MAX_KM)
+    side_a, side_b = split_sides(country_geometry(a), country_geometry(b), MAX_KM, line=border.line)
     return {a: side_a, b: side_b}
 
 
 @lru_cache(maxsize=8)
-def _clip_shape(clip: str, border: Border) -> shapely.Geometry | None:
+def _clip_shape(clip: str, border: Border, bounds: tuple[float, float, float, float]) -> shapely.Geometry | None:
     if clip == "none":
         return None
     if clip == "land":
-        return load_land()
-    return load_countries()[clip].geometry
+        return land(bounds)
+    return country_geometry(clip)
 
 
 def distance_bands(spec: BandSpec) -> list[Band]:
@@ -759,7 +763,10 @@ def distance_bands(spec: BandSpec) -> list[Band]:
     """
     zones = [equidistant_zone(d, spec.border) for d in spec.distances_km]
     mask = None if spec.side == "both" else _sides(spec.border)[spec.side]
-    clip = _clip_shape(spec.clip, spec.border)
+    # Land is asked for by whole degrees round the outer zone, so nearby specs share it.
+    x0, y0, x1, y1 = zones[-1].bounds
+    bounds = (math.floor(x0) - 1.0, math.floor(y0) - 1.0, math.ceil(x1) + 1.0, math.ceil(y1) + 1.0)
+    clip = _clip_shape(spec.clip, spec.border, bounds if spec.clip == "land" else (0.0, 0.0, 0.0, 0.0))
     bands = []
     inner_zone, inner_km = None, 0.0
     for outer_km, zone in zip(spec.distances_km, zones):
