@@ -93,3 +93,16 @@ def test_a_link_opens_on_its_border_with_its_places():
     assert at.query_params["border"] == "BY-PL" and at.query_params["places"] == "702550"
     # The place has its line to the border on the map, beside the capitals'.
     assert map_args(at)["feature_group"].count("atlas-reference-line") >= 2
+
+
+def test_one_countrys_whole_land_border_can_be_chosen():
+    at = run_app()
+    before = map_id(at)
+    at.radio(key="border_mode").set_value("country").run()
+    at.selectbox(key="border_country").set_value("PL").run()
+    assert not at.exception and not at.error and not at.warning
+    group = map_args(at)["feature_group"]
+    assert '"PL"' in group and group.count('"className": "atlas-border"') == 1 and band_count(at) == 3
+    assert map_id(at) == before
+    assert at.query_params["border"] == "PL"
+    assert at.radio(key="side").options[0] == "Both sides" and len(at.radio(key="side").options) == 2
