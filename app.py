@@ -28,7 +28,7 @@ from geo.borderchoice import BORDER_MODES, BorderChoice, border_countries, choos
 from geo.borders import DEFAULT_BORDER, Border, get_border
 from geo.errors import AtlasError, InputError
 from geo.export import FORMATS, SIZES, export_request, render
-from geo.facts import TOWN_RULE, band_facts, compute_facts, reference_facts
+from geo.facts import MAX_PLACES, TOWN_RULE, band_facts, compute_facts, reference_facts
 from geo.framing import View
 from geo.geodesy import KM_PER_MILE, geodesic_length_km
 from geo.mapping import (
@@ -418,9 +418,32 @@ def _on_border() -> None:
 def _add_place() -> None:
     ss = st.session_state
     found = ss.get("place_found")
-    if found is not None and found not in ss.places:
+    if found is not None and found not in ss.places and len(ss.places) < MAX_PLACES:
         ss.places = [*ss.places, found]
     ss.place_query = ""
+
+
+def _places_for(border: Border) -> tuple[tuple[int, ...], list[str]]:
+    """The reader's places that the gazetteer knows, and a note for any it does not.
+
+    A link may carry an id the gazetteer lacks; the map must still draw the rest.
+    """
+    places = tuple(st.session_state.places)
+    try:
+        reference_facts(border, places)
+        return places, []
+    except AtlasError:
+        pass
+    kept = []
+    for geonameid in places:
+        try:
+            reference_facts(border, (geonameid,))
+        except AtlasError:
+            continue
+        kept.append(geonameid)
+    dropped = len(places) - len(kept)
+    what = "1 reference place is" if dropped == 1 else f"{dropped} reference places are"
+    return tuple(kept), [f"{what} not in the gazetteer and left out."]
 
 
 def _remove_place(geonameid: int) -> None:
@@ -660,7 +683,7 @@ def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict 
     args = {
         "border": (border.key,),
         "bands": (border.key, spec.distances_km, spec.side, spec.clip, state.units),
-        "kyiv-line": (border.key, tuple(st.session_state.places), state.units),
+        "kyiv-line": (border.key, _places_for(border)[0], state.units),
         "passages": (border.key, selected, token),
     }
     kinds = [kind for kind in DYNAMIC_LAYERS if kind in state.layers]
@@ -683,7 +706,7 @@ def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict 
 def _reference_figures(border: Border, units: str, skip: tuple[str, ...] = ()) -> None:
     """Each reference place's shortest distance to the border (the lines the map draws)."""
     try:
-        facts = [f for key, f in reference_facts(border, st.session_state.places).items() if key not in skip]
+        facts = [f for key, f in reference_facts(border, _places_for(border)[0]).items() if key not in skip]
     except AtlasError as exc:
         st.warning(_md(str(exc)))
         return
@@ -855,7 +878,8 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
         return
     with popover:
         st.caption(
-            "Static maps are drawn in a Lambert conformal conic projection with the same layers and colours; "
+            "Static maps are framed on the border and drawn in a projection suited to its latitude and extent, "
+            "with the same layers and colours; "
             "HTML works offline; GeoJSON and GeoPackage hold the border, bands, places and quoted passages"
             + (" and your layer." if layer is not None else ".")
         )
@@ -941,7 +965,7 @@ def _bands_fragment() -> None:
     try:
         upload, layer_notes = _user_layer()
         border, border_notes = _current_border(upload)
-        shown += [_Note(st.warning, _md(m), "⚠️") for m in border_notes]
+        shown += [_Note(st.warning, _md(m), "⚠️") for m in [*border_notes, *_places_for(border)[1]]]
         side = state.side if state.side in border.sides else "both"
         clip = state.clip if state.clip in border.clips else "none"
         spec = BandSpec(state.rings, side=side, clip=clip, border=border)

@@ -106,3 +106,11 @@ def test_one_countrys_whole_land_border_can_be_chosen():
     assert map_id(at) == before
     assert at.query_params["border"] == "PL"
     assert at.radio(key="side").options[0] == "Both sides" and len(at.radio(key="side").options) == 2
+
+
+def test_a_place_the_gazetteer_lacks_is_left_out_with_a_note():
+    at = run_app(places="702550,999999999")
+    assert not at.exception and not at.error
+    assert any("999999999" in w.value for w in at.warning)
+    assert any(m.label.startswith("Lviv") for m in at.metric)
+    assert map_args(at)["feature_group"].count("atlas-reference-line") == 3  # Kyiv, Minsk, Lviv
