@@ -20,7 +20,7 @@ import folium.elements
 import streamlit as st
 import streamlit_folium as sf
 
-from geo import style
+from geo import gazetteer, style
 from geo.alttext import map_summary
 from geo.assets import bundle_scripts, localize, walk_elements
 from geo.bands import BandSpec, distance_bands
@@ -460,9 +460,7 @@ def _border_countries() -> tuple[tuple[str, str], ...]:
 
 
 def _town(geonameid: int):
-    from geo import world
-
-    return world.town(geonameid)
+    return gazetteer.town(geonameid)
 
 
 def _town_label(town) -> str:
@@ -500,9 +498,8 @@ def _border_controls(box, upload: _Upload | None) -> None:
                                    "line to the border.")
         if query.strip():
             try:
-                from geo import world
-                matches = {t.geonameid: t for t in world.search_towns(query.strip(), limit=SEARCH_LIMIT)}
-            except (ImportError, AtlasError) as exc:
+                matches = {t.geonameid: t for t in gazetteer.search_towns(query.strip(), limit=SEARCH_LIMIT)}
+            except AtlasError as exc:
                 st.caption(f"The gazetteer is not available: {_md(str(exc))}")
             else:
                 if matches:
@@ -514,7 +511,7 @@ def _border_controls(box, upload: _Upload | None) -> None:
         for geonameid in ss.places:
             try:
                 label = _town_label(_town(geonameid))
-            except (ImportError, AtlasError, KeyError):
+            except (AtlasError, KeyError, LookupError):
                 label = f"GeoNames {geonameid}"
             st.button(f"✕ {_md(label)}", key=f"place-remove-{geonameid}", on_click=_remove_place,
                       args=(geonameid,), help="Remove this place")

@@ -114,3 +114,20 @@ def test_a_place_the_gazetteer_lacks_is_left_out_with_a_note():
     assert any("999999999" in w.value for w in at.warning)
     assert any(m.label.startswith("Lviv") for m in at.metric)
     assert map_args(at)["feature_group"].count("atlas-reference-line") == 3  # Kyiv, Minsk, Lviv
+
+
+def test_the_gazetteer_adds_a_place_with_its_line_to_the_border_and_removes_it():
+    at = run_app()
+    before = map_id(at)
+    at.text_input(key="place_query").set_value("lvi").run()
+    found = at.selectbox(key="place_found")
+    assert found.options[0].startswith("Lviv") and "(Ukraine)" in found.options[0], "the country is shown"
+    at.button(key="place-add").click().run()
+    assert not at.exception and not at.error
+    lviv = at.session_state["places"][0]
+    assert at.query_params["places"] == str(lviv)
+    assert map_args(at)["feature_group"].count("atlas-reference-line") == 3
+    assert any(m.label == "Lviv (Ukraine) to the Belarus border" for m in at.metric)
+    assert map_id(at) == before
+    at.button(key=f"place-remove-{lviv}").click().run()
+    assert at.session_state["places"] == [] and map_args(at)["feature_group"].count("atlas-reference-line") == 2
