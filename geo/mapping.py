@@ -713,7 +713,7 @@ def border_layer(border: Border | None = None) -> folium.FeatureGroup:
     """
     border = border or get_border(DEFAULT_BORDER)
     layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[0])
-    if border.countries and _outside_region(border):
+    if _outside_region(border):
         around = _neighbourhood_geojson(border.line.bounds, frozenset(border.countries))
         if around is not None:
             look = _country_style("other", True) | {"className": "atlas-country atlas-world-country"}
