@@ -78,3 +78,34 @@ def test_exports_carry_the_chosen_border():
     assert export_request("png", spec).filename.startswith("article-atlas-BY-PL-")
     html = render(export_request("html", spec)).decode("utf-8")
     assert '"BY-PL"' in html and html.count('"className": "atlas-border"') == 1
+
+
+def test_a_line_beyond_the_region_is_drawn_on_the_world_data(monkeypatch):
+    """A user's line in the Andes: the world's countries around it, named; a projection for its shape."""
+    import importlib.machinery
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    from geo.borders import user_border
+
+    @dataclass(frozen=True)
+    class Info:
+        iso2: str
+        name: str
+        capital: None = None
+
+    shapes = {"CL": shapely.box(-76, -56, -68, -17), "AR": shapely.box(-68, -56, -53, -21)}
+    world = types.ModuleType("geo.world")
+    world.__spec__ = importlib.machinery.ModuleSpec("geo.world", None)
+    world.countries = lambda: (Info("CL", "Chile"), Info("AR", "Argentina"))
+    world.country_geometry = shapes.__getitem__
+    monkeypatch.setitem(sys.modules, "geo.world", world)
+    line = shapely.LineString([(-68, -50), (-68.5, -40), (-68, -30)])
+    spec = BandSpec((100.0,), border=user_border(line, "Andes line"))
+    drawn = draw_map(spec, MapSize(600, 800))
+    names = " ".join(_texts(drawn, "country name")).upper()
+    assert "CHILE" in names and "ARGENTINA" in names
+    assert "Transverse Mercator" in drawn.crs.coordinate_operation.method_name
+    titles = " ".join(_texts(drawn, "title", "subtitle"))
+    assert "Andes line" in titles and "Kyiv" not in titles and "Belarus" not in titles
