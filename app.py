@@ -339,15 +339,15 @@ def _init_state() -> None:
     ss.url_warnings = list(warnings)
     ss.rings_text = rings_text(state.rings)
     ss.preset = next((name for name, r in PRESETS.items() if r == state.rings), CUSTOM)
-    ss.side = _LEGACY.get(state.side, state.side)
+    ss.side = state.side
     ss.units = state.units
-    ss.clip = _LEGACY.get(state.clip, state.clip)
-    key = getattr(state, "border", DEFAULT_BORDER)
+    ss.clip = state.clip
+    key = state.border
     ss.border_mode = "pair" if "-" in key else "country"
     ss.border_a, ss.border_b = key.split("-") if "-" in key else DEFAULT_BORDER.split("-")
     ss.border_country = key if "-" not in key else ss.border_b
     ss.border_line = 0
-    ss.places = list(getattr(state, "places", ()))
+    ss.places = list(state.places)
     ss.layers = list(state.layers)
     ss.basemap = state.basemap
     ss.passage = state.passage
@@ -402,9 +402,6 @@ def _step(delta: int) -> None:
 
 def _end_tour() -> None:
     st.session_state.tour = False
-
-
-_LEGACY = {"ukraine": "UA", "belarus": "BY"}
 
 
 def _on_border() -> None:
@@ -575,8 +572,6 @@ def _current_state() -> tuple[UrlState, list[str]]:
     parsed, warnings = parse_query({"rings": ss.rings_text})
     if not ss.rings_text.strip():
         warnings = (f"Enter at least one distance; showing {rings_text(DEFAULT_RINGS)} km.",)
-    fields = {f.name for f in dataclasses.fields(UrlState)}
-    chosen = {"border": _border_key(), "places": tuple(ss.places)}
     state = UrlState(
         rings=parsed.rings,
         side=ss.side,
@@ -585,7 +580,8 @@ def _current_state() -> tuple[UrlState, list[str]]:
         layers=tuple(x for x in LAYERS if x in ss.layers),
         basemap=ss.basemap,
         passage=ss.passage,
-        **{k: v for k, v in chosen.items() if k in fields},
+        border=_border_key(),
+        places=tuple(ss.places),
     )
     return state, list(warnings)
 

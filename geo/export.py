@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo.bands import BandSpec
+from geo.borders import DEFAULT_BORDER
 from geo.errors import ExportError, InputError
 from geo.framing import SIZES, UNITS, MapSize, View, check_drawable
 
@@ -280,7 +281,8 @@ def _html(request: ExportRequest) -> bytes:
     if request.view is not None:
         v = request.view
         m.fit_bounds([(v.south, v.west), (v.north, v.east)])
-    else:
+    elif request.spec.border.key != DEFAULT_BORDER:
+        # The default view is the article's border's; another border is framed on itself.
         west, south, east, north = request.spec.border.line.bounds
         m.fit_bounds([(south, west), (north, east)])
     return standalone_html(m).encode("utf-8")

@@ -252,4 +252,4 @@ def test_export_settings_survive_closing_the_popover(page):
     assert page.page.locator(".st-key-export_footnotes input").is_checked()
     with page.page.expect_download(timeout=DRAW_MS * 4) as download:
         page.download_button("geojson").click()
-    assert download.value.suggested_filename == "article-atlas-30-60-90km-both.geojson"
+    assert download.value.suggested_filename == "article-atlas-BY-UA-30-60-90km-both.geojson"
