@@ -647,6 +647,9 @@ def _neighbourhood_geojson(bounds: tuple[float, float, float, float], focus: fro
                         min(180.0, east + _WORLD_MARGIN), min(85.0, north + _WORLD_MARGIN))
     features = []
     for info in world.countries():
+        bounds = getattr(info, "bounds", None)  # the light index: no geometry loaded for far countries
+        if bounds is not None and not window.intersects(shapely.box(*bounds)):
+            continue
         geom = world.country_geometry(info.iso2)
         if not geom.intersects(window):
             continue

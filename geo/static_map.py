@@ -358,6 +358,9 @@ def _base_countries(box: tuple[float, float, float, float]) -> dict[str, tuple[s
     window = shapely.box(*box)
     out = {}
     for info in world.countries():
+        bounds = getattr(info, "bounds", None)  # the light index: no geometry loaded for far countries
+        if bounds is not None and not window.intersects(shapely.box(*bounds)):
+            continue
         geom = world.country_geometry(info.iso2)
         if geom.intersects(window):
             out[info.iso2] = (info.name, geom)
