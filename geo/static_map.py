@@ -374,6 +374,9 @@ def _draw_base(ax: Axes, frame: _Frame, pt: float, border: Border) -> dict[str, 
     """
     fills = dict(_country_fills())
     if border.key != DEFAULT_BORDER:
+        for iso in style.COUNTRY_FILL:  # the article's countries are plain on another border's map
+            if iso in fills:
+                fills[iso] = style.LAND_FILL
         for iso, focus in zip(border.countries, ("BY", "UA"), strict=False):
             fills[iso] = style.COUNTRY_FILL[focus]
     projected = {}
