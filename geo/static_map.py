@@ -96,8 +96,8 @@ def default_view(spec: BandSpec) -> View:
     """The view that shows the border's countries and every band, with a margin.
 
     For Belarus–Ukraine that is both countries (Crimea included); for a line of the user's
-    layer, the line and its bands. A country much larger than its border (Russia beside
-    Estonia) is left out: the view holds the border, its bands and the other country.
+    layer, the line and its bands. A country reaching far beyond its border (Russia beside
+    Finland) is left out: the view holds the border, its bands and the other country.
 
     Parameters
     ----------
@@ -110,11 +110,15 @@ def default_view(spec: BandSpec) -> View:
     """
     border = spec.border
     parts = [border.line]
-    reach = border.line.envelope.buffer(max(12.0, max(_span(border.line.bounds))))
+    margin = max(9.0, 0.5 * max(_span(border.line.bounds)))
+    west, south, east, north = border.line.bounds
+    reach = shapely.box(west - margin, south - margin, east + margin, north + margin)
     for iso in border.countries:
         geom = _country_geometry(iso)
-        # Russia or Kazakhstan would stretch a small border's map across a continent.
-        parts.append(geom if geom.envelope.within(reach) else geom.intersection(reach))
+        # Russia or Kazakhstan would stretch a small border's map across a continent: a
+        # country far larger than its border is framed by the bands alone.
+        if geom.envelope.within(reach):
+            parts.append(geom)
     parts += [b.geometry for b in distance_bands(spec) if not b.geometry.is_empty]
     west, south, east, north = shapely.GeometryCollection(parts).bounds
     pad_x, pad_y = (east - west) * 0.04, (north - south) * 0.04
