@@ -110,7 +110,7 @@ def default_view(spec: BandSpec) -> View:
     """
     border = spec.border
     parts = [border.line]
-    margin = max(9.0, 0.5 * max(_span(border.line.bounds)))
+    margin = max(12.0, 0.5 * max(_span(border.line.bounds)))
     west, south, east, north = border.line.bounds
     reach = shapely.box(west - margin, south - margin, east + margin, north + margin)
     for iso in border.countries:
