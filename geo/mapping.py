@@ -665,9 +665,11 @@ def _neighbourhood_geojson(bounds: tuple[float, float, float, float], focus: fro
 class _FlyToBorder(MacroElement):
     """When the border's layer joins the map: fly to the border, once per border.
 
-    The first border a page shows is only fitted (without flying) if the view does not
+    The first border a map shows is only fitted (without flying) if the view does not
     already hold it, so a link to another border opens on it; re-adding the same border
-    (new bands) leaves the view where the reader put it.
+    (new bands) leaves the view where the reader put it. ``window.__atlas_border`` and
+    ``window.__atlas_border_flights`` tell tests which border was last framed and how many
+    flights there were.
     """
 
     _template = Template(
@@ -676,9 +678,10 @@ class _FlyToBorder(MacroElement):
         {{ this._parent.get_name() }}.on("add", function (e) {
             var token = {{ this.token|tojson }}, map = e.target._map;
             var bounds = L.latLngBounds({{ this.bounds|tojson }});
-            var first = window.__atlas_border === undefined;
-            if (window.__atlas_border === token) { return; }
-            window.__atlas_border = token;
+            // Kept on the map: a map made anew (another basemap) frames its border again.
+            var first = map.__atlas_border === undefined;
+            if (map.__atlas_border === token) { return; }
+            map.__atlas_border = window.__atlas_border = token;
             window.__atlas_border_flights = (window.__atlas_border_flights || 0) + (first ? 0 : 1);
             if (first) {
                 if (!map.getBounds().contains(bounds)) { map.fitBounds(bounds, {animate: false}); }
