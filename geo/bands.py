@@ -59,6 +59,10 @@ _GUESS_MARGIN = 0.007
 # quarter circle (see _first_guess).
 _FAR_M = 20_000.0
 _NEAR_QUAD_SEGS = 48
+# Near the border, a border reaching farther than this from its centre is buffered in runs
+# this long, each in its own projection (see _pieces): at 500 km from its centre an azimuthal
+# equidistant projection stretches distances across by 0.1 %.
+_PIECE_M = 500_000.0
 # Simplifying the border for the first guess: finer near it, where cusps are dense.
 _SIMPLIFY = ((0.03, 20_000.0), (0.01, 0.0))
 _MAX_PASSES = 24
@@ -626,9 +630,14 @@ def _first_guess(distance_m: float, border: Border) -> shapely.Geometry:
     simplify = next(f for f, from_m in _SIMPLIFY if distance_m >= from_m)
     if distance_m < _FAR_M:
         # Near the border its wiggles are as large as the gaps between guessed vertices:
-        # moved in from outside, neighbours would swap places and fold the ring.
-        guess = border_m.simplify(distance_m * simplify).buffer(distance_m, quad_segs=_NEAR_QUAD_SEGS)
-        return reproject(guess, to_deg)
+        # moved in from outside, neighbours would swap places and fold the ring. So the
+        # guess must be close: a long border is buffered in pieces, each in a projection
+        # of its own, since one far from its centre stretches a buffer by a percent or more.
+        guesses = [
+            reproject(piece_m.simplify(distance_m * simplify).buffer(distance_m, quad_segs=_NEAR_QUAD_SEGS), back)
+            for back, piece_m in _pieces(border)
+        ]
+        return guesses[0] if len(guesses) == 1 else shapely.union_all(guesses)
     # Farther out, buffering past the simplification and the projection's error puts every
     # guessed vertex outside the zone. Moved in, towards its nearest border point, a vertex
     # cannot come nearer than the distance to any other border point (triangle
@@ -640,6 +649,36 @@ def _first_guess(distance_m: float, border: Border) -> shapely.Geometry:
     # The edge follows the unsimplified border, whose offset curves bend no tighter than
     # the arcs: straight parts of the guess are cut as finely as its arcs.
     return reproject(shapely.segmentize(guess, _CHORD * radius), to_deg)
+
+
+@lru_cache(maxsize=8)
+def _pieces(border: Border) -> tuple[tuple[object, shapely.Geometry], ...]:
+    """The border in runs of at most _PIECE_M, each in an azimuthal equidistant projection at its middle.
+
+    A border no longer than _PIECE_M from its centre to its farthest point is one piece,
+    in the border's own projection (see _projection).
+    """
+    to_m, to_deg, border_m = _projection(border)
+    xy = shapely.get_coordinates(border.line)
+    centre = border.line.centroid
+    _, _, spread = GEOD.inv(np.full(len(xy), centre.x), np.full(len(xy), centre.y), xy[:, 0], xy[:, 1])
+    if spread.max() <= _PIECE_M:
+        return ((to_deg, border_m),)
+    out = []
+    for part in shapely.get_parts(border.line):
+        coords = np.asarray(part.coords)
+        _, _, step = GEOD.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
+        along = np.r_[0.0, np.cumsum(step)]
+        cuts = np.searchsorted(along, np.arange(_PIECE_M, along[-1], _PIECE_M))
+        for start, stop in zip(np.r_[0, cuts], np.r_[cuts, len(coords) - 1]):
+            run = coords[start : stop + 1]
+            if len(run) < 2:
+                continue
+            line = shapely.LineString(run)
+            middle = line.interpolate(0.5, normalized=True)
+            fwd, back = aeqd_transformers(middle.x, middle.y)
+            out.append((back, reproject(line, fwd)))
+    return tuple(out)
 
 
 def _segments(geom: shapely.Geometry, skip: set[tuple[float, float]]) -> set[tuple[float, float, float, float]]:

@@ -78,6 +78,8 @@ def shared_border(a: str, b: str, tolerance_m: float = BORDER_TOLERANCE_M) -> sh
 
 def _shared_line(ga: shapely.Geometry, gb: shapely.Geometry, tolerance_m: float) -> shapely.Geometry | None:
     window = ga.envelope.intersection(gb.envelope).buffer(0.5)
+    if window.is_empty:
+        return None
     centre = window.centroid
     to_m, to_deg = aeqd_transformers(centre.x, centre.y)
     edge_a = reproject(ga.boundary.intersection(window), to_m)

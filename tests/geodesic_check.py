@@ -25,6 +25,10 @@ class BruteForceDistance:
             lons.append(xy[:1, 0])
             lats.append(xy[:1, 1])
             for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:]):
+                if GEOD.inv(x0, y0, x1, y1)[2] <= spacing_m:
+                    lons.append(np.array([x1]))
+                    lats.append(np.array([y1]))
+                    continue
                 r = GEOD.inv_intermediate(
                     x0, y0, x1, y1, del_s=spacing_m, initial_idx=1, terminus_idx=0, return_back_azimuth=True
                 )
