@@ -885,7 +885,8 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
             height = int(left.number_input("Height (px)", 200, 8000, step=100, key="export_height"))
         extent = middle.radio(
             "Extent", ("view", "default"), key="export_extent",
-            format_func={"view": "What the map shows now", "default": f"The {spec.border.name} and every band"}.get,
+            format_func={"view": "What the map shows now",
+                         "default": f"{_capitalised(spec.border.name)} and every band"}.get,
             help="The map reports its view after each pan or zoom; until it has, exports use the default extent.",
         )
         footnotes = right.checkbox("Quoted passages as footnotes", key="export_footnotes")
