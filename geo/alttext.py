@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from geo.bands import BandSpec
 from geo.data import load_crimea
 from geo.errors import InputError
-from geo.facts import border_facts, country_name
+from geo.facts import border_facts, country_name, the_border
 from geo.mapping import format_distance
 from geo.story import load_story
 from geo.urlstate import LAYERS, UNITS
@@ -81,9 +81,9 @@ def map_summary(spec: BandSpec, units: str = "km", layers: tuple[str, ...] = LAY
         whose = "its" if len(names) == 1 else "their"
         sentences = [f"A map of {', '.join(names)} and {whose} neighbours."]
     else:
-        sentences = [f"A map of the {border.name}."]
+        sentences = [f"A map of {the_border(border)}."]
     if "border" in shown:
-        sentences.append(f"A bold line marks the {border.name}, {facts['border_length'].format(units)} long.")
+        sentences.append(f"A bold line marks {the_border(border)}, {facts['border_length'].format(units)} long.")
     if "bands" in shown:
         edges = (0.0, *spec.distances_km)
         bands = [f"{format_distance(a, units).split(' ')[0]}–{format_distance(b, units)}"

@@ -13,7 +13,7 @@ import numpy as np
 import shapely
 
 from geo.bands import ORACLE_SPACINGS_M, Band, border_distance
-from geo.borders import BORDER_TOLERANCE_M, DEFAULT_BORDER, Border, get_border
+from geo.borders import BORDER_TOLERANCE_M, DEFAULT_BORDER, Border, country_geometry, get_border
 from geo.data import load_comparison, load_countries, load_crimea, load_places
 from geo.errors import DataError, InputError
 from geo.geodesy import KM_PER_MILE, LineDistance, geodesic_area_km2, geodesic_length_km, point_distance_km
@@ -37,6 +37,7 @@ __all__ = [
     "facts_json",
     "known_place_ids",
     "reference_facts",
+    "the_border",
     "towns",
 ]
 
@@ -209,16 +210,6 @@ def _country_towns(iso2: str) -> tuple:
     return tuple(_region_town(p) for p in load_places() if p["iso2"] == iso2)
 
 
-def _country_geometry(iso2: str) -> shapely.Geometry:
-    world = _world()
-    if world is not None:
-        return world.country_geometry(iso2)
-    countries = load_countries()
-    if iso2 not in countries:
-        raise InputError(f"Unknown country code {str(iso2)[:8]!r}.")
-    return countries[iso2].geometry
-
-
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
     world = _world()
@@ -308,13 +299,24 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "place"
 
 
+def the_border(border: Border) -> str:
+    """A border's name in a sentence: ``"the Belarus–Ukraine border"``, ``"Poland's land border"``.
+
+    Examples
+    --------
+    >>> the_border(get_border("PL"))
+    "Poland's land border"
+    """
+    return border.name if len(border.countries) == 1 else f"the {border.name}"
+
+
 def _to_border_label(name: str, iso2: str | None, border: Border) -> str:
     """``"Kyiv to the Belarus border"`` for a place in one of two bordering countries, else
     ``"Lviv to the Belarus–Ukraine border"``."""
     others = [c for c in border.countries if c != iso2]
     if len(border.countries) == 2 and len(others) == 1:
         return f"{name} to the {country_name(others[0])} border"
-    return f"{name} to the {border.name}"
+    return f"{name} to {the_border(border)}"
 
 
 def _to_border(key: str, label: str, name: str, how: str, lon: float, lat: float, border: Border,
@@ -440,7 +442,7 @@ def border_facts(border: Border | str | None = None, places: Iterable[int] = ())
 def _border_length_of(border: Border) -> Fact:
     return Fact(
         "border_length",
-        f"Length of the {border.name}",
+        f"Length of {the_border(border)}",
         geodesic_length_km(border.line),
         "km",
         f"{_GEODESIC} length of the border line; a border's length grows with map "
@@ -710,7 +712,7 @@ def _towns(iso2: str) -> tuple:
 
 @lru_cache(maxsize=16)
 def _country_area(iso2: str) -> float:
-    return geodesic_area_km2(_country_geometry(iso2))
+    return geodesic_area_km2(country_geometry(iso2))
 
 
 @lru_cache(maxsize=16)
@@ -745,7 +747,7 @@ def band_facts(bands: list[Band], border: Border | str | None = None) -> list[Ba
     border = _as_border(border)
     rows: list[list[CountryInBand]] = [[] for _ in bands]
     for iso2 in border.countries:
-        geom = _country_geometry(iso2)
+        geom = country_geometry(iso2)
         total = _country_area(iso2)
         kept, xy = _towns(iso2), _town_points(iso2)
         name = country_name(iso2)

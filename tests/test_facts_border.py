@@ -143,3 +143,10 @@ def test_an_unknown_country_row_is_refused():
     row = band_facts(distance_bands(BandSpec((50.0,))))[0]
     with pytest.raises(InputError, match="not one of this band's countries"):
         row.country("PL")
+
+
+def test_one_country_s_land_border_reads_well():
+    facts = border_facts("pl", [LVIV])
+    assert facts["border_length"].label == "Length of Poland's land border"
+    assert facts[f"place_{LVIV}_to_border"].label == "Lviv (Ukraine) to Poland's land border"
+    assert facts["border_length"].value > border_facts("BY-PL")["border_length"].value
