@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from geo.bands import BandSpec
 from geo.data import load_crimea
 from geo.errors import InputError
-from geo.facts import border_facts, country_name, the_border
+from geo.facts import border_facts, country_name, the_border, world_data
 from geo.mapping import format_distance
 from geo.story import load_story
 from geo.urlstate import LAYERS, UNITS
@@ -32,9 +32,8 @@ def _clip(spec: BandSpec) -> str:
 
 def _occupied(countries: tuple[str, ...]) -> list[tuple[str, str, str, int]]:
     """Occupied territory of the border's countries: (name, de jure, occupier, since)."""
-    try:
-        from geo import world
-    except ImportError:
+    world = world_data()
+    if world is None:
         crimea = load_crimea()
         found = [("Crimea", "UA", "RU", int(crimea["occupied_since"]))]
     else:

