@@ -27,11 +27,10 @@ _TOUCH = 1e-4
 
 
 def _world():
-    try:
-        from geo import world
-    except ImportError:
-        return None
-    return world
+    """``geo.world`` where its data is built, else None (see :func:`geo.facts.world_data`)."""
+    from geo.facts import world_data
+
+    return world_data()
 
 
 @lru_cache(maxsize=1)

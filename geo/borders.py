@@ -208,7 +208,11 @@ def _world():
     """``geo.world`` where the world data's loader is installed, else None (the region data only)."""
     if importlib.util.find_spec("geo.world") is None:
         return None
-    return importlib.import_module("geo.world")
+    world = importlib.import_module("geo.world")
+    # The loader may be installed before its data is built: the region data serves until then.
+    from geo.data import DATA_DIR
+
+    return world if (DATA_DIR / getattr(world, "INDEX", "world/index.json")).is_file() else None
 
 
 @lru_cache(maxsize=1)

@@ -26,11 +26,10 @@ class GazetteerTown:
 
 
 def _world():
-    try:
-        from geo import world
-    except ImportError:
-        return None
-    return world
+    """``geo.world`` where its data is built, else None (see :func:`geo.facts.world_data`)."""
+    from geo.facts import world_data
+
+    return world_data()
 
 
 def _fold(text: str) -> str:

@@ -638,9 +638,10 @@ def _outside_region(border: Border) -> bool:
 
 
 def _neighbourhood_geojson(bounds: tuple[float, float, float, float], focus: frozenset[str]) -> dict | None:
-    try:
-        from geo import world
-    except ImportError:
+    from geo.facts import world_data
+
+    world = world_data()
+    if world is None:
         return None
     west, south, east, north = bounds
     window = shapely.box(max(-180.0, west - _WORLD_MARGIN), max(-85.0, south - _WORLD_MARGIN),

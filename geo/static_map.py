@@ -74,11 +74,10 @@ REGION_BOX = (0.0, 34.0, 60.0, 71.0)
 
 
 def _world():
-    try:
-        from geo import world
-    except ImportError:
-        return None
-    return world
+    """``geo.world`` where its data is built, else None (see :func:`geo.facts.world_data`)."""
+    from geo.facts import world_data
+
+    return world_data()
 
 
 def _country_geometry(iso: str) -> shapely.Geometry:

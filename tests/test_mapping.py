@@ -309,6 +309,7 @@ def test_a_border_beyond_the_region_brings_its_neighbourhood_from_the_world_data
     world.countries = lambda: (Info("CL", "Chile"), Info("AR", "Argentina"), Info("JP", "Japan"))
     world.country_geometry = shapes.__getitem__
     monkeypatch.setitem(sys.modules, "geo.world", world)
+    monkeypatch.setattr("geo.facts.world_data", lambda: world)  # as if its data were built
     line = shapely.LineString([(-68, -50), (-68.5, -40), (-68, -30)])
     html = folium.Map(tiles=None).add_child(mapping.border_layer(user_border(line, "Andes"))).get_root().render()
     assert "atlas-world-country" in html and "Chile" in html and "Argentina" in html

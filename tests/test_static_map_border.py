@@ -101,6 +101,7 @@ def test_a_line_beyond_the_region_is_drawn_on_the_world_data(monkeypatch):
     world.countries = lambda: (Info("CL", "Chile"), Info("AR", "Argentina"))
     world.country_geometry = shapes.__getitem__
     monkeypatch.setitem(sys.modules, "geo.world", world)
+    monkeypatch.setattr("geo.facts.world_data", lambda: world)  # as if its data were built
     line = shapely.LineString([(-68, -50), (-68.5, -40), (-68, -30)])
     spec = BandSpec((100.0,), border=user_border(line, "Andes line"))
     drawn = draw_map(spec, MapSize(600, 800))
