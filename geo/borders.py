@@ -209,6 +209,7 @@ def _world():
     if importlib.util.find_spec("geo.world") is None:
         return None
     world = importlib.import_module("geo.world")
+    # The loader may be installed before its data is built: the region data serves until then.
     index = getattr(world, "INDEX", "world/index.json")
     return world if (DATA_DIR / index).is_file() else None
 
