@@ -239,7 +239,15 @@ def find_pairs(world: dict[str, shapely.Geometry]) -> dict[str, shapely.Geometry
     for n, (i, j) in enumerate(candidates):
         if n % 25 == 0:
             log(f"pair {n}: {codes[i]}-{codes[j]}")
-        line = _shared_line(geoms[i], geoms[j], BORDER_TOLERANCE_M)
+        # Only the cells where the two boundaries come near: the rest (coasts, other borders)
+        # cannot hold their shared line, and buffering it all took minutes for Canada–US.
+        zone = border_zone(geoms[i], geoms[j])
+        if zone.is_empty:
+            continue
+        ga, gb = (polygons_only(g.intersection(zone)) for g in (geoms[i], geoms[j]))
+        if ga.is_empty or gb.is_empty:
+            continue
+        line = _shared_line(ga, gb, BORDER_TOLERANCE_M)
         if line is None:
             continue
         pieces = [p for p in shapely.get_parts(shapely.set_precision(line, 1e-6)) if p.geom_type == "LineString"]
