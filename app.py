@@ -26,6 +26,7 @@ from geo.assets import bundle_scripts, localize, walk_elements
 from geo.bands import BandSpec, distance_bands
 from geo.borderchoice import BORDER_MODES, BorderChoice, border_countries, choose_border, layer_lines, neighbours_of
 from geo.borders import DEFAULT_BORDER, Border, get_border
+from geo.branca_text import install as keep_rendered_text
 from geo.errors import AtlasError, InputError
 from geo.export import FORMATS, SIZES, export_request, render
 from geo.facts import MAX_PLACES, TOWN_RULE, band_facts, compute_facts, reference_facts
@@ -964,7 +965,7 @@ def _bands_fragment() -> None:
         clip = state.clip if state.clip in border.clips else "none"
         spec = BandSpec(state.rings, side=side, clip=clip, border=border)
         try:
-            _band_rows(spec.distances_km, spec.side, spec.clip, border.key, border)
+            distance_bands(spec)  # the clip's errors, without the band table a closed expander hides
         except AtlasError as exc:
             shown.append(_Note(st.error, f"The bands could not be clipped: {_md(str(exc))} Showing them unclipped."))
             spec = dataclasses.replace(spec, clip="none")
@@ -1108,6 +1109,7 @@ def _page_script() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Article Atlas", page_icon="🗺️", layout="wide")
+    keep_rendered_text()  # folium renders each change's band GeoJSON as text, not as a Jinja template
     _init_state()
     ss = st.session_state
     ss.full_runs += 1
