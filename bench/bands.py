@@ -15,6 +15,11 @@ variants alike.
 ``--against REV`` instead times cold bands side by side with ``geo/bands.py`` as it was
 at git revision ``REV`` (same rounds, same oracles built beforehand, medians).
 
+``--borders [KEY ...]`` instead times, for each border (default BY-UA, RU-UA, RU-KZ, those the
+installed data holds), opening it (its line from the loaded data, and every distance oracle
+built) and three cold bands (50, 100, 200 km, oracles built); with ``--against REV`` the
+Belarus–Ukraine figures of ``geo/bands.py`` at ``REV`` are timed alongside.
+
 ``--sweep`` instead checks many distances (8.93 km, 200 random from 1 to 1,500 km and
 100 random from 1 to 30 km, where cusps are dense): 16 points on every edge segment
 (evenly spaced in lon/lat, as GeoJSON consumers draw a segment) are screened with a fine
@@ -135,6 +140,83 @@ def against(rev: str) -> None:
         print(f"{n:>5}  {a * 1000:>12.1f} {b * 1000:>8.1f} {b / a:>9.2f}")
 
 
+def _then(rev: str) -> types.ModuleType:
+    source = subprocess.run(
+        ["git", "show", f"{rev}:geo/bands.py"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    then = types.ModuleType("bands_then")
+    sys.modules[then.__name__] = then  # dataclasses look their module up
+    exec(compile(source, f"{rev}:geo/bands.py", "exec"), then.__dict__)
+    return then
+
+
+def _median_ms(run, rounds: int = ROUNDS) -> tuple[float, float]:
+    """The median and the first of ``rounds`` timings of ``run``, in ms."""
+    times = []
+    for _ in range(rounds):
+        gc.collect()
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000, times[0] * 1000
+
+
+def _open_now(key: str) -> None:
+    import geo.bands as now
+    from geo.borders import get_border
+
+    get_border.cache_clear()
+    now.border_distance.cache_clear()
+    now._projection.cache_clear()
+    border = get_border(key)
+    for spacing in ORACLE_SPACINGS_M:
+        now.border_distance(spacing, border)
+    now._projection(border)
+
+
+def _bands_now(key: str) -> None:
+    import geo.bands as now
+    from geo.borders import get_border
+
+    now.equidistant_zone.cache_clear()
+    now.distance_bands(now.BandSpec(SETS[3], border=get_border(key)))
+
+
+def _open_then(then: types.ModuleType) -> None:
+    then.border_distance.cache_clear()
+    then._projection.cache_clear()
+    for spacing in getattr(then, "ORACLE_SPACINGS_M", (20.0, 100.0, 500.0)):
+        then.border_distance(spacing)
+    then._projection()
+
+
+def _bands_then(then: types.ModuleType) -> None:
+    then.equidistant_zone.cache_clear()
+    then.distance_bands(then.BandSpec(SETS[3]))
+
+
+def borders(keys: list[str], rev: str | None) -> None:
+    from functools import partial
+
+    from geo.borders import get_border
+    from geo.geodesy import geodesic_length_km
+
+    rows = []
+    for key in keys:
+        _open_now(key)  # the data file read once, as the app reads it once
+        length = geodesic_length_km(get_border(key).line)
+        rows.append((key, "now", length, _median_ms(partial(_open_now, key)), _median_ms(partial(_bands_now, key))))
+        if rev and key == "BY-UA":
+            then = _then(rev)
+            _open_then(then)
+            rows.append((key, rev, length, _median_ms(partial(_open_then, then)),
+                         _median_ms(partial(_bands_then, then))))
+    print(f"{'border':<7} {'tree':<8} {'length km':>9} {'open ms':>8} {'(first)':>8} "
+          f"{'3 cold bands ms':>16} {'(first)':>8}")
+    for key, tree, length, (o, o1), (c, c1) in rows:
+        print(f"{key:<7} {tree:<8} {length:>9,.0f} {o:>8.1f} {o1:>8.1f} {c:>16.1f} {c1:>8.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweep", action="store_true", help="check many distances for precision and validity")
@@ -142,7 +224,11 @@ def main() -> None:
     parser.add_argument("--far", type=int, default=200, help="random sweep distances from 1 to 1,500 km (default 200)")
     parser.add_argument("--near", type=int, default=100, help="random sweep distances from 1 to 30 km (default 100)")
     parser.add_argument("--against", metavar="REV", help="time cold bands side by side with geo/bands.py at REV")
+    parser.add_argument("--borders", nargs="*", metavar="KEY", help="time opening borders and three cold bands")
     args = parser.parse_args()
+    if args.borders is not None:
+        borders(args.borders or ["BY-UA", "RU-UA", "RU-KZ"], args.against)
+        return
     if args.sweep:
         sweep(args.seed, args.far, args.near)
         return

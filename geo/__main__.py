@@ -278,8 +278,37 @@ def _imports_done(*modules: str) -> None:
     gc.enable()
 
 
+def _border(text: str) -> str:
+    from geo.urlstate import read_border
+
+    try:
+        return read_border(text)
+    except InputError as exc:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}: {exc}") from None
+
+
+def _place(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 10 and int(text) > 0):
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a GeoNames id (a positive whole number)")
+    return int(text)
+
+
+def _border_arguments(sub: argparse.ArgumentParser, sides: bool = True) -> None:
+    from geo.borders import DEFAULT_BORDER
+
+    sub.add_argument("--border", type=_border, default=DEFAULT_BORDER, metavar="AA-BB",
+                     help=f"two neighbours' ISO codes, either order (default {DEFAULT_BORDER}), "
+                          "or one country's code for its whole land border")
+    if sides:
+        sub.add_argument("--side", default="both", metavar="SIDE",
+                         help="both, or the ISO code of one of the border's countries (default both)")
+        sub.add_argument("--clip", default="none", metavar="CLIP",
+                         help="none, land, or the ISO code of one of the border's countries (default none)")
+
+
 def _parser() -> argparse.ArgumentParser:
-    from geo.bands import CLIPS, MAX_BANDS, SIDES
+    from geo.bands import MAX_BANDS
+    from geo.facts import MAX_PLACES
 
     parser = _Parser(prog="python -m geo", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -287,12 +316,14 @@ def _parser() -> argparse.ArgumentParser:
     facts = sub.add_parser("facts", help="print the computed figures")
     facts.add_argument("--json", action="store_true", help="one JSON object, distances in km")
     facts.add_argument("--units", choices=("km", "mi"), default="km")
+    _border_arguments(facts, sides=False)
+    facts.add_argument("--place", type=_place, action="append", default=[], metavar="GEONAMEID",
+                       help=f"a place's distance to the border too, by GeoNames id (repeat, at most {MAX_PLACES})")
 
     bands = sub.add_parser("bands", help="write distance bands as GeoJSON")
     bands.add_argument("--distance", "-d", type=_distance, action="append", required=True,
                        metavar="KM", help=f"a band edge in km (repeat, at most {MAX_BANDS})")
-    bands.add_argument("--side", choices=SIDES, default="both")
-    bands.add_argument("--clip", choices=CLIPS, default="none")
+    _border_arguments(bands)
     bands.add_argument("--output", "-o", required=True, metavar="FILE.geojson")
 
     from geo.export import FORMATS, SIZES
@@ -301,8 +332,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--format", "-f", choices=FORMATS, required=True)
     export.add_argument("--distance", "-d", type=_distance, action="append", required=True,
                         metavar="KM", help=f"a band edge in km (repeat, at most {MAX_BANDS})")
-    export.add_argument("--side", choices=SIDES, default="both")
-    export.add_argument("--clip", choices=CLIPS, default="none")
+    _border_arguments(export)
     export.add_argument("--size", choices=tuple(SIZES), help="a preset size (static formats)")
     export.add_argument("--width", type=_pixels, metavar="PX", help="custom width, with --height")
     export.add_argument("--height", type=_pixels, metavar="PX", help="custom height, with --width")
@@ -348,16 +378,49 @@ def _check_distances(parser: argparse.ArgumentParser, distances: list[float]) ->
         parser.error("argument --distance: each distance may be given once")
 
 
-def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def _spec(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """The bands asked for, on the border asked for; a side or clip it does not have is refused."""
     from geo.bands import BandSpec
-    from geo.export import export_bytes
+    from geo.borders import get_border
+    from geo.urlstate import read_choice
 
     _check_distances(parser, args.distance)
+    choices = {}
+    for name in ("side", "clip"):
+        try:
+            choices[name] = read_choice(name, getattr(args, name), args.border)
+        except InputError as exc:
+            parser.error(f"argument --{name}: {getattr(args, name)[:40]!r} for the {args.border} border: {exc}")
+    return BandSpec(tuple(sorted(args.distance)), border=get_border(args.border), **choices)
+
+
+def _facts(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from geo.borders import DEFAULT_BORDER
+    from geo.facts import MAX_PLACES, border_facts, compute_facts, facts_json
+
+    places = tuple(dict.fromkeys(args.place))
+    if len(places) > MAX_PLACES:
+        parser.error(f"argument --place: at most {MAX_PLACES} places, got {len(places)}")
+    _imports_done()
+    article = args.border == DEFAULT_BORDER and not places
+    if args.json:
+        data = facts_json() if article else facts_json(args.border, places)
+        print(json.dumps(data, ensure_ascii=False, sort_keys=True))
+        return 0
+    facts = compute_facts() if article else border_facts(args.border, places)
+    for fact in facts.values():
+        print(f"{fact.label}: {fact.format(args.units)}  [{fact.method}; {fact.source}]")
+    return 0
+
+
+def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    from geo.export import export_bytes
+
     if (args.width is None) != (args.height is None):
         parser.error("arguments --width and --height go together")
     if args.size is not None and args.width is not None:
         parser.error("argument --size: give either --size or --width and --height")
-    spec = BandSpec(tuple(sorted(args.distance)), side=args.side, clip=args.clip)
+    spec = _spec(parser, args)
     if args.bounds is not None and args.format in ("png", "svg", "pdf"):
         from geo.export import export_request
         from geo.framing import check_drawable
@@ -380,24 +443,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "facts":
-            from geo.facts import compute_facts, facts_json
-
-            _imports_done()
-            if args.json:
-                print(json.dumps(facts_json(), ensure_ascii=False, sort_keys=True))
-            else:
-                for fact in compute_facts().values():
-                    print(f"{fact.label}: {fact.format(args.units)}  [{fact.method}; {fact.source}]")
-            return 0
+            return _facts(parser, args)
         if args.command == "bands":
-            from geo.bands import BandSpec
             from geo.layers import bands_geojson
 
             _imports_done()
-            _check_distances(parser, args.distance)
+            spec = _spec(parser, args)
             target = output_path(args.output)
             with staged_output(target) as write:
-                spec = BandSpec(tuple(sorted(args.distance)), side=args.side, clip=args.clip)
                 write(json.dumps(bands_geojson(spec), ensure_ascii=False).encode("utf-8"))
             print(f"wrote {args.output} ({len(spec.distances_km)} bands)")
             return 0

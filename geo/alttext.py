@@ -3,36 +3,62 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable
 
 from geo.bands import BandSpec
 from geo.data import load_crimea
 from geo.errors import InputError
-from geo.facts import compute_facts
+from geo.facts import border_facts, country_name, the_border, world_data
 from geo.mapping import format_distance
 from geo.story import load_story
 from geo.urlstate import LAYERS, UNITS
 
 __all__ = ["map_summary"]
 
-_SIDES = {"both": "on both sides of it", "ukraine": "on Ukraine's side", "belarus": "on Belarus's side"}
-_CLIPS = {"none": "", "land": ", over land only", "ukraine": ", inside Ukraine only",
-          "belarus": ", inside Belarus only"}
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def map_summary(spec: BandSpec, units: str = "km", layers: tuple[str, ...] = LAYERS) -> str:
+def _side(spec: BandSpec) -> str:
+    return "on both sides of it" if spec.side == "both" else f"on {spec.border.side_name(spec.side)}"
+
+
+def _clip(spec: BandSpec) -> str:
+    if spec.clip in ("none", "land"):
+        return {"none": "", "land": ", over land only"}[spec.clip]
+    return f", inside {spec.border.clip_name(spec.clip)}"
+
+
+def _occupied(countries: tuple[str, ...]) -> list[tuple[str, str, str, int]]:
+    """Occupied territory of the border's countries: (name, de jure, occupier, since)."""
+    world = world_data()
+    if world is None:
+        crimea = load_crimea()
+        found = [("Crimea", "UA", "RU", int(crimea["occupied_since"]))]
+    else:
+        found = [(t.name, t.de_jure, t.occupier, int(t.since)) for t in world.occupied()]
+    return [t for t in found if t[1] in countries]
+
+
+def map_summary(spec: BandSpec, units: str = "km", layers: tuple[str, ...] = LAYERS,
+                places: Iterable[int] = ()) -> str:
     """Return what the main map shows, in a few plain sentences.
 
-    It names the border and its length, every band with its distances, how far Kyiv
-    and Minsk are from the border, Crimea's status and the passage markers: the facts
-    a sighted reader takes from the map, for those who cannot see it.
+    It names the border's countries, the border and its length, every band with its
+    distances, how far each reference place (the countries' capitals and the user's
+    places) is from the border, the occupied territory of the border's countries and the
+    passage markers: the facts a sighted reader takes from the map, for those who cannot see it.
 
     Parameters
     ----------
     spec : BandSpec
-        The bands drawn.
+        The bands drawn, and the border they are drawn from (``spec.border``).
     units : {"km", "mi"}
     layers : tuple of str
         The layers shown (see :data:`geo.urlstate.LAYERS`); those switched off are not described.
+    places : iterable of int
+        GeoNames ids of the user's reference places.
 
     Returns
     -------
@@ -46,26 +72,40 @@ def map_summary(spec: BandSpec, units: str = "km", layers: tuple[str, ...] = LAY
     """
     if units not in UNITS:
         raise InputError(f"Unknown units {units!r}: use km or mi.")
-    facts = compute_facts()
+    border = spec.border
+    facts = border_facts(border, places)
     shown = set(layers)
-    sentences = ["A map of Belarus, Ukraine and their neighbours."]
+    names = [border.country_name(c) for c in border.countries]
+    if names:
+        whose = "its" if len(names) == 1 else "their"
+        sentences = [f"A map of {', '.join(names)} and {whose} neighbours."]
+    else:
+        sentences = [f"A map of {the_border(border)}."]
     if "border" in shown:
-        sentences.append(f"A bold line marks the Belarus–Ukraine border, {facts['border_length'].format(units)} long.")
+        sentences.append(f"A bold line marks {the_border(border)}, {facts['border_length'].format(units)} long.")
     if "bands" in shown:
         edges = (0.0, *spec.distances_km)
         bands = [f"{format_distance(a, units).split(' ')[0]}–{format_distance(b, units)}"
                  for a, b in itertools.pairwise(edges)]
-        listed = bands[0] if len(bands) == 1 else ", ".join(bands[:-1]) + " and " + bands[-1]
         count = "One shaded band shows" if len(bands) == 1 else f"{len(bands)} shaded bands, darkest nearest, show"
-        sentences.append(f"{count} the geodesic distance from the border {_SIDES[spec.side]}"
-                         f"{_CLIPS[spec.clip]}: {listed}.")
-    sentences.append(f"Kyiv is {facts['kyiv_to_border'].format(units)} from the border"
-                     f" and Minsk {facts['minsk_to_border'].format(units)}.")
-    if "kyiv-line" in shown:
-        sentences.append("A dashed line joins Kyiv to the nearest point of the border.")
+        sentences.append(f"{count} the geodesic distance from the border {_side(spec)}{_clip(spec)}: "
+                         f"{_listed(bands)}.")
+    reference = [f for key, f in facts.items() if key != "border_length" and f.place]
+    if reference:
+        first, *rest = reference
+        said = [f"{first.place} is {first.format(units)} from the border"]
+        said += [f"{f.place} {f.format(units)}" for f in rest]
+        sentences.append(_listed(said) + ".")
+    if "kyiv-line" in shown and reference:
+        if len(reference) == 1:
+            sentences.append(f"A dashed line joins {reference[0].place} to the nearest point of the border.")
+        else:
+            sentences.append(f"Dashed lines join {_listed([f.place for f in reference])} "
+                             "to their nearest points of the border.")
     if "crimea" in shown:
-        since = int(load_crimea()["occupied_since"])
-        sentences.append(f"Crimea is hatched: Ukrainian territory occupied by Russia since {since}.")
+        for name, de_jure, occupier, since in _occupied(border.countries):
+            sentences.append(f"{name} is hatched: territory of {country_name(de_jure)} occupied by "
+                             f"{country_name(occupier)} since {since}.")
     if "passages" in shown:
         sentences.append(f"{len(load_story().passages)} numbered badges mark the places of the article's passages.")
     return " ".join(sentences)

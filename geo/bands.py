@@ -1,4 +1,4 @@
-"""Geodesic distance bands around the Belarus–Ukraine border."""
+"""Geodesic distance bands around a border (any :class:`geo.borders.Border`)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,7 @@ from functools import lru_cache
 import numpy as np
 import shapely
 
-from geo.borders import belarus_ukraine_border, split_sides
-from geo.data import load_countries, load_land
+from geo.borders import Border, country_geometry, get_border, land, split_sides
 from geo.errors import InputError
 from geo.geodesy import GEOD, LineDistance, aeqd_transformers, illinois_step, reproject
 
@@ -32,8 +31,12 @@ __all__ = [
 MIN_KM = 1.0
 MAX_KM = 1500.0
 MAX_BANDS = 8
+#: The default border's sides and clips under their names from before any border could be
+#: chosen (URL and command-line values); :class:`BandSpec` takes them for any border that
+#: has the country. A border's own values are ``border.sides`` and ``border.clips``.
 SIDES = ("ukraine", "belarus", "both")
 CLIPS = ("none", "land", "ukraine", "belarus")
+_LEGACY = {"ukraine": "UA", "belarus": "BY"}
 #: Every point of a band edge (its vertices and the straight lon/lat segments between them)
 #: lies within this fraction of its distance.
 RELATIVE_TOLERANCE = 2e-4
@@ -56,6 +59,10 @@ _GUESS_MARGIN = 0.007
 # quarter circle (see _first_guess).
 _FAR_M = 20_000.0
 _NEAR_QUAD_SEGS = 48
+# Near the border, a border reaching farther than this from its centre is buffered in runs
+# this long, each in its own projection (see _pieces): at 500 km from its centre an azimuthal
+# equidistant projection stretches distances across by 0.1 %.
+_PIECE_M = 500_000.0
 # Simplifying the border for the first guess: finer near it, where cusps are dense.
 _SIMPLIFY = ((0.03, 20_000.0), (0.01, 0.0))
 _MAX_PASSES = 24
@@ -68,7 +75,6 @@ _MOVES = 3
 _CROSSING_STEPS = 2
 # Metres in a degree of latitude, about (for estimates only).
 _M_PER_DEGREE = 111_200.0
-_SIDE_OF = {"ukraine": "UA", "belarus": "BY"}
 
 
 @dataclass(frozen=True)
@@ -79,25 +85,38 @@ class BandSpec:
     ----------
     distances_km : tuple of float
         Strictly increasing, each from 1 to 1,500 km, at most eight.
-    side : {"ukraine", "belarus", "both"}
-        Which side of the border the bands cover: a country's side is every point
-        nearer (geodesically) to its territory than to the other's (see
+    side : str
+        One of ``border.sides``: ``"both"`` or a country's ISO code. A country's side is
+        every point nearer (geodesically) to its territory than to the other's (see
         :func:`geo.borders.split_sides`), so it holds all of that country within the
-        distance and none of the other.
-    clip : {"none", "land", "ukraine", "belarus"}
-        Clip the bands to land, or to one country.
+        distance and none of the other. The legacy names ``"ukraine"`` and ``"belarus"``
+        (and lower-case codes) are taken and stored as the code.
+    clip : str
+        One of ``border.clips``: ``"none"``, ``"land"``, or a country's ISO code (legacy
+        names taken as for ``side``).
+    border : Border
+        The border measured from; Belarus–Ukraine (``get_border("BY-UA")``) by default.
 
     Examples
     --------
     >>> BandSpec.parse(["100", 50, 200]).distances_km
     (50.0, 100.0, 200.0)
+    >>> BandSpec((50.0,), side="ukraine").side
+    'UA'
     """
 
     distances_km: tuple[float, ...]
     side: str = "both"
     clip: str = "none"
+    border: Border = None  # type: ignore[assignment]  # get_border() when not given
 
     def __post_init__(self) -> None:
+        if self.border is None:
+            object.__setattr__(self, "border", get_border())
+        if not isinstance(self.border, Border):
+            raise InputError(f"border must be a Border (see geo.borders.get_border), got {type(self.border).__name__}.")
+        object.__setattr__(self, "side", _canonical(self.side, self.border))
+        object.__setattr__(self, "clip", _canonical(self.clip, self.border))
         d = self.distances_km
         if not isinstance(d, tuple) or not d:
             raise InputError("Give at least one distance in km.")
@@ -110,13 +129,14 @@ class BandSpec:
                 raise InputError(f"Distance {value:g} km is out of range: use {MIN_KM:g} to {MAX_KM:g} km.")
         if any(b <= a for a, b in zip(d, d[1:])):
             raise InputError("Distances must be strictly increasing and different.")
-        if self.side not in SIDES:
-            raise InputError(f"Unknown side {self.side!r}: use one of {', '.join(SIDES)}.")
-        if self.clip not in CLIPS:
-            raise InputError(f"Unknown clip {self.clip!r}: use one of {', '.join(CLIPS)}.")
+        sides, clips = self.border.sides, self.border.clips
+        if self.side not in sides:
+            raise InputError(f"Unknown side {self.side!r} for the {self.border.name}: use one of {', '.join(sides)}.")
+        if self.clip not in clips:
+            raise InputError(f"Unknown clip {self.clip!r} for the {self.border.name}: use one of {', '.join(clips)}.")
 
     @classmethod
-    def parse(cls, values, side: str = "both", clip: str = "none") -> BandSpec:
+    def parse(cls, values, side: str = "both", clip: str = "none", border: Border | None = None) -> BandSpec:
         """Build a spec from loose values (strings or numbers, any order, repeats dropped)."""
         out = []
         for v in values:
@@ -130,7 +150,14 @@ class BandSpec:
         for number in out:
             if not math.isfinite(number) or not MIN_KM <= number <= MAX_KM:
                 raise InputError(f"Distance {number:g} km is out of range: use {MIN_KM:g} to {MAX_KM:g} km.")
-        return cls(tuple(sorted(set(out))), side=str(side).lower(), clip=str(clip).lower())
+        return cls(tuple(sorted(set(out))), side=side, clip=clip, border=border)
+
+
+def _canonical(value, border: Border) -> str:
+    """A side or clip as stored: a country's code (from a legacy name or lower case), else lower case."""
+    text = str(value).strip()[:40]
+    code = _LEGACY.get(text.lower(), text.upper())
+    return code if code in border.countries else text.lower()
 
 
 @dataclass(frozen=True)
@@ -151,35 +178,35 @@ class Band:
         return f"{self.inner_km:g}–{self.outer_km:g} km"
 
 
-@lru_cache(maxsize=4)
-def border_distance(spacing_m: float = 20.0) -> LineDistance:
-    """Return the (cached) distance oracle for the Belarus–Ukraine border.
+@lru_cache(maxsize=16)
+def border_distance(spacing_m: float = 20.0, border: Border | None = None) -> LineDistance:
+    """Return the (cached) distance oracle for a border (Belarus–Ukraine by default).
 
     Densifying every ``spacing_m`` overestimates a distance ``d`` by at most
     ``spacing_m**2 / (8 d)``; 20 m keeps that under 0.05 m at 1 km.
     """
+    border = get_border() if border is None else border
     # One candidate a point: where the nearest vertex by chord (in the k-d tree) is not the
     # nearest by geodesic, the two tie to millimetres, far inside the aim, and one geodesic
     # inverse a point instead of two makes the refinement about a seventh faster.
-    return LineDistance(belarus_ukraine_border(), spacing_m=spacing_m, candidates=1)
+    return LineDistance(border.line, spacing_m=spacing_m, candidates=1)
 
 
-def _oracle_for(distance_m: float) -> LineDistance:
+def _oracle_for(distance_m: float, border: Border) -> LineDistance:
     # Coarser densification is exact enough farther out, and its k-d tree is faster: at a
     # hundredth of the distance or less, the spacing error (spacing² / 8d) stays within
     # an eighth of the aim.
     for spacing in ORACLE_SPACINGS_M[:-1]:
         if distance_m >= 100.0 * spacing:
-            return border_distance(spacing)
-    return border_distance(ORACLE_SPACINGS_M[-1])
+            return border_distance(spacing, border)
+    return border_distance(ORACLE_SPACINGS_M[-1], border)
 
 
-@lru_cache(maxsize=1)
-def _projection():
-    border = belarus_ukraine_border()
-    centre = border.centroid
+@lru_cache(maxsize=8)
+def _projection(border: Border):
+    centre = border.line.centroid
     to_m, to_deg = aeqd_transformers(centre.x, centre.y)
-    return to_m, to_deg, reproject(border, to_m)
+    return to_m, to_deg, reproject(border.line, to_m)
 
 
 def _refine_rings(
@@ -547,7 +574,7 @@ def _cusp_guess(alon, alat, blon, blat, near_lon, near_lat, distance_m: float):
 
 
 @lru_cache(maxsize=64)
-def equidistant_zone(distance_km: float) -> shapely.Geometry:
+def equidistant_zone(distance_km: float, border: Border | None = None) -> shapely.Geometry:
     """Return every point within ``distance_km`` of the border, measured geodesically.
 
     A buffer in a border-centred azimuthal equidistant projection is the first guess;
@@ -563,6 +590,8 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
     ----------
     distance_km : float
         From 1 to 1,500 km.
+    border : Border, optional
+        The border measured from; Belarus–Ukraine by default.
 
     Returns
     -------
@@ -574,10 +603,10 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
     >>> equidistant_zone(50.0).geom_type
     'Polygon'
     """
-    BandSpec((float(distance_km),))
+    border = BandSpec((float(distance_km),), border=border).border
     distance_m = distance_km * 1000.0
-    oracle = _oracle_for(distance_m)
-    zone, pending = _refine_polygons(_first_guess(distance_m), distance_m, oracle)
+    oracle = _oracle_for(distance_m, border)
+    zone, pending = _refine_polygons(_first_guess(distance_m, border), distance_m, oracle)
     if zone.is_valid:
         return zone
     # Refined vertices can still cross where arcs meet, in small loops: cut them off at the
@@ -593,17 +622,22 @@ def equidistant_zone(distance_km: float) -> shapely.Geometry:
     return fixed
 
 
-def _first_guess(distance_m: float) -> shapely.Geometry:
+def _first_guess(distance_m: float, border: Border) -> shapely.Geometry:
     """A buffer of the border in a border-centred azimuthal equidistant projection, in degrees."""
-    to_m, to_deg, border_m = _projection()
+    to_m, to_deg, border_m = _projection(border)
     # The guess only has to be close: refinement fixes every vertex, so a simplified
     # border (at 1–3 % of the distance) keeps GEOS's buffer cheap at large distances.
     simplify = next(f for f, from_m in _SIMPLIFY if distance_m >= from_m)
     if distance_m < _FAR_M:
         # Near the border its wiggles are as large as the gaps between guessed vertices:
-        # moved in from outside, neighbours would swap places and fold the ring.
-        guess = border_m.simplify(distance_m * simplify).buffer(distance_m, quad_segs=_NEAR_QUAD_SEGS)
-        return reproject(guess, to_deg)
+        # moved in from outside, neighbours would swap places and fold the ring. So the
+        # guess must be close: a long border is buffered in pieces, each in a projection
+        # of its own, since one far from its centre stretches a buffer by a percent or more.
+        guesses = [
+            reproject(piece_m.simplify(distance_m * simplify).buffer(distance_m, quad_segs=_NEAR_QUAD_SEGS), back)
+            for back, piece_m in _pieces(border)
+        ]
+        return guesses[0] if len(guesses) == 1 else shapely.union_all(guesses)
     # Farther out, buffering past the simplification and the projection's error puts every
     # guessed vertex outside the zone. Moved in, towards its nearest border point, a vertex
     # cannot come nearer than the distance to any other border point (triangle
@@ -615,6 +649,36 @@ def _first_guess(distance_m: float) -> shapely.Geometry:
     # The edge follows the unsimplified border, whose offset curves bend no tighter than
     # the arcs: straight parts of the guess are cut as finely as its arcs.
     return reproject(shapely.segmentize(guess, _CHORD * radius), to_deg)
+
+
+@lru_cache(maxsize=8)
+def _pieces(border: Border) -> tuple[tuple[object, shapely.Geometry], ...]:
+    """The border in runs of at most _PIECE_M, each in an azimuthal equidistant projection at its middle.
+
+    A border no longer than _PIECE_M from its centre to its farthest point is one piece,
+    in the border's own projection (see _projection).
+    """
+    to_m, to_deg, border_m = _projection(border)
+    xy = shapely.get_coordinates(border.line)
+    centre = border.line.centroid
+    _, _, spread = GEOD.inv(np.full(len(xy), centre.x), np.full(len(xy), centre.y), xy[:, 0], xy[:, 1])
+    if spread.max() <= _PIECE_M:
+        return ((to_deg, border_m),)
+    out = []
+    for part in shapely.get_parts(border.line):
+        coords = np.asarray(part.coords)
+        _, _, step = GEOD.inv(coords[:-1, 0], coords[:-1, 1], coords[1:, 0], coords[1:, 1])
+        along = np.r_[0.0, np.cumsum(step)]
+        cuts = np.searchsorted(along, np.arange(_PIECE_M, along[-1], _PIECE_M))
+        for start, stop in zip(np.r_[0, cuts], np.r_[cuts, len(coords) - 1]):
+            run = coords[start : stop + 1]
+            if len(run) < 2:
+                continue
+            line = shapely.LineString(run)
+            middle = line.interpolate(0.5, normalized=True)
+            fwd, back = aeqd_transformers(middle.x, middle.y)
+            out.append((back, reproject(line, fwd)))
+    return tuple(out)
 
 
 def _segments(geom: shapely.Geometry, skip: set[tuple[float, float]]) -> set[tuple[float, float, float, float]]:
@@ -693,21 +757,27 @@ def _refine_polygons(
     return (shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0]), pending
 
 
-@lru_cache(maxsize=1)
-def _sides() -> dict[str, shapely.Geometry]:
-    """Each country's side of the border: the points nearer it than the other (see split_sides)."""
-    countries = load_countries()
-    ua, by = split_sides(countries["UA"].geometry, countries["BY"].geometry, MAX_KM)
-    return {"ukraine": ua, "belarus": by}
+@lru_cache(maxsize=8)
+def _sides(border: Border) -> dict[str, shapely.Geometry]:
+    """Each country's side of the border: the points nearer it than the other (see split_sides).
+
+    A country's whole land border has one side, the country itself.
+    """
+    if len(border.countries) == 1:
+        (iso,) = border.countries
+        return {iso: country_geometry(iso)}
+    a, b = border.countries
+    side_a, side_b = split_sides(country_geometry(a), country_geometry(b), MAX_KM, line=border.line)
+    return {a: side_a, b: side_b}
 
 
 @lru_cache(maxsize=8)
-def _clip_shape(clip: str) -> shapely.Geometry | None:
+def _clip_shape(clip: str, border: Border, bounds: tuple[float, float, float, float]) -> shapely.Geometry | None:
     if clip == "none":
         return None
     if clip == "land":
-        return load_land()
-    return load_countries()[_SIDE_OF[clip]].geometry
+        return land(bounds)
+    return country_geometry(clip)
 
 
 def distance_bands(spec: BandSpec) -> list[Band]:
@@ -730,9 +800,12 @@ def distance_bands(spec: BandSpec) -> list[Band]:
     >>> [b.label for b in distance_bands(BandSpec((50.0, 100.0)))]
     ['0–50 km', '50–100 km']
     """
-    zones = [equidistant_zone(d) for d in spec.distances_km]
-    mask = None if spec.side == "both" else _sides()[spec.side]
-    clip = _clip_shape(spec.clip)
+    zones = [equidistant_zone(d, spec.border) for d in spec.distances_km]
+    mask = None if spec.side == "both" else _sides(spec.border)[spec.side]
+    # Land is asked for by whole degrees round the outer zone, so nearby specs share it.
+    x0, y0, x1, y1 = zones[-1].bounds
+    bounds = (math.floor(x0) - 1.0, math.floor(y0) - 1.0, math.ceil(x1) + 1.0, math.ceil(y1) + 1.0)
+    clip = _clip_shape(spec.clip, spec.border, bounds if spec.clip == "land" else (0.0, 0.0, 0.0, 0.0))
     bands = []
     inner_zone, inner_km = None, 0.0
     for outer_km, zone in zip(spec.distances_km, zones):

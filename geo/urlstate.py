@@ -9,18 +9,24 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from geo.bands import CLIPS, MAX_BANDS, MAX_KM, MIN_KM, RELATIVE_TOLERANCE, SIDES
+from geo.bands import MAX_BANDS, MAX_KM, MIN_KM, RELATIVE_TOLERANCE
+from geo.borders import DEFAULT_BORDER, border_key
 from geo.errors import InputError
+from geo.facts import MAX_PLACES
 
 __all__ = [
     "BASEMAPS",
     "DEFAULT_RINGS",
     "LAYERS",
+    "MAX_PLACES",
     "MAX_VALUE_CHARS",
     "MIN_RING_RATIO",
     "UNITS",
     "UrlState",
+    "border_countries",
     "parse_query",
+    "read_border",
+    "read_choice",
     "rings_text",
     "to_query",
 ]
@@ -36,32 +42,67 @@ MAX_VALUE_CHARS = 200
 #: Each ring edge is drawn within RELATIVE_TOLERANCE of its distance, so two rings whose
 #: ratio is below this could cross or coincide: they are one ring (merged with a warning).
 MIN_RING_RATIO = (1 + RELATIVE_TOLERANCE) / (1 - RELATIVE_TOLERANCE)
-_KEYS = ("rings", "side", "units", "clip", "layers", "basemap", "passage")
+# The border first: the side and clip a link may name depend on it.
+_KEYS = ("border", "rings", "side", "units", "clip", "layers", "basemap", "passage", "places")
 #: Shown as they are in a warning: letters and digits of any script, and these.
 _SHOWN_AS_IS = frozenset(" .,+-")
 #: Stands for any other character in a warning (markup, controls, quotes, invisible marks).
 _HIDDEN = "\N{REPLACEMENT CHARACTER}"
 _DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+_COUNTRY = re.compile(r"[A-Z]{2}", re.ASCII)
+
+
+def border_countries(key: str) -> tuple[str, ...]:
+    """Return the countries a border key names: ``"BY-UA"`` gives ``("BY", "UA")``, ``"PL"`` ``("PL",)``.
+
+    Raises
+    ------
+    InputError
+        When ``key`` is not a canonical key of a pair (alphabetical) or of one country.
+
+    Examples
+    --------
+    >>> border_countries("BY-UA")
+    ('BY', 'UA')
+    """
+    if isinstance(key, str) and _COUNTRY.fullmatch(key):
+        return (key,)
+    if isinstance(key, str) and len(key) == 5:
+        try:
+            if border_key(key) == key:
+                return (key[:2], key[3:])
+        except InputError:
+            pass
+    raise InputError(f"Border {str(key)[:40]!r} is not a border key: give two country codes in "
+                     "alphabetical order (BY-UA) or one (PL).")
 
 
 @dataclass(frozen=True)
 class UrlState:
-    """Everything a shared link restores: rings, side, units, clip, layers, basemap, passage.
+    """Everything a shared link restores: border, rings, side, units, clip, layers, basemap,
+    passage and the reference places.
 
     Parameters
     ----------
+    border : str
+        The border's key: two ISO 3166-1 alpha-2 codes in alphabetical order (``"BY-UA"``), or
+        one country's code for its whole land border (``"PL"``).
     rings : tuple of float
         Distances from the border in km, strictly increasing, 1 to 1,500, at most eight; each
         at least :data:`MIN_RING_RATIO` times the one before (closer rings draw as one edge).
-    side : {"both", "ukraine", "belarus"}
+    side : str
+        ``"both"`` or the ISO code of one of the border's countries (``"UA"``).
     units : {"km", "mi"}
         Units for display; rings are always given in km.
-    clip : {"none", "land", "ukraine", "belarus"}
+    clip : str
+        ``"none"``, ``"land"`` or the ISO code of one of the border's countries.
     layers : tuple of str
         Visible overlays, a subset of :data:`LAYERS` in that order.
     basemap : {"offline", "osm", "light", "dark"}
     passage : int or None
         The selected passage (1-based), if any.
+    places : tuple of int
+        GeoNames ids of the user's reference places, at most :data:`MAX_PLACES`, each once.
 
     Examples
     --------
@@ -70,14 +111,17 @@ class UrlState:
     """
 
     rings: tuple[float, ...] = DEFAULT_RINGS
+    border: str = DEFAULT_BORDER
     side: str = "both"
     units: str = "km"
     clip: str = "none"
     layers: tuple[str, ...] = LAYERS
     basemap: str = "offline"
     passage: int | None = None
+    places: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
+        countries = border_countries(self.border)
         r = self.rings
         if not isinstance(r, tuple) or not 1 <= len(r) <= MAX_BANDS:
             raise InputError(f"Give 1 to {MAX_BANDS} ring distances as a tuple.")
@@ -93,9 +137,9 @@ class UrlState:
             raise InputError(f"Rings {_km(close[0])} and {_km(close[1])} km are too close to draw apart: "
                              f"keep them at least {_GAP_PERCENT} of the distance apart.")
         for name, value, allowed in (
-            ("side", self.side, SIDES),
+            ("side", self.side, ("both", *countries)),
             ("units", self.units, UNITS),
-            ("clip", self.clip, CLIPS),
+            ("clip", self.clip, ("none", "land", *countries)),
             ("basemap", self.basemap, BASEMAPS),
         ):
             if value not in allowed:
@@ -108,6 +152,11 @@ class UrlState:
             isinstance(self.passage, bool) or not isinstance(self.passage, int) or not 1 <= self.passage
         ):
             raise InputError(f"Passage {self.passage!r} is not a positive whole number.")
+        p = self.places
+        if not isinstance(p, tuple) or len(p) > MAX_PLACES or len(set(p)) != len(p) or any(
+            isinstance(i, bool) or not isinstance(i, int) or not 0 < i < 10**10 for i in p
+        ):
+            raise InputError(f"Places must be a tuple of at most {MAX_PLACES} different GeoNames ids.")
 
 
 _GAP_PERCENT = f"{(MIN_RING_RATIO - 1) * 100:.2g} %"
@@ -212,6 +261,151 @@ def _choice(name: str, raw: str, allowed: tuple[str, ...], warn: list[str]) -> s
     return None
 
 
+def _pairs() -> frozenset[tuple[str, str]] | None:
+    """Every pair of countries sharing a land border, from the world data (None without it)."""
+    from geo.facts import world_data
+
+    world = world_data()
+    return None if world is None else frozenset(world.border_pairs())
+
+
+def _country_known(iso2: str) -> bool:
+    from geo.facts import country_name
+
+    try:
+        country_name(iso2)
+    except InputError:
+        return False
+    return True
+
+
+def _shares_border(a: str, b: str) -> bool:
+    pairs = _pairs()
+    if pairs is not None:
+        return (a, b) in pairs
+    # The region data alone: its countries were snapped into one coverage, so neighbours touch.
+    from geo.data import load_countries
+
+    countries = load_countries()
+    return a in countries and b in countries and countries[a].geometry.intersects(countries[b].geometry)
+
+
+def read_border(raw: str) -> str:
+    """Return the canonical key of the border ``raw`` names, if the data has that border.
+
+    Parameters
+    ----------
+    raw : str
+        Two ISO 3166-1 alpha-2 codes in either order (``"ua-by"``), or one country's code
+        for its whole land border (``"PL"``).
+
+    Raises
+    ------
+    InputError
+        When ``raw`` is malformed, names a country the data lacks, or two countries that
+        share no land border.
+
+    Examples
+    --------
+    >>> read_border("ua-by")
+    'BY-UA'
+    """
+    value = _normal(str(raw)).strip()
+    if value.isascii() and _COUNTRY.fullmatch(value.upper()):
+        key = value.upper()
+    else:
+        try:
+            key = border_key(value)
+        except InputError:
+            raise InputError("give two country codes, for example BY-UA") from None
+    if key == DEFAULT_BORDER:
+        return key
+    from geo.facts import country_name
+
+    countries = border_countries(key)
+    unknown = [c for c in countries if not _country_known(c)]
+    if unknown:
+        what = "is not a country" if len(unknown) == 1 else "are not countries"
+        raise InputError(f"{' and '.join(unknown)} {what} in the data")
+    if len(countries) == 2 and not _shares_border(*countries):
+        a, b = (country_name(c) for c in countries)
+        raise InputError(f"{a} and {b} share no land border")
+    if len(countries) == 1:
+        pairs = _pairs()
+        if pairs is not None and not any(key in pair for pair in pairs):
+            raise InputError(f"{country_name(key)} has no land border")
+    return key
+
+
+def _border(raw: str, warn: list[str]) -> str | None:
+    try:
+        return read_border(raw)
+    except InputError as exc:
+        warn.append(f"Ignored border “{_preview(raw)}”: {exc}.")
+        return None
+
+
+def read_choice(name: str, raw: str, border: str) -> str:
+    """Return a side or clip for a border: ``"both"`` (side), ``"none"`` or ``"land"`` (clip),
+    or one of the border's countries by ISO code or by name (older links say ``side=ukraine``).
+
+    Raises
+    ------
+    InputError
+        For any other value; the message lists those allowed.
+
+    Examples
+    --------
+    >>> read_choice("side", "ukraine", "BY-UA"), read_choice("clip", "pl", "BY-PL")
+    ('UA', 'PL')
+    """
+    if name not in ("side", "clip"):
+        raise InputError(f"Unknown choice {str(name)[:20]!r}: use side or clip.")
+    fixed = ("both",) if name == "side" else ("none", "land")
+    value = _normal(str(raw)).strip()
+    countries = border_countries(border)
+    if value.lower() in fixed:
+        return value.lower()
+    if value.upper() in countries:
+        return value.upper()
+    from geo.facts import country_name
+
+    for iso2 in countries:
+        if value.lower() == country_name(iso2).lower():
+            return iso2
+    raise InputError(f"use one of {', '.join((*fixed, *countries))}")
+
+
+def _country_choice(name: str, raw: str, border: str, warn: list[str]) -> str | None:
+    try:
+        return read_choice(name, raw, border)
+    except InputError as exc:
+        warn.append(f"Ignored unknown {name} “{_preview(raw)}”: {exc}.")
+        return None
+
+
+def _places(raw: str, warn: list[str]) -> tuple[int, ...] | None:
+    tokens = [t.strip() for t in _normal(raw).split(",") if t.strip()]
+    bad = [t for t in tokens if not (t.isascii() and t.isdigit() and len(t) <= 10 and int(t) > 0)]
+    if bad:
+        shown = ", ".join(f"“{_preview(t)}”" for t in bad[:3])
+        warn.append(f"Ignored places that are not GeoNames ids: {shown}.")
+    ids = list(dict.fromkeys(int(t) for t in tokens if t not in bad))
+    if len(ids) > MAX_PLACES:
+        warn.append(f"Kept the first {MAX_PLACES} places of {len(ids)}; at most {MAX_PLACES} fit.")
+        ids = ids[:MAX_PLACES]
+    if ids:
+        from geo.facts import known_place_ids
+
+        known = set(known_place_ids(ids))
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            warn.append(f"Ignored unknown places (GeoNames ids): {', '.join(map(str, unknown[:3]))}"
+                        f"{f' and {len(unknown) - 3} more' if len(unknown) > 3 else ''}.")
+        ids = [i for i in ids if i in known]
+    return tuple(ids)
+
+
 def _layers(raw: str, warn: list[str]) -> tuple[str, ...] | None:
     tokens = _normal(raw).split(",")
     names = {t.strip().lower() for t in tokens if t.strip()}
@@ -247,7 +441,11 @@ def parse_query(
     place and adds a plain-text warning (the rejected value shows as an inert preview).
     Values are read after NFKC normalisation, so full-width digits ("５０") count as digits.
     Ring distances keep their full precision; two rings too close to draw apart (see
-    :data:`MIN_RING_RATIO`) are merged with a warning.
+    :data:`MIN_RING_RATIO`) are merged with a warning. A border is read in either order
+    (``UA-BY`` is ``BY-UA``); one whose countries are unknown or share no land border is
+    dropped. Side and clip are read against the border (its countries' ISO codes, or their
+    names as older links give them: ``side=ukraine``). Places are GeoNames ids, at most
+    :data:`MAX_PLACES`; unknown ids are dropped.
 
     Parameters
     ----------
@@ -290,8 +488,14 @@ def parse_query(
             value = _layers(raw, warn)
         elif key == "passage":
             value = _passage(raw, passages or 0, warn)
+        elif key == "border":
+            value = _border(raw, warn)
+        elif key == "places":
+            value = _places(raw, warn)
+        elif key in ("side", "clip"):
+            value = _country_choice(key, raw, str(values.get("border", DEFAULT_BORDER)), warn)
         else:
-            allowed = {"side": SIDES, "units": UNITS, "clip": CLIPS, "basemap": BASEMAPS}[key]
+            allowed = {"units": UNITS, "basemap": BASEMAPS}[key]
             value = _choice(key, raw, allowed, warn)
         if value is not None:
             values[key] = value
@@ -307,6 +511,7 @@ def to_query(state: UrlState) -> dict[str, str]:
     '50,100.5'
     """
     query = {
+        "border": state.border,
         "rings": rings_text(state.rings, ","),
         "side": state.side,
         "units": state.units,
@@ -316,4 +521,6 @@ def to_query(state: UrlState) -> dict[str, str]:
     }
     if state.passage is not None:
         query["passage"] = str(state.passage)
+    if state.places:
+        query["places"] = ",".join(str(i) for i in state.places)
     return query

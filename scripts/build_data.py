@@ -300,6 +300,25 @@ FILES = {
     "natural_earth_by_ua.gpkg": ("Belarus and Ukraine at Natural Earth 1:10m (German point of view: Crimea in "
                                     "Ukraine), to show how map detail changes the figures", f"PyPI {NE_WHEEL}",
                                     "public domain"),
+    "world/index.json": ("World data index (read by `geo.world`): every country's ISO code, English name (Natural "
+                         "Earth 5.1.1, German point of view; GeoNames where it has none), capital (GeoNames), "
+                         "bounds and neighbours; the pack, offset, length and sha256 of every blob; occupied "
+                         "territory (name, de jure country, occupier, since, note, source)",
+                         f"Debian {DCW_PACKAGE}; PyPI {NE_WHEEL}, {PLACES_WHEEL}, {GEONAMES_WHEEL}",
+                         "LGPL-3.0-or-later (DCW); public domain (Natural Earth); CC BY 4.0 (GeoNames)"),
+    "world/countries.bin": ("Every DCW country at full 1:1M detail, snapped into one world coverage (tolerance "
+                            "0.003 deg, Ukraine first), longitudes -180..180 (cut at the antimeridian), 1e-6 deg "
+                            "grid; one geometry blob per country (format below)",
+                            f"Debian {DCW_PACKAGE} (DCW-GMT 2.1.1)", "LGPL-3.0-or-later"),
+    "world/borders.bin": ("The shared land border of every pair of neighbours, derived at build time by "
+                          "`geo.borders` rule (the part of one country's boundary within 50 m of the other's)",
+                          f"Debian {DCW_PACKAGE}", "LGPL-3.0-or-later"),
+    "world/occupied.bin": ("Occupied territory cut from its de jure country at DCW detail (see notes)",
+                           f"Debian {DCW_PACKAGE}; PyPI {PLACES_WHEEL}, {NE_WHEEL} (Natural Earth 10m)",
+                           "LGPL-3.0-or-later (DCW); public domain (Natural Earth)"),
+    "world/towns.bin": ("GeoNames cities15000, every country: geonameid, name, lon, lat, population, admin1, "
+                        "country (zlib-compressed JSON rows, by geonameid)",
+                        f"PyPI {GEONAMES_WHEEL} (cities15000.json)", "CC BY 4.0 (GeoNames); package MIT"),
 }
 
 
@@ -308,8 +327,9 @@ def write_sources(lines: list[str]) -> None:
     rows = [
         f"| `{name}` | {what} | {origin} | {licence} | `{sums[name]}` |"
         for name, (what, origin, licence) in FILES.items()
+        if name in sums
     ]
-    text = SOURCES_HEADER + "\n".join(rows) + "\n" + SOURCES_FOOTER
+    text = SOURCES_HEADER + "\n".join(rows) + "\n" + SOURCES_FOOTER + WORLD_NOTES
     # The geoparser's section belongs to scripts/build_gazetteer.py: keep it.
     old = (DATA / "SOURCES.md").read_text(encoding="utf-8") if (DATA / "SOURCES.md").exists() else ""
     text += "".join(old.partition("\n## Geoparser gazetteer")[1:])
@@ -362,10 +382,61 @@ SOURCES_FOOTER = """
 - US longitudes in DCW run from 180 to 360; the build shifts them to -180..0.
 """
 
+WORLD_NOTES = """
+## The world data (`world/`)
+
+Built by `python scripts/build_world.py` (the second step of `make data`); read lazily by
+`geo.world`, one country or one border at a time.
+
+- Countries: every two-letter country of DCW-GMT (Debian `gmt-dcw`), at full 1:1M detail,
+  decoded as for the region files. DCW stores some countries in longitudes 180..360 (the
+  Americas, western Africa, Ireland, Portugal, ...); the build moves them to -180..180 and cuts
+  the few that cross the antimeridian (Russia, the United States, Fiji, ...) there.
+- One coverage: GEOS 3.14's coverage cleaner (`shapely.coverage_clean`) nodes all countries
+  together, gives each overlap to the earliest country in the region build's order (Ukraine,
+  then BY EE HU LT LV MD PL RO RU SK, then the rest by code) and merges each gap narrower than
+  0.003° (about 300 m; DCW neighbours differ by up to ~100 m) into the neighbour with the longest
+  border along it. Its vertex snapping stays at GEOS's automatic sub-metre step, so coastlines
+  keep their detail. Coordinates are then rounded to 1e-6° and each country made valid.
+- Shared borders: for every pair of countries whose geometries touch, the build applies
+  `geo.borders`' rule (the part of one country's boundary within 50 m of the other's, pieces
+  under 100 m dropped) and stores the line; a pair with no such line is not a neighbour. Opening
+  a border is a read. The Belarus–Ukraine line agrees with `countries.gpkg`'s to within 0.1 %
+  in length (tests/test_world.py).
+- Names: Natural Earth 5.1.1's `NAME_EN` (German point of view, the wheel the region build
+  uses); GeoNames' country name where Natural Earth has no row for a DCW code. Capitals: the
+  capital GeoNames' country table names, found in cities15000 by name or alternate name (the
+  most populous match); none when cities15000 lacks it.
+- Towns: every row of GeoNames cities15000 (all countries), as in `places.gpkg`.
+- Format: `index.json` (checked against `checksums.sha256` on first use) lists, for each
+  country, border, the towns and each occupied territory, a blob: pack file, offset, length
+  and sha256, checked each time a blob is read, so one country is one seek and one hash. A
+  geometry blob is zlib over a small header, the offset arrays of `shapely.to_ragged_array`,
+  and the coordinates as integers of 1e-6° (exactly the rounded values), delta-coded per axis
+  and byte-planed (`geo/worldpack.py` documents every byte). The towns blob is zlib over JSON
+  rows. The build is deterministic: the same packages give the same bytes (same zlib, GEOS).
+- Occupied territory (`index.json` "occupied", geometry in `occupied.bin`), each drawn inside
+  its de jure country and recorded with occupier, year, note and source:
+  - Crimea (UA, occupied by RU since 2014): found. DCW Ukraine cut along Natural Earth's default
+    (de facto) view line, as `crimea.gpkg`.
+  - Other Russian-occupied parts of Ukraine's oblasts (since 2022): NOT found. Natural Earth
+    5.1.1 (both wheels) predates them and no registry package the build uses has a line.
+  - Northern Cyprus (CY, controlled by TR since 1974): found. Natural Earth's default view has a
+    'Northern Cyprus' breakaway area; DCW Cyprus is cut along it.
+  - Golan Heights (SY, occupied by IL since 1967): cut where Natural Earth's default view draws
+    Israel and its German view Syria (present when the build log does not say "not found").
+  - Western Sahara (EH, administered mostly by MA since 1975): DCW and Natural Earth draw it as a
+    territory of its own; neither has the berm, so the whole territory is marked.
+  - Kashmir: NOT marked yet. Natural Earth's default view has 'Siachen Glacier' as an area of its
+    own; how DCW divides Kashmir between India, Pakistan and China against Natural Earth's
+    lines has not been compared yet, so no Kashmir territory is stored.
+"""
+
 
 def write_checksums() -> list[str]:
-    found = [*DATA.iterdir(), *DATA.glob("stories/*")]
-    checked = sorted(p for p in found if p.suffix in {".gpkg", ".txt", ".toml", ".tsv"} and p.is_file())
+    found = [*DATA.iterdir(), *DATA.glob("stories/*"), *DATA.glob("world/*")]
+    suffixes = {".gpkg", ".txt", ".toml", ".tsv", ".json", ".bin"}
+    checked = sorted(p for p in found if p.suffix in suffixes and p.is_file())
     lines = [f"{sha256(p)}  {p.relative_to(DATA).as_posix()}" for p in checked]
     (DATA / "checksums.sha256").write_text("\n".join(lines) + "\n", encoding="utf-8")
     write_sources(lines)

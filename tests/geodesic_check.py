@@ -25,6 +25,10 @@ class BruteForceDistance:
             lons.append(xy[:1, 0])
             lats.append(xy[:1, 1])
             for (x0, y0), (x1, y1) in zip(xy[:-1], xy[1:]):
+                if GEOD.inv(x0, y0, x1, y1)[2] <= spacing_m:
+                    lons.append(np.array([x1]))
+                    lats.append(np.array([y1]))
+                    continue
                 r = GEOD.inv_intermediate(
                     x0, y0, x1, y1, del_s=spacing_m, initial_idx=1, terminus_idx=0, return_back_azimuth=True
                 )
@@ -39,9 +43,11 @@ class BruteForceDistance:
         mid = np.minimum(np.arange(0, n, self._block) + self._block // 2, n - 1)
         self._xyz = _ecef(self.lon, self.lat)
         self._rep = self._xyz[mid]
-        # No point of a block is farther (in a straight line) from its middle point than
-        # the line between them is long: half a block of spacings, plus a metre of slack.
-        self._reach = (self._block // 2 + 1) * (spacing_m + 1.0)
+        # How far (in a straight line) each block's points lie from its middle point, plus a
+        # metre of slack: measured, as a block may run from one part of a line to the next.
+        pad = (-n) % self._block
+        xyz = np.vstack((self._xyz, np.repeat(self._xyz[-1:], pad, axis=0))).reshape(-1, self._block, 3)
+        self._reach = np.linalg.norm(xyz - self._rep[:, None, :], axis=-1).max(axis=1) + 1.0
 
     def distance_m(self, lon: float, lat: float) -> float:
         phi, lam = np.radians(lat), np.radians(lon)
@@ -73,7 +79,7 @@ class BruteForceDistance:
             first = np.argmin(rep, axis=1)
             mid = np.minimum(first * self._block + self._block // 2, len(self.lon) - 1)
             _, _, bound = GEOD.inv(qlon, qlat, self.lon[mid], self.lat[mid])
-            qi, bi = np.nonzero(rep - self._reach <= bound[:, None])
+            qi, bi = np.nonzero(rep - self._reach[None, :] <= bound[:, None])
             fine = (bi[:, None] * self._block + np.arange(self._block)[None, :]).ravel()
             qi = np.repeat(qi, self._block)
             ok = fine < len(self.lon)

@@ -79,7 +79,7 @@ def test_widgets_exist(default_app):
 def test_rings_in_the_url_give_three_bands(default_app):
     args = map_args(default_app)
     assert band_count(default_app) == 3
-    assert "atlas-border" in args["script"]
+    assert "atlas-border" in args["feature_group"], "the border is an adjustable layer: switching it keeps the map"
     assert all(link.startswith("/app/static/vendor/") for link in args["css_links"])
     # The scripts come as one bundle of vendored files (see geo.assets.bundle_scripts).
     (bundle,) = args["js_links"]

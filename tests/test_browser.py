@@ -108,7 +108,7 @@ def test_the_layer_control_switches_the_adjustable_layers_after_a_change_too(pag
     page.open({"rings": "50,100,200"})
     frame = page.frame()
     overlays = frame.evaluate(_OVERLAYS)
-    assert {"Distance bands", "Kyiv to the border", "Passages", "Countries"} <= set(overlays)
+    assert {"The border", "Distance bands", "Reference lines", "Passages", "Countries"} <= set(overlays)
     frame.evaluate(_TOGGLE, "Distance bands")
     assert page.bands().count() == 0
     frame.evaluate(_TOGGLE, "Distance bands")
@@ -252,4 +252,4 @@ def test_export_settings_survive_closing_the_popover(page):
     assert page.page.locator(".st-key-export_footnotes input").is_checked()
     with page.page.expect_download(timeout=DRAW_MS * 4) as download:
         page.download_button("geojson").click()
-    assert download.value.suggested_filename == "article-atlas-30-60-90km-both.geojson"
+    assert download.value.suggested_filename == "article-atlas-BY-UA-30-60-90km-both.geojson"

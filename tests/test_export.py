@@ -60,7 +60,7 @@ def test_request_reports_size_media_type_and_file_name():
     request = export_request("PNG", BandSpec((50.0, 100.0), side="ukraine"), size="slide")
     assert (request.map_size.width, request.map_size.height) == (1920, 1080)
     assert request.media_type == "image/png"
-    assert request.filename == "article-atlas-50-100km-ukraine.png"
+    assert request.filename == "article-atlas-BY-UA-50-100km-ukraine.png"
     assert export_request("svg", SPEC, width=640, height=480).map_size.width == 640
 
 

@@ -63,13 +63,13 @@ def test_units(units, suffix):
 
 
 def test_band_facts_count_places_and_area():
-    bands = distance_bands(BandSpec((50.0, 100.0, 200.0), side="ukraine"))
-    facts = band_facts(bands)
-    assert [f.outer_km for f in facts] == [50.0, 100.0, 200.0]
+    bands = distance_bands(BandSpec((50.0, 100.0, 200.0), side="UA"))
+    facts = [f.country("UA") for f in band_facts(bands)]
+    assert [f.outer_km for f in band_facts(bands)] == [50.0, 100.0, 200.0]
     assert "Kyiv" in facts[1].places  # about 90 km from the border
     assert "Kyiv" not in facts[0].places and "Kyiv" not in facts[2].places
-    assert all(0 < f.ukraine_share < 1 for f in facts)
-    assert sum(f.ukraine_share for f in facts) < 0.5
+    assert all(0 < f.share < 1 for f in facts)
+    assert sum(f.share for f in facts) < 0.5
 
 
 # Sections of cities that GeoNames' cities15000 lists beside the cities themselves (feature
@@ -87,7 +87,7 @@ SECTIONS = {
 
 def test_band_table_counts_no_section_of_a_city():
     facts = band_facts(distance_bands(BandSpec((50.0, 100.0, 200.0, 400.0))))
-    counted = [name for f in facts for name in f.places]
+    counted = [name for f in facts for name in f.country("UA").places]
     for city, sections in SECTIONS.items():
         assert counted.count(city) == 1
         assert not set(sections) & set(counted), city
@@ -136,6 +136,6 @@ def test_50_to_100_km_population_matches_an_independent_recount(root, brute_forc
     for _name, _iso, _a, pop, lon, lat in kept:
         if abs(lat - 51.5) < 3 and 50_000 <= brute_force.distance_m(lon, lat) < 100_000:
             recount += pop
-    row = band_facts(distance_bands(BandSpec((50.0, 100.0))))[1]
+    row = band_facts(distance_bands(BandSpec((50.0, 100.0))))[1].country("UA")
     assert row.population == pytest.approx(recount, rel=0.05)
     assert row.population == pytest.approx(3_826_973, rel=0.05)

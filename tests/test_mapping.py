@@ -1,7 +1,9 @@
 """The folium maps, rendered to HTML: layers, testing hooks, escaping, offline assets, size."""
 
+import json
 import math
 import re
+from html import escape
 
 import folium
 import pytest
@@ -12,6 +14,7 @@ from geodesic_check import edge_samples
 import geo.mapping as mapping
 from geo.assets import asset_urls, localize
 from geo.bands import BandSpec
+from geo.borders import get_border
 from geo.errors import InputError
 from geo.geodesy import point_distance_km
 from geo.places import Place, article_places
@@ -40,8 +43,8 @@ def hostile_story(monkeypatch):
 
 
 def test_every_layer_is_named_for_the_layer_control(full_html):
-    for name in ("Countries", "Crimea (occupied)", "Belarus–Ukraine border", "Places in the article",
-                 "Distance bands", "Kyiv to the border", "Passages", "Offline basemap (bundled data)",
+    for name in ("Countries", "Crimea (occupied)", "The border", "Places in the article",
+                 "Distance bands", "Reference lines", "Passages", "Offline basemap (bundled data)",
                  "OpenStreetMap", "Light (CARTO)", "Dark (CARTO)"):
         assert f'"{name}"' in full_html or name in full_html
     assert "L.control.layers" in full_html
@@ -125,13 +128,17 @@ def test_crimea_is_hatched_and_labelled(full_html):
     assert '"className": "atlas-crimea"' in full_html
 
 
-def test_kyiv_line_carries_its_length_in_units():
-    km = mapping.kyiv_line_layer("km")
-    mi = mapping.kyiv_line_layer("mi")
+def test_reference_lines_carry_their_lengths_in_units():
+    """Belarus–Ukraine's reference places are Kyiv and Minsk; Kyiv's line keeps its class."""
+    border = get_border("BY-UA")
+    km = mapping.reference_layer(border, (), "km")
+    mi = mapping.reference_layer(border, (), "mi")
     html_km = folium.Map(tiles=None).add_child(km).get_root().render()
     html_mi = folium.Map(tiles=None).add_child(mi).get_root().render()
-    assert re.search(r"<b>\d+\.\d km</b>", html_km)
-    assert re.search(r"<b>\d+\.\d mi</b>", html_mi)
+    assert len(re.findall(r"<b>\d+(\.\d)? km</b>", html_km)) == 2
+    assert len(re.findall(r"<b>\d+(\.\d)? mi</b>", html_mi)) == 2
+    assert html_km.count("atlas-reference-line") == 2 and html_km.count("atlas-kyiv-line\"") == 1
+    assert "Kyiv to the Belarus border" in html_km and "Minsk to the Ukraine border" in html_km
 
 
 @pytest.mark.parametrize(("distances", "side", "units"), [((25.0,), "both", "km"), ((10.0, 20.0), "ukraine", "mi")])
@@ -238,3 +245,72 @@ def test_format_distance():
     assert mapping.format_distance(100.0, "mi") == "62.1 mi"
     with pytest.raises(InputError):
         mapping.format_distance(1.0, "ly")
+
+
+# --- the chosen border (issue 14) --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("key", ["BY-UA", "BY-PL", "FI-RU"])
+def test_border_layer_draws_the_chosen_border_and_flies_to_it(key):
+    border = get_border(key)
+    html = folium.Map(tiles=None).add_child(mapping.border_layer(border)).get_root().render()
+    assert html.count('"className": "atlas-border"') == 1
+    assert json.dumps(escape(border.name))[1:-1] in html
+    west, south, east, north = border.line.bounds
+    # The fly-to carries the border's key (once per border) and its bounds.
+    assert f'var token = "{key}"' in html
+    assert f"[[{south}, {west}], [{north}, {east}]]" in html
+
+
+def test_base_map_no_longer_draws_a_border_the_border_layer_does(full_html):
+    base = mapping.base_map().get_root().render()
+    assert '"className": "atlas-border"' not in base
+    assert "The border" in full_html
+
+
+def test_switching_border_changes_the_layers_but_not_the_base_map():
+    """The base map's script is the same whatever the border: switching never reloads the map."""
+    first = mapping.base_map(mapping.DEFAULT_VIEW)
+    second = mapping.base_map(mapping.DEFAULT_VIEW)
+    strip = lambda m: re.sub(r"_[0-9a-f]{32}", "", m.get_root().render())  # noqa: E731
+    assert strip(first) == strip(second)
+    a = folium.Map(tiles=None).add_child(mapping.border_layer(get_border("BY-UA"))).get_root().render()
+    b = folium.Map(tiles=None).add_child(mapping.border_layer(get_border("BY-PL"))).get_root().render()
+    name = json.dumps("Belarus–Poland border")[1:-1]
+    assert name in b and name not in a
+
+
+def test_reference_layer_refuses_unknown_units():
+    with pytest.raises(InputError, match="units"):
+        mapping.reference_layer(get_border("BY-UA"), (), "furlongs")
+
+
+def test_a_border_beyond_the_region_brings_its_neighbourhood_from_the_world_data(monkeypatch):
+    """The world's countries near a border outside the bundled region are drawn with it, offline."""
+    import importlib.machinery
+    import sys
+    import types
+    from dataclasses import dataclass
+
+    from geo.borders import user_border
+
+    near = folium.Map(tiles=None).add_child(mapping.border_layer(get_border("BY-UA"))).get_root().render()
+    assert "atlas-world-country" not in near, "inside the region the base map already has the countries"
+
+    @dataclass(frozen=True)
+    class Info:
+        iso2: str
+        name: str
+
+    shapes = {"CL": shapely.box(-76, -56, -68, -17), "AR": shapely.box(-68, -56, -53, -21),
+              "JP": shapely.box(130, 31, 145, 45)}
+    world = types.ModuleType("geo.world")
+    world.__spec__ = importlib.machinery.ModuleSpec("geo.world", None)
+    world.countries = lambda: (Info("CL", "Chile"), Info("AR", "Argentina"), Info("JP", "Japan"))
+    world.country_geometry = shapes.__getitem__
+    monkeypatch.setitem(sys.modules, "geo.world", world)
+    monkeypatch.setattr("geo.facts.world_data", lambda: world)  # as if its data were built
+    line = shapely.LineString([(-68, -50), (-68.5, -40), (-68, -30)])
+    html = folium.Map(tiles=None).add_child(mapping.border_layer(user_border(line, "Andes"))).get_root().render()
+    assert "atlas-world-country" in html and "Chile" in html and "Argentina" in html
+    assert "Japan" not in html, "only the border's neighbourhood is sent"

@@ -25,7 +25,7 @@ from geo.urlstate import (
     "state",
     [
         UrlState(),
-        UrlState(rings=(1.0, 1500.0), side="ukraine", units="mi", clip="land", layers=(), basemap="dark"),
+        UrlState(rings=(1.0, 1500.0), side="UA", units="mi", clip="land", layers=(), basemap="dark"),
         UrlState(rings=(12.5, 33.333333333333336), layers=("bands", "passages"), passage=4),
     ],
 )
@@ -36,9 +36,11 @@ def test_round_trip(state):
 
 
 def test_reads_the_documented_link():
+    """A link made before borders could be chosen: side by name, no border (Belarus–Ukraine)."""
     state, warnings = parse_query({"rings": "50,100,200", "side": "ukraine", "units": "km", "layers": "bands,border"})
     assert state.rings == (50.0, 100.0, 200.0)
-    assert state.side == "ukraine"
+    assert state.border == "BY-UA"
+    assert state.side == "UA"
     assert state.layers == ("border", "bands")
     assert warnings == ()
 
@@ -132,7 +134,8 @@ def test_state_refuses_bad_values(kwargs):
         UrlState(**kwargs)
 
 
-_KEYS = st.sampled_from(["rings", "side", "units", "clip", "layers", "basemap", "passage", "other"])
+_KEYS = st.sampled_from(["border", "rings", "side", "units", "clip", "layers", "basemap", "passage", "places",
+                         "other"])
 _VALUES = st.one_of(
     st.text(max_size=300),
     st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True).map(repr), st.text(max_size=8)),
