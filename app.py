@@ -45,10 +45,11 @@ from geo.mapping import (
     reference_layer,
     unique_layer_name,
 )
-from geo.places import article_places
-from geo.story import PUBLISHER, load_story
+from geo.places import article_places, story_places
+from geo.story import PUBLISHER, Story, load_story
 from geo.urlstate import BASEMAPS, DEFAULT_RINGS, LAYERS, UrlState, parse_query, rings_text, to_query
 from geo.userlayer import EXTENSIONS, UserLayer, read_user_layer, user_layer_group
+from story_editor import article_editor, current_story
 from streamlit_workarounds import DOWNLOAD_FAILURES, current_session_id
 
 ASSET_BASE = "/app/static/vendor"
@@ -281,16 +282,27 @@ def _cached_analogy_map(units: str) -> _RenderedMap:
     return _render_once(localize(analogy_map(units), base_url=ASSET_BASE))
 
 
+def _story() -> Story:
+    """The story on the map: the person's own article once they map it, else the bundled one."""
+    return current_story() or load_story()
+
+
+def _places(story: Story) -> dict:
+    return article_places() if story is load_story() else story_places(story)
+
+
 @st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
 def _cached_group(
     basemap: str, layers: tuple[str, ...], idx: int, kind: str, args: tuple, _border: Border | None = None,
+    _story: Story | None = None,
 ) -> _GroupScript:
     """One adjustable layer rendered for one base map, keyed only on what that layer shows.
 
     Rendering a group through folium's templates costs far more than the change it
     shows, and most reruns change one layer at most (the bands when a distance moves).
     Every kind's ``args`` start with the border's key; ``_border`` is that border (a
-    user's line cannot be found again from its key).
+    user's line cannot be found again from its key). The passages' ``args`` end with a key
+    of ``_story``, the story they come from.
     """
     border = _border or get_border(args[0])
     if kind == "border":
@@ -302,7 +314,7 @@ def _cached_group(
         _, places, units = args
         group = reference_layer(border, places, units)
     else:
-        group = passage_layer(*args[1:])
+        group = passage_layer(args[1], args[2], _story)
     return _render_group(_cached_base_map(basemap, layers), group, idx)
 
 
@@ -381,7 +393,7 @@ def _select_passage(number: int, scroll_to: str = "map") -> None:
 
 def _on_analogy_map(number: int | None) -> bool:
     """Whether passage ``number`` speaks of a place on the analogy's map (Washington, Virginia)."""
-    passages = load_story().passages
+    passages = _story().passages
     return number is not None and 1 <= number <= len(passages) and passages[number - 1].place in ANALOGY_PLACES
 
 
@@ -396,7 +408,7 @@ def _start_tour() -> None:
 
 
 def _step(delta: int) -> None:
-    count = len(load_story().passages)
+    count = len(_story().passages)
     current = st.session_state.passage or 0
     _go_to_step(min(count, max(1, current + delta)))
 
@@ -662,7 +674,7 @@ def _badge_clicked(value: dict | None) -> bool:
         return False
     ss.map_clicked = clicked
     match = _BADGE.match(clicked)
-    if match is None or not 1 <= int(match.group(1)) <= len(load_story().passages):
+    if match is None or not 1 <= int(match.group(1)) <= len(_story().passages):
         return False
     _select_passage(int(match.group(1)), scroll_to="passage")
     return True
@@ -674,14 +686,15 @@ def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict 
         selected = None  # the tour frames it on the Washington map; this one stays over Ukraine
     token = f"{selected}:{st.session_state.fly_count}" if selected else None
     border = spec.border
+    story = _story()
     args = {
         "border": (border.key,),
         "bands": (border.key, spec.distances_km, spec.side, spec.clip, state.units),
         "kyiv-line": (border.key, _places_for(border)[0], state.units),
-        "passages": (border.key, selected, token),
+        "passages": (border.key, selected, token, hash(story)),
     }
     kinds = [kind for kind in DYNAMIC_LAYERS if kind in state.layers]
-    groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind], border)
+    groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind], border, story)
               for i, kind in enumerate(kinds)]
     value = _show_map(rendered, MAP_KEY, MAP_HEIGHT, groups, True, ("bounds", "last_object_clicked_tooltip"))
     shown = hash((rendered.map_id, *(g.script for g in groups)))
@@ -774,7 +787,7 @@ def _band_table(state: UrlState, spec: BandSpec) -> None:
 
 def _article_html(selected: int | None) -> str:
     """The article with its passages marked: each one a keyboard-reachable control (see _PAGE_SCRIPT)."""
-    story = load_story()
+    story = _story()
     text = story.article.text
     pieces, cursor = [], 0
     for p in sorted(story.passages, key=lambda p: p.offset):
@@ -795,10 +808,13 @@ def _article_html(selected: int | None) -> str:
 
 def _story_panel(state: UrlState) -> None:
     """The guided tour: "Start the story", then one passage a step with its quote, beside the map."""
-    story = load_story()
+    story = _story()
     ss = st.session_state
     total = len(story.passages)
     with st.container(key="atlas-tour", border=True):
+        if not total:
+            st.caption("This story has no passages yet: add one under “Your article” by quoting it.")
+            return
         if not ss.tour:
             st.button("Start the story", key="tour-start", icon=":material/play_arrow:", type="primary",
                       on_click=_start_tour)
@@ -806,7 +822,7 @@ def _story_panel(state: UrlState) -> None:
             return
         number = state.passage if state.passage and state.passage <= total else 1
         passage = story.passages[number - 1]
-        place = article_places()[passage.place]
+        place = _places(story)[passage.place]
         st.markdown(f"**Step {number} of {total}** · {_md(place.name)}")
         st.markdown(f"> “{_md(passage.quote)}”")
         st.caption(_md(passage.reason))
@@ -822,11 +838,14 @@ def _story_panel(state: UrlState) -> None:
 
 
 def _article_panel(state: UrlState) -> None:
-    story = load_story()
-    places = article_places()
+    story = _story()
+    places = _places(story)
     st.header("The article")
-    st.caption(f"{PUBLISHER}. Highlighted passages are numbered: pick one in the text or the list to see it on "
-               "the map; pick a numbered badge on the map to find its passage here.")
+    mine = story is not load_story()
+    unconfirmed = sum(not p.confirmed for p in places.values())
+    source = "Your article" + (f" ({unconfirmed} places not yet confirmed: dashed badges)" if unconfirmed else "")
+    st.caption(f"{source if mine else PUBLISHER}. Highlighted passages are numbered: pick one in the text or "
+               "the list to see it on the map; pick a numbered badge on the map to find its passage here.")
     with st.container(height=240, key="atlas-passages"):
         for p in story.passages:
             quote = p.quote if len(p.quote) <= 70 else p.quote[:67] + "…"
@@ -1131,6 +1150,7 @@ def main() -> None:
         _border_controls(border_box, _user_layer()[0])
         _map_controls()
         with read_col:
+            article_editor()
             _story_panel(state)
             _article_panel(state)
         _headline_facts(state.units, _current_border(_user_layer()[0])[0])

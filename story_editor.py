@@ -18,7 +18,7 @@ from geo.errors import AtlasError
 from geo.passages import add_passage, drop_passages, trim_passage
 from geo.story import MAX_ARTICLE_CHARS, Story, load_story_file
 
-__all__ = ["UPLOAD_TYPES", "article_editor", "md"]
+__all__ = ["UPLOAD_TYPES", "article_editor", "current_story", "md"]
 
 UPLOAD_TYPES = ("txt", "md", "html", "htm", "docx")
 _DRAFT = "byo_draft"
@@ -183,3 +183,9 @@ def article_editor() -> Story | None:
             _set_draft(None)
             st.rerun()
     return draft.story if st.session_state.get(_USE) else None
+
+
+def current_story() -> Story | None:
+    """The story the person chose to map (their article, as reviewed so far), or None for the bundled one."""
+    draft = st.session_state.get(_DRAFT)
+    return draft.story if draft is not None and st.session_state.get(_USE) else None

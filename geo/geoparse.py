@@ -252,6 +252,8 @@ def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool | _Person:
     before = _word_before(text, f.start)
     if before and text[before[0]:before[1]] in _HONORIFICS:
         return _PERSON
+    if before and text[before[1]:f.start].startswith(".") and before[1] - before[0] > 1:
+        before = None  # "at Brest. Minsk denied it": the word before ends the sentence before.
     for where in (before, after):
         if where is None:
             continue

@@ -25,8 +25,8 @@ from geo.data import load_countries, load_crimea, load_united_states
 from geo.errors import InputError
 from geo.facts import compute_facts, reference_facts
 from geo.geodesy import GEOD, KM_PER_MILE, geodesic_length_km
-from geo.places import article_places
-from geo.story import load_story
+from geo.places import article_places, story_places
+from geo.story import Story, load_story
 from geo.urlstate import BASEMAPS, LAYERS, UNITS
 
 __all__ = [
@@ -512,6 +512,8 @@ def _css(m: folium.Map, offline: bool) -> None:
         ".atlas-passage{display:flex;align-items:center;justify-content:center;border-radius:11px;"
         f"background:{style.PASSAGE.color};color:#fff;font:bold 12px sans-serif;"
         "border:2px solid #fff;box-shadow:0 1px 3px rgba(0,0,0,.5);}"
+        f".atlas-passage.atlas-unconfirmed{{background:#fff;color:{style.PASSAGE.color};"
+        f"border:2px dashed {style.PASSAGE.color};}}"
         f".atlas-label{{font:italic 12px sans-serif;color:{style.INK};white-space:nowrap;"
         "text-shadow:0 0 3px #fff,0 0 3px #fff;}"
         ".atlas-country-label{font:600 13px sans-serif;letter-spacing:.12em;text-transform:uppercase;"
@@ -963,7 +965,8 @@ def _passage_shape(place, numbers: list[int]) -> folium.GeoJson:
     )
 
 
-def passage_layer(selected: int | None = None, token: str | None = None) -> folium.FeatureGroup:
+def passage_layer(selected: int | None = None, token: str | None = None,
+                  story: Story | None = None) -> folium.FeatureGroup:
     """Return one badge per place the passages speak of, numbered, with the quotes in a popup.
 
     Passages about the same place share one badge (``"1, 13"``), so badges never pile up on
@@ -980,14 +983,17 @@ def passage_layer(selected: int | None = None, token: str | None = None) -> foli
     token : str, optional
         Identifies one request to fly; the same token never flies twice in the same page,
         so re-adding the layer (new bands) leaves the view where the user put it.
+    story : Story, optional
+        The story whose passages to show; the bundled one by default. A place no person has
+        confirmed is marked so (class ``atlas-unconfirmed``, "unconfirmed" in its tooltip).
 
     Examples
     --------
     >>> passage_layer().layer_name
     'Passages'
     """
-    story = load_story()
-    places = article_places()
+    places = article_places() if story is None else story_places(story)
+    story = load_story() if story is None else story
     layer = folium.FeatureGroup(name=DYNAMIC_LAYER_NAMES[3])
     by_place: dict[str, list] = {}
     for passage in story.passages:
@@ -1013,10 +1019,12 @@ def passage_layer(selected: int | None = None, token: str | None = None) -> foli
             (place.lat, place.lon),
             icon=folium.DivIcon(
                 html=text,
-                class_name="atlas-passage " + " ".join(f"atlas-passage-{n}" for n in numbers),
+                class_name="atlas-passage " + " ".join(f"atlas-passage-{n}" for n in numbers)
+                + ("" if place.confirmed else " atlas-unconfirmed"),
                 icon_size=(width, 22), icon_anchor=anchor,
             ),
-            tooltip=escape_text(f"Passage{'s' if len(numbers) > 1 else ''} {text}: {place.name}"),
+            tooltip=escape_text(f"Passage{'s' if len(numbers) > 1 else ''} {text}: {place.name}"
+                                + ("" if place.confirmed else " (place not yet confirmed)")),
         )
         popup.add_to(marker)
         if selected in numbers:
@@ -1027,7 +1035,7 @@ def passage_layer(selected: int | None = None, token: str | None = None) -> foli
 
 def dynamic_layers(
     view: MapView, spec: BandSpec, units: str = "km", selected: int | None = None, token: str | None = None,
-    places: Iterable[int] = (),
+    places: Iterable[int] = (), story: Story | None = None,
 ) -> list[folium.FeatureGroup]:
     """Return the adjustable layers that ``view.layers`` asks for, in drawing order.
 
@@ -1045,7 +1053,7 @@ def dynamic_layers(
     if "kyiv-line" in shown:
         out.append(reference_layer(border, places, units))
     if "passages" in shown:
-        out.append(passage_layer(selected, token))
+        out.append(passage_layer(selected, token, story))
     return out
 
 

@@ -212,3 +212,8 @@ def test_cli_several_files_print_json_lines():
     for m in lines[0]["mentions"]:
         assert text[m["start"]:m["end"]] == m["text"]
     assert any(m["text"] == "Lagos" and m["geonameid"] for m in lines[1]["mentions"])
+
+
+def test_a_place_ending_a_sentence_does_not_make_the_next_one_a_person_s_name():
+    text = "Trucks were stuck at Brest. Minsk denied it. Said Mr. Jordan."
+    assert [m.text for m in find_places(text)] == ["Brest", "Minsk"]

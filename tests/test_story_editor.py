@@ -65,4 +65,4 @@ def test_an_empty_paste_and_an_unknown_border_are_explained():
 
 def test_user_text_is_escaped_for_markdown():
     assert md("![x](http://example.com/a.png) <script>") == \
-        r"\!\[x\]\(http\:\/\/example\.com\/a\.png\) \<script\>"
+        r"\!\[x\]\(http\://example\.com/a\.png\) \<script\>"
