@@ -924,7 +924,7 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
         def request(fmt: str, bounds: View | None):
             return export_request(fmt, spec, size=None if size == "custom" else size, width=width, height=height,
                                   bounds=bounds, units=state.units, footnotes=footnotes, user=layer,
-                                  places=tuple(ss.places))
+                                  places=tuple(ss.places), story=current_story())
 
         try:
             requests = {}

@@ -16,6 +16,7 @@ from geo.framing import SIZES, UNITS, MapSize, View, check_drawable
 
 if TYPE_CHECKING:
     # folium and geopandas come with user layers: a command without one never loads them.
+    from geo.story import Story
     from geo.userlayer import UserLayer
 
 __all__ = [
@@ -78,6 +79,9 @@ class ExportRequest:
     places : tuple of int
         GeoNames ids of reference places, drawn with the border's capitals and their lines
         to the border (static maps and HTML).
+    story : Story, optional
+        Whose places and passages to show: a person's own article, or the bundled story by
+        default. Each format says which of its places a person confirmed.
 
     Examples
     --------
@@ -95,6 +99,7 @@ class ExportRequest:
     footnotes: bool = False
     user: UserLayer | None = field(default=None, compare=False)
     places: tuple[int, ...] = ()
+    story: Story | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if self.format not in FORMATS:
@@ -166,6 +171,7 @@ def export_request(
     footnotes: bool = False,
     user: UserLayer | None = None,
     places: tuple[int, ...] = (),
+    story: Story | None = None,
 ) -> ExportRequest:
     """Build a validated :class:`ExportRequest` from loose values.
 
@@ -185,7 +191,8 @@ def export_request(
             raise InputError("Bounds must be four numbers: south, west, north, east.") from None
         view = View(south, west, north, east)
     return ExportRequest(str(fmt).lower(), spec, size=size, width=width, height=height, view=view,
-                         units=units, footnotes=bool(footnotes), user=user, places=tuple(places))
+                         units=units, footnotes=bool(footnotes), user=user, places=tuple(places),
+                         story=story)
 
 
 def export_property_names(keys: Iterable[str]) -> dict[str, str]:
@@ -220,7 +227,7 @@ def export_property_names(keys: Iterable[str]) -> dict[str, str]:
 def _overlays(request: ExportRequest) -> dict:
     from geo.layers import overlays_geojson
 
-    collection = overlays_geojson(request.spec)
+    collection = overlays_geojson(request.spec, request.story)
     if request.user is not None:
         from geo.userlayer import user_layer_geojson
 
@@ -277,7 +284,8 @@ def _html(request: ExportRequest) -> bytes:
         from geo.userlayer import user_layer_group
 
         extra.append(user_layer_group(request.user))
-    m = build_map(view, request.spec, units=request.units, extra_layers=extra, places=request.places)
+    m = build_map(view, request.spec, units=request.units, extra_layers=extra, places=request.places,
+                  story=request.story)
     if request.view is not None:
         v = request.view
         m.fit_bounds([(v.south, v.west), (v.north, v.east)])
@@ -292,7 +300,8 @@ def _static(request: ExportRequest) -> bytes:
     from geo.static_map import draw_map
 
     drawn = draw_map(request.spec, request.map_size, request.view, units=request.units,
-                     footnotes=request.footnotes, user=request.user, places=request.places)
+                     footnotes=request.footnotes, user=request.user, places=request.places,
+                     story=request.story)
     try:
         return drawn.to_bytes(request.format)
     finally:

@@ -9,8 +9,8 @@ from shapely.geometry import mapping
 from geo.bands import BandSpec, distance_bands
 from geo.borders import DEFAULT_BORDER, Border, get_border
 from geo.geodesy import geodesic_length_km
-from geo.places import article_places
-from geo.story import load_story
+from geo.places import article_places, story_places
+from geo.story import Story, load_story
 
 __all__ = [
     "COORDINATE_DECIMALS",
@@ -80,25 +80,34 @@ def band_features(spec: BandSpec) -> list[dict]:
     ]
 
 
-def place_features() -> list[dict]:
-    """The article's places with ``layer: "place"``: each as its shape (point, line or area).
+def _story_places(story: Story | None) -> tuple[Story, dict]:
+    if story is None:
+        return load_story(), article_places()
+    return story, story_places(story)
 
-    ``shape`` says which; ``point_lon`` and ``point_lat`` give the place's representative
-    point (where its label or badge goes), which lies on or inside the geometry.
+
+def place_features(story: Story | None = None) -> list[dict]:
+    """A story's places (the bundled one's by default) with ``layer: "place"``, each as its shape.
+
+    ``shape`` says which (point, line or area); ``point_lon`` and ``point_lat`` give the
+    place's representative point (where its label or badge goes), which lies on or inside the
+    geometry; ``confirmed`` whether a person confirmed the place.
     """
+    _, places = _story_places(story)
     return [
         feature(p.geometry, layer="place", id=p.id, name=p.name, kind=p.kind, shape=p.shape,
-                point_lon=p.lon, point_lat=p.lat, method=p.method)
-        for p in article_places().values()
+                point_lon=p.lon, point_lat=p.lat, method=p.method, confirmed=p.confirmed)
+        for p in places.values()
     ]
 
 
-def passage_features() -> list[dict]:
-    """Each passage as its place's shape (point, line or area), with the verbatim quote.
+def passage_features(story: Story | None = None) -> list[dict]:
+    """Each passage of a story as its place's shape (point, line or area), with the verbatim quote.
 
-    ``shape``, ``point_lon`` and ``point_lat`` are as in :func:`place_features`.
+    ``shape``, ``point_lon``, ``point_lat`` and ``confirmed`` (the place's) are as in
+    :func:`place_features`.
     """
-    places = article_places()
+    story, places = _story_places(story)
     return [
         feature(
             places[p.place].geometry,
@@ -111,8 +120,9 @@ def passage_features() -> list[dict]:
             point_lat=places[p.place].lat,
             paragraph=p.paragraph,
             reason=p.reason,
+            confirmed=places[p.place].confirmed,
         )
-        for p in load_story().passages
+        for p in story.passages
     ]
 
 
@@ -121,8 +131,8 @@ def bands_geojson(spec: BandSpec) -> dict:
     return feature_collection([border_feature(spec.border), *band_features(spec)])
 
 
-def overlays_geojson(spec: BandSpec) -> dict:
-    """Every overlay: border, bands, places and passages."""
+def overlays_geojson(spec: BandSpec, story: Story | None = None) -> dict:
+    """Every overlay: border, bands, and a story's places and passages (the bundled story's by default)."""
     return feature_collection(
-        [border_feature(spec.border), *band_features(spec), *place_features(), *passage_features()]
+        [border_feature(spec.border), *band_features(spec), *place_features(story), *passage_features(story)]
     )

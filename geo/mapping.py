@@ -1080,7 +1080,7 @@ def unique_layer_name(name: str, taken: Iterable[str]) -> str:
 def build_map(
     view: MapView, spec: BandSpec, units: str = "km", selected: int | None = None, token: str | None = None,
     extra_layers: Sequence[folium.FeatureGroup] = (),
-    places: Iterable[int] = (),
+    places: Iterable[int] = (), story: Story | None = None,
 ) -> folium.Map:
     """Return the complete map for the given settings, as the app shows it.
 
@@ -1098,6 +1098,8 @@ def build_map(
         whose name another layer already has is renamed ``name (2)`` (changed in place).
     places : iterable of int
         GeoNames ids of reference places (see :func:`reference_layer`).
+    story : Story, optional
+        Whose passages to show (see :func:`passage_layer`); the bundled story by default.
 
     Returns
     -------
@@ -1111,7 +1113,7 @@ def build_map(
     3
     """
     m = base_map(view)
-    for layer in dynamic_layers(view, spec, units, selected, token, places):
+    for layer in dynamic_layers(view, spec, units, selected, token, places, story):
         layer.add_to(m)
     for layer in extra_layers:
         names = (c.layer_name for c in m._children.values() if isinstance(c, folium.map.Layer))

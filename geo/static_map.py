@@ -7,6 +7,7 @@ import io
 import math
 import textwrap
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -34,8 +35,8 @@ from geo.errors import ExportError, InputError
 from geo.framing import MAX_PIXELS, MAX_PX, MIN_PX, SIZES, UNITS, MapSize, View
 from geo.geodesy import GEOD, KM_PER_MILE, LONLAT
 from geo.labelling import Box, Candidate, Label, place_labels
-from geo.places import Place, article_places
-from geo.story import PUBLISHER, load_story
+from geo.places import Place, article_places, story_places
+from geo.story import PUBLISHER, Story, load_story
 
 if TYPE_CHECKING:
     from geo.userlayer import UserLayer
@@ -495,10 +496,20 @@ _SHAPE_OPACITY, _AREA_FILL = 0.85, 0.10
 _LINE_WIDTH, _AREA_WIDTH, _AREA_DASH = 4.0, 2.0, (6.0, 4.0)
 
 
+#: The story being drawn (a person's own article, or None for the bundled one), set by draw_map.
+_STORY: ContextVar[Story | None] = ContextVar("atlas_static_story", default=None)
+
+
+def _story() -> tuple[Story, dict[str, Place]]:
+    """The story :func:`draw_map` is drawing and its located places."""
+    story = _STORY.get()
+    return (load_story(), article_places()) if story is None else (story, story_places(story))
+
+
 def _passage_shapes() -> dict[str, Place]:
     """The places passages speak of that are a line or an area the map does not already draw."""
-    places = article_places()
-    spoken = {p.place for p in load_story().passages}
+    story, places = _story()
+    spoken = {p.place for p in story.passages}
     return {pid: place for pid, place in places.items()
             if pid in spoken and place.shape != "point" and place.kind in ("region", "border")
             and pid not in _OWN_LAYER}
@@ -1069,7 +1080,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
     Returns the items, the scale bar and the places whose passages found no room on the map.
     """
     ax, frame, fs, ppt, units = layout.ax, layout.frame, layout.fs, layout.ppt, layout.units
-    story, places = load_story(), article_places()
+    story, places = _story()
     numbers: dict[str, list[int]] = {}
     for p in story.passages:
         numbers.setdefault(p.place, []).append(p.number)
@@ -1475,7 +1486,14 @@ def _credits(frame: _Frame) -> str:
     method = frame.crs.coordinate_operation.method_name.lower()
     name = next((n for k, n in (("lambert", "Lambert conformal conic"), ("transverse", "Transverse Mercator"),
                                 ("stereographic", "Polar stereographic")) if k in method), "Azimuthal equidistant")
-    return " · ".join((*CREDITS, f"{name} projection; distances geodesic on WGS84", "Map: Article Atlas"))
+    parts = [*CREDITS, f"{name} projection; distances geodesic on WGS84", "Map: Article Atlas"]
+    story = _STORY.get()
+    if story is not None:
+        places = story_places(story)
+        confirmed = sum(p.confirmed for p in places.values())
+        parts.append(f"Places confirmed by a person: {confirmed} of {len(places)}"
+                     + ("" if confirmed == len(places) else " (the others as the geoparser found them)"))
+    return " · ".join(parts)
 
 
 def _quoted(quote: str) -> str:
@@ -1484,8 +1502,7 @@ def _quoted(quote: str) -> str:
 
 
 def _footnotes(fig: Figure, left: float, fs: float, width_px: float, height_px: float, dpi: float) -> None:
-    story = load_story()
-    places = article_places()
+    story, places = _story()
     panel_w_pt = width_px * (1 - left) / dpi * 72 - 2 * fs
     panel_h_pt = height_px / dpi * 72 * 0.92
     size = fs * 0.85
@@ -1513,6 +1530,7 @@ def draw_map(
     footnotes: bool = False,
     user: UserLayer | None = None,
     places: tuple[int, ...] = (),
+    story: Story | None = None,
 ) -> StaticMap:
     """Draw the map: borders, Crimea, bands, places, passages, legend, scale, north arrow, credits.
 
@@ -1537,6 +1555,9 @@ def draw_map(
     places : tuple of int
         GeoNames ids of reference places drawn, with the border's capitals, with their
         shortest line to the border and its length.
+    story : Story, optional
+        Whose places and passages to draw (a person's own article); the bundled story by
+        default. The credits then say how many of its places a person confirmed.
 
     Returns
     -------
@@ -1554,6 +1575,15 @@ def draw_map(
     """
     if units not in UNITS:
         raise InputError(f"Unknown units {units!r}: use km or mi.")
+    token = _STORY.set(story)
+    try:
+        return _draw_map(spec, size, view, units, footnotes, user, places)
+    finally:
+        _STORY.reset(token)
+
+
+def _draw_map(spec: BandSpec, size: MapSize, view: View | None, units: str, footnotes: bool,
+              user: UserLayer | None, places: tuple[int, ...]) -> StaticMap:
     view = view or default_view(spec)
     crs = projection_for(view)
     fig = Figure(figsize=size.inches, dpi=size.dpi, facecolor="white")

@@ -97,3 +97,33 @@ def test_a_reviewed_draft_saves_and_opens_again_with_who_confirmed_what(belarus_
         back = load_story_file(reviewed.story.dumps(fmt).encode("utf-8"))
         assert back == reviewed.story
         assert back.place("gn:703448").confirmed and not back.place("iso:BY").confirmed
+
+
+def test_exports_carry_the_person_s_story_and_say_what_was_confirmed(belarus_draft):
+    import json
+
+    from geo.bands import BandSpec
+    from geo.export import export_request, render
+    from geo.static_map import draw_map
+
+    draft = confirm_place(belarus_draft, "gn:703448")
+    dropped = draft.story.passages[0]
+    story = draft.story.with_passages(
+        (p.quote, p.place, p.reason, p.offset) for p in draft.story.passages[1:])
+    spec = BandSpec((50.0, 100.0))
+    overlays = json.loads(render(export_request("geojson", spec, story=story)))
+    passages = [f["properties"] for f in overlays["features"] if f["properties"]["layer"] == "passage"]
+    assert [p["quote"] for p in passages] == [p.quote for p in story.passages]
+    assert len(passages) == len(draft.story.passages) - 1
+    assert sum(p["quote"] == dropped.quote for p in passages) == sum(p.quote == dropped.quote for p in story.passages)
+    places = {f["properties"]["id"]: f["properties"] for f in overlays["features"]
+              if f["properties"]["layer"] == "place"}
+    assert places["gn:703448"]["confirmed"] is True and places["iso:BY"]["confirmed"] is False
+    html = render(export_request("html", spec, story=story)).decode("utf-8")
+    assert "atlas-unconfirmed" in html and "not yet confirmed" in html
+    drawn = draw_map(spec, export_request("png", spec, size="social").map_size, story=story)
+    credits = " ".join(a.get_text() for i in drawn.items if i.kind == "credits" for a in i.artists
+                       if hasattr(a, "get_text"))
+    assert f"Places confirmed by a person: 1 of {len(story.places)}" in credits
+    bundled = json.loads(render(export_request("geojson", spec)))
+    assert all(f["properties"]["confirmed"] for f in bundled["features"] if f["properties"]["layer"] == "place")
