@@ -14,7 +14,7 @@ from geo.bands import RELATIVE_TOLERANCE, BandSpec, distance_bands, equidistant_
 from geo.borders import SIDE_FLOOR_M, SIDE_TOLERANCE, country_geometry, get_border
 
 #: Borders of very different shape and latitude (issue 14) that the installed data holds.
-SAMPLE_BORDERS = ("NO-RU", "FI-RU", "LT-RU", "PL-RU", "RU-UA")
+SAMPLE_BORDERS = ("NO-RU", "FI-RU", "LT-RU", "PL-RU", "RU-UA", "AR-CL", "KZ-RU", "LS-ZA", "BD-IN")
 #: Neighbours drawn from by the property tests.
 PAIRS = ("BY-UA", "NO-RU", "FI-RU", "LT-RU", "PL-RU", "RU-UA", "BY-PL", "AT-DE", "RO-UA", "EE-LV",
          "FR-ES", "GR-TR", "HU-SK", "DE-PL")
