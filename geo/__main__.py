@@ -339,6 +339,9 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--bounds", type=_bounds, metavar="S,W,N,E", help="the extent, in degrees")
     export.add_argument("--units", choices=("km", "mi"), default="km")
     export.add_argument("--footnotes", action="store_true", help="print the quoted passages beside the map")
+    export.add_argument("--story", metavar="FILE.toml",
+                        help="a story file (TOML or JSON, as the app saves it) whose places and passages to show, "
+                             "on its own border unless --border names another; the bundled article's by default")
     export.add_argument("--output", "-o", required=True, metavar="FILE")
     from geo.geoparse import register
     from geo.publish import add_command
@@ -420,6 +423,14 @@ def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         parser.error("arguments --width and --height go together")
     if args.size is not None and args.width is not None:
         parser.error("argument --size: give either --size or --width and --height")
+    story = None
+    if args.story is not None:
+        from geo.borders import DEFAULT_BORDER
+        from geo.story import load_story_file
+
+        story = load_story_file(Path(args.story))
+        if args.border == DEFAULT_BORDER:
+            args.border = story.border
     spec = _spec(parser, args)
     if args.bounds is not None and args.format in ("png", "svg", "pdf"):
         from geo.export import export_request
@@ -431,7 +442,7 @@ def _export(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     with staged_output(target) as write:
         _imports_done(*_RENDERERS[args.format])
         data = export_bytes(args.format, spec, size=args.size, width=args.width, height=args.height,
-                            bounds=args.bounds, units=args.units, footnotes=args.footnotes)
+                            bounds=args.bounds, units=args.units, footnotes=args.footnotes, story=story)
         write(data)
     print(f"wrote {args.output} ({args.format}, {len(data):,} bytes)")
     return 0

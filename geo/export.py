@@ -355,6 +355,7 @@ def export_bytes(
     footnotes: bool = False,
     user: UserLayer | None = None,
     places: tuple[int, ...] = (),
+    story: Story | None = None,
 ) -> bytes:
     """Export the map in one format and return the file's bytes.
 
@@ -379,6 +380,10 @@ def export_bytes(
         The user's own layer (from :func:`geo.userlayer.read_user_layer`), added to
         every format: drawn on static maps and the HTML map, a ``user`` layer in GeoJSON
         and GeoPackage.
+    places : tuple of int
+        GeoNames ids of reference places.
+    story : Story, optional
+        Whose places and passages to show (see :class:`ExportRequest`).
 
     Returns
     -------
@@ -399,5 +404,5 @@ def export_bytes(
     True
     """
     request = export_request(fmt, spec, size=size, width=width, height=height, bounds=bounds,
-                             units=units, footnotes=footnotes, user=user, places=places)
+                             units=units, footnotes=footnotes, user=user, places=places, story=story)
     return render(request)
