@@ -23,6 +23,7 @@ from geo.worldpack import decode_geometry, sha256
 
 __all__ = [
     "INDEX",
+    "NOT_LAND_BORDERS",
     "CountryInfo",
     "Territory",
     "Town",
@@ -145,6 +146,14 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+#: Pairs whose DCW outlines touch where the countries share no land border, and why; the
+#: build's rule (boundaries within 50 m) finds a line there, which is dropped.
+NOT_LAND_BORDERS = {
+    "RU-US": "Big Diomede (Russia) and Little Diomede (United States) lie about 4 km apart across "
+             "water; DCW's outlines meet between them",
+}
+
+
 class World:
     """The world data in one data folder; the module's functions use the project's ``data/``.
 
@@ -209,7 +218,8 @@ class World:
                 cap = row["capital"]
                 cached[row["iso2"]] = CountryInfo(
                     row["iso2"], row["name"], None if cap is None else Town(*cap),
-                    tuple(row["bounds"]), tuple(row["neighbours"]),
+                    tuple(row["bounds"]),
+                    tuple(n for n in row["neighbours"] if "-".join(sorted((row["iso2"], n))) not in NOT_LAND_BORDERS),
                 )
             self.__dict__["_country_infos"] = cached
         return cached
@@ -240,7 +250,7 @@ class World:
 
     def border_pairs(self) -> tuple[tuple[str, str], ...]:
         """Every pair ``(a, b)``, ``a < b``, that shares a land border, in order."""
-        return tuple(tuple(key.split("-")) for key in self.index["borders"])
+        return tuple(tuple(key.split("-")) for key in self.index["borders"] if key not in NOT_LAND_BORDERS)
 
     def _line(self, key: str) -> shapely.Geometry:
         geom = self._decode(self.index["borders"][key], key)
@@ -251,6 +261,8 @@ class World:
         """The land border ``a`` and ``b`` share, as stored by the build."""
         x, y = sorted((self.country(a).iso2, self.country(b).iso2))
         key = f"{x}-{y}"
+        if key in NOT_LAND_BORDERS:
+            raise InputError(f"{x} and {y} share no land border ({NOT_LAND_BORDERS[key]}).")
         if key not in self.index["borders"]:
             raise InputError(f"{x} and {y} share no land border.")
         return self._lines(key)

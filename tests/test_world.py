@@ -175,3 +175,13 @@ def test_opening_one_country_reads_only_its_blob(world_copy):
     assert fresh.country_geometry("UA").is_valid  # cached
     with pytest.raises(DataError, match="corrupt"):
         fresh.country_geometry("BY")
+
+
+def test_touching_outlines_across_water_are_no_land_border():
+    """DCW's Diomede islands touch; Russia and the United States share no land border."""
+    from geo import InputError, world
+
+    assert "US" not in world.neighbours("RU") and "RU" not in world.neighbours("US")
+    assert ("RU", "US") not in world.border_pairs()
+    with pytest.raises(InputError, match="Diomede"):
+        world.shared_line("US", "RU")
