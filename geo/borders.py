@@ -18,6 +18,7 @@ from geo.errors import DataError, InputError
 from geo.geodesy import GEOD, LineDistance, aeqd_transformers, illinois_step, reproject
 
 __all__ = [
+    "BORDER_NOTES",
     "BORDER_TOLERANCE_M",
     "DEFAULT_BORDER",
     "SIDE_FLOOR_M",
@@ -247,8 +248,16 @@ def land(bounds: tuple[float, float, float, float]) -> shapely.Geometry:
     return world.land(bounds) if world is not None else load_land()
 
 
-def _source() -> str:
-    return "Digital Chart of the World 1:1M (Debian gmt-dcw 2.1.1)"
+#: What a border's line shows, and as of when, where the data predates a change on the ground.
+BORDER_NOTES = {
+    "BD-IN": "drawn as the Digital Chart of the World has it, before the enclave exchange of "
+             "31 July 2015 (India–Bangladesh Land Boundary Agreement): the former enclaves are still drawn",
+}
+
+
+def _source(*codes: str) -> str:
+    note = BORDER_NOTES.get("-".join(sorted(codes)))
+    return "Digital Chart of the World 1:1M (Debian gmt-dcw 2.1.1)" + (f"; {note}" if note else "")
 
 
 @lru_cache(maxsize=32)
@@ -284,7 +293,7 @@ def get_border(key: str = DEFAULT_BORDER) -> Border:
         line = world.land_border(key) if world is not None else _region_land_border(key)
         if line is None or line.is_empty:
             raise InputError(f"{names[key]} has no land border in the data: choose a country with neighbours.")
-        return Border(key, f"{names[key]}'s land border", line, codes, _source(), (names[key],))
+        return Border(key, f"{names[key]}'s land border", line, codes, _source(key), (names[key],))
     a, b = codes
     try:
         line = world.shared_line(a, b) if world is not None else shared_border(a, b)
@@ -292,7 +301,7 @@ def get_border(key: str = DEFAULT_BORDER) -> Border:
         line = None
     if line is None or line.is_empty:
         raise InputError(f"{names[a]} and {names[b]} share no land border: choose two neighbours.")
-    return Border(key, f"{names[a]}–{names[b]} border", line, codes, _source(), (names[a], names[b]))
+    return Border(key, f"{names[a]}–{names[b]} border", line, codes, _source(a, b), (names[a], names[b]))
 
 
 def _region_land_border(iso: str) -> shapely.Geometry | None:

@@ -29,7 +29,7 @@ from pyproj import CRS, Proj, Transformer
 
 from geo import style
 from geo.bands import BandSpec, distance_bands
-from geo.borders import DEFAULT_BORDER, Border
+from geo.borders import BORDER_NOTES, DEFAULT_BORDER, Border
 from geo.data import load_countries, load_crimea, load_united_states
 from geo.errors import ExportError, InputError
 from geo.framing import MAX_PIXELS, MAX_PX, MIN_PX, SIZES, UNITS, MapSize, View
@@ -1117,7 +1117,7 @@ def _lay_out(layout: _Layout, handles: list, spec: BandSpec, noted: frozenset[st
             note_numbers += numbers[pid]
     note = ("Passages not marked on the map: " + "; ".join(note_parts) + ".") if note_parts else ""
     title, subtitle = _title(spec, units, refs)
-    items, scale = layout.furniture(handles, title, subtitle, _credits(frame), note, tuple(note_numbers))
+    items, scale = layout.furniture(handles, title, subtitle, _credits(frame, spec.border), note, tuple(note_numbers))
     fixed = [layout.extent(*i.artists) for i in items]
     bounds = axes.grown(-1.0)
 
@@ -1482,11 +1482,13 @@ def _title(spec: BandSpec, units: str, refs: dict | None = None) -> tuple[str, s
     return title, subtitle
 
 
-def _credits(frame: _Frame) -> str:
+def _credits(frame: _Frame, border: Border | None = None) -> str:
     method = frame.crs.coordinate_operation.method_name.lower()
     name = next((n for k, n in (("lambert", "Lambert conformal conic"), ("transverse", "Transverse Mercator"),
                                 ("stereographic", "Polar stereographic")) if k in method), "Azimuthal equidistant")
     parts = [*CREDITS, f"{name} projection; distances geodesic on WGS84", "Map: Article Atlas"]
+    if border is not None and border.key in BORDER_NOTES:
+        parts.append(f"{border.name} {BORDER_NOTES[border.key]}")
     story = _STORY.get()
     if story is not None:
         places = story_places(story)

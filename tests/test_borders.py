@@ -45,3 +45,19 @@ def test_names_for_people():
         border.country_name("PL")
     with pytest.raises(InputError, match="Unknown side"):
         border.side_name("PL")
+
+
+def test_bangladesh_india_says_what_is_drawn_and_as_of_when():
+    """DCW predates the 2015 enclave exchange: the border's source and every map say so."""
+    from geo.bands import BandSpec
+    from geo.export import export_request
+    from geo.static_map import draw_map
+
+    border = get_border("IN-BD")
+    assert "2015" in border.source and "enclave" in border.source
+    spec = BandSpec((20.0,), border=border)
+    drawn = draw_map(spec, export_request("png", spec, size="social").map_size)
+    credits = " ".join(a.get_text() for i in drawn.items if i.kind == "credits" for a in i.artists
+                       if hasattr(a, "get_text"))
+    assert "2015" in credits
+    assert "2015" not in get_border("BY-UA").source
