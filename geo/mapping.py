@@ -740,9 +740,40 @@ def border_layer(border: Border | None = None) -> folium.FeatureGroup:
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
         control=False,
     ).add_to(layer)
+    if border.key != DEFAULT_BORDER and border.countries:
+        _occupied_areas(border).add_to(layer)
     west, south, east, north = border.line.bounds
     _FlyToBorder(border.key, [[south, west], [north, east]]).add_to(layer)
     return layer
+
+
+def _occupied_areas(border: Border) -> folium.GeoJson:
+    """Territory of the border's countries occupied by another state (beside Crimea, on the base map).
+
+    Drawn over its de jure country, outlined and tinted like Crimea, with who occupies it,
+    since when and the source in its tooltip (class ``atlas-occupied``).
+    """
+    from geo import world
+
+    names = {c.iso2: c.name for c in world.countries()}
+    features = [
+        {"type": "Feature",
+         "properties": {"name": escape_text(
+             f"{t.name}: territory of {names.get(t.de_jure, t.de_jure)} occupied by "
+             f"{names.get(t.occupier, t.occupier)} since {t.since} ({t.source})")},
+         "geometry": _display(t.geometry, _TOLERANCE["focus"], _DECIMALS["focus"])}
+        for t in world.occupied()
+        if t.name != "Crimea" and ({t.de_jure, t.occupier} & set(border.countries))
+    ]
+    return folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        style_function=lambda _f: {
+            "color": style.CRIMEA.color, "weight": style.CRIMEA.width, "dashArray": style.CRIMEA.dash_array,
+            "fillColor": style.CRIMEA.color, "fillOpacity": 0.25, "className": "atlas-occupied",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True) if features else None,
+        control=False,
+    )
 
 
 def reference_layer(border: Border | None = None, places: Iterable[int] = (), units: str = "km") -> folium.FeatureGroup:

@@ -314,3 +314,19 @@ def test_a_border_beyond_the_region_brings_its_neighbourhood_from_the_world_data
     html = folium.Map(tiles=None).add_child(mapping.border_layer(user_border(line, "Andes"))).get_root().render()
     assert "atlas-world-country" in html and "Chile" in html and "Argentina" in html
     assert "Japan" not in html, "only the border's neighbourhood is sent"
+
+
+def test_another_border_marks_its_countries_occupied_territory_with_who_and_since():
+    import folium
+
+    from geo.borders import get_border
+    from geo.mapping import border_layer
+
+    def rendered(key):
+        m = folium.Map()
+        border_layer(get_border(key)).add_to(m)
+        return m.get_root().render()
+
+    golan = rendered("IL-SY")
+    assert "atlas-occupied" in golan and "Golan" in golan and "since 1967" in golan
+    assert "atlas-occupied" not in rendered("BY-PL")
