@@ -171,7 +171,7 @@ def test_an_uploaded_layer_is_drawn_escaped_and_exported(page, tmp_path):
     path = tmp_path / "my layer.geojson"
     path.write_text(json.dumps(layer))
     page.open({"rings": "50,100"})
-    page.page.locator('input[type="file"]').set_input_files(str(path))
+    page.page.locator('section[data-testid="stSidebar"] input[type="file"]').set_input_files(str(path))
     # The layer is drawn into a new base map, so the map's frame is replaced: poll from the page.
     page.page.wait_for_function(
         "(sel) => { const f = document.querySelector(sel);"

@@ -245,9 +245,9 @@ def test_the_table_of_each_band_opens_under_the_map(browser, app_server):
     reader = Reader(browser, app_server, WIDE).open()
     try:
         expander = reader.page.locator(".st-key-band-table")
-        assert "Share of Ukraine" not in expander.inner_text()
+        assert "Share of the country" not in expander.inner_text()
         expander.locator("summary").click()
-        expander.get_by_text("Share of Ukraine").wait_for(timeout=DRAW_MS)
+        expander.get_by_text("Share of the country").wait_for(timeout=DRAW_MS)
         assert reader.page.evaluate(_IN_VIEW, expander.element_handle()) > 0
     finally:
         reader.context.close()

@@ -132,7 +132,7 @@ def _edited(change) -> bytes:
         (lambda d: d["passage"][0].update(quote="Belarusian involvement in an expanded war"), "not an exact substring"),
         (lambda d: d["passage"][0].update(offset=5), "not an exact substring"),
         (lambda d: d["passage"][0].update(place="atlantis"), "unknown place 'atlantis'"),
-        (lambda d: d.update(border="BY"), "not a border"),
+        (lambda d: d.update(border="BYY"), "not a border"),
         (lambda d: d.update(border="UA-UA"), "two different countries"),
         (lambda d: d.update(reference_places=["atlantis"]), "not one of the story's places"),
         (lambda d: d["place"].append(dict(d["place"][0])), "names a place id twice"),
