@@ -687,7 +687,13 @@ class _FlyToBorder(MacroElement):
             map.__atlas_border = window.__atlas_border = token;
             window.__atlas_border_flights = (window.__atlas_border_flights || 0) + (first ? 0 : 1);
             if (first) {
-                if (!map.getBounds().contains(bounds)) { map.fitBounds(bounds, {animate: false}); }
+                var fit = function () {
+                    if (!map.getBounds().contains(bounds)) { map.fitBounds(bounds, {animate: false}); }
+                };
+                // A map not laid out yet (an iframe still 0 px tall) has no view to test:
+                // fitting it then puts the view far off (69° N, 10° W was seen). Wait for its size.
+                var size = map.getSize();
+                if (size.x > 0 && size.y > 0) { fit(); } else { map.once("resize", fit); }
                 return;
             }
             map.flyToBounds(bounds, {duration: 0.8, maxZoom: 8, padding: [24, 24]});
