@@ -687,12 +687,15 @@ class _FlyToBorder(MacroElement):
             map.__atlas_border = window.__atlas_border = token;
             window.__atlas_border_flights = (window.__atlas_border_flights || 0) + (first ? 0 : 1);
             if (first) {
+                // The page's first view is made for the article's border: only a link to
+                // another border needs fitting.
+                if (!{{ this.fit_first|tojson }}) { return; }
                 var fit = function () {
                     if (!map.getBounds().contains(bounds)) { map.fitBounds(bounds, {animate: false}); }
                 };
                 // A map not laid out yet (an iframe still 0 px tall) has no view to test:
                 // fitting it then puts the view far off (69° N, 10° W was seen). Wait for its size.
-                var size = map.getSize();
+                var size = map.invalidateSize(false).getSize();
                 if (size.x > 0 && size.y > 0) { fit(); } else { map.once("resize", fit); }
                 return;
             }
@@ -702,11 +705,12 @@ class _FlyToBorder(MacroElement):
         """
     )
 
-    def __init__(self, token: str, bounds: list[list[float]]) -> None:
+    def __init__(self, token: str, bounds: list[list[float]], fit_first: bool = True) -> None:
         super().__init__()
         self._name = "FlyToBorder"
         self.token = token
         self.bounds = bounds
+        self.fit_first = fit_first
 
 
 def border_layer(border: Border | None = None) -> folium.FeatureGroup:
@@ -749,7 +753,7 @@ def border_layer(border: Border | None = None) -> folium.FeatureGroup:
     if border.key != DEFAULT_BORDER and border.countries:
         _occupied_areas(border).add_to(layer)
     west, south, east, north = border.line.bounds
-    _FlyToBorder(border.key, [[south, west], [north, east]]).add_to(layer)
+    _FlyToBorder(border.key, [[south, west], [north, east]], fit_first=border.key != DEFAULT_BORDER).add_to(layer)
     return layer
 
 
