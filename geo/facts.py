@@ -18,6 +18,7 @@ from geo.data import DATA_DIR, load_comparison, load_countries, load_crimea, loa
 from geo.errors import DataError, InputError
 from geo.geodesy import KM_PER_MILE, LineDistance, geodesic_area_km2, geodesic_length_km, point_distance_km
 from geo.places import Place, article_places
+from geo.world import Town
 
 __all__ = [
     "DRIVE_SPEEDS_KMH",
@@ -178,19 +179,6 @@ class BandFact:
 # a country's capital is the article's city that lies in it.
 
 
-@dataclass(frozen=True)
-class _RegionTown:
-    """A GeoNames place of the region data, with the attributes of ``geo.world.Town``."""
-
-    geonameid: int
-    name: str
-    lon: float
-    lat: float
-    population: int
-    admin1: str
-    iso2: str
-
-
 def world_data():
     """Return ``geo.world`` where it is installed and its data built, else None (the region data serves)."""
     try:
@@ -201,8 +189,8 @@ def world_data():
     return world if (DATA_DIR / index).is_file() else None
 
 
-def _region_town(feature) -> _RegionTown:
-    return _RegionTown(int(feature.key), str(feature["name"]), float(feature.geometry.x), float(feature.geometry.y),
+def _region_town(feature) -> Town:
+    return Town(int(feature.key), str(feature["name"]), float(feature.geometry.x), float(feature.geometry.y),
                        int(feature["population"]), str(feature["admin1"]), str(feature["iso2"]))
 
 

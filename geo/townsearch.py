@@ -3,26 +3,13 @@
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
 
 from geo.data import load_places
 from geo.errors import InputError
+from geo.world import Town
 
-__all__ = ["GazetteerTown", "search_towns", "town"]
-
-
-@dataclass(frozen=True)
-class GazetteerTown:
-    """A GeoNames town, as :mod:`geo.world` gives one (its attributes, at least)."""
-
-    geonameid: int
-    name: str
-    lon: float
-    lat: float
-    population: int
-    admin1: str
-    iso2: str
+__all__ = ["search_towns", "town"]
 
 
 def _world():
@@ -38,8 +25,8 @@ def _fold(text: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _region_towns() -> tuple[tuple[str, GazetteerTown], ...]:
-    towns = (GazetteerTown(int(p.key), str(p["name"]), float(p.geometry.x), float(p.geometry.y),
+def _region_towns() -> tuple[tuple[str, Town], ...]:
+    towns = (Town(int(p.key), str(p["name"]), float(p.geometry.x), float(p.geometry.y),
                            int(p["population"]), str(p["admin1"]), str(p["iso2"])) for p in load_places())
     return tuple(sorted(((_fold(t.name), t) for t in towns), key=lambda x: -x[1].population))
 
