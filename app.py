@@ -20,7 +20,7 @@ import folium.elements
 import streamlit as st
 import streamlit_folium as sf
 
-from geo import style, townsearch
+from geo import style, world
 from geo.alttext import map_summary
 from geo.assets import bundle_scripts, localize, walk_elements
 from geo.bands import BandSpec, distance_bands
@@ -470,7 +470,7 @@ def _border_countries() -> tuple[tuple[str, str], ...]:
 
 
 def _town(geonameid: int):
-    return townsearch.town(geonameid)
+    return world.town(geonameid)
 
 
 def _town_label(town) -> str:
@@ -508,7 +508,7 @@ def _border_controls(box, upload: _Upload | None) -> None:
                                    "line to the border.")
         if query.strip():
             try:
-                matches = {t.geonameid: t for t in townsearch.search_towns(query.strip(), limit=SEARCH_LIMIT)}
+                matches = {t.geonameid: t for t in world.search_towns(query.strip(), limit=SEARCH_LIMIT)}
             except AtlasError as exc:
                 st.caption(f"The gazetteer is not available: {_md(str(exc))}")
             else:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 
+from geo import world
 from geo.bands import BandSpec
-from geo.data import load_crimea
 from geo.errors import InputError
-from geo.facts import border_facts, country_name, the_border, world_data
+from geo.facts import border_facts, country_name, the_border
 from geo.mapping import format_distance
 from geo.story import load_story
 from geo.urlstate import LAYERS, UNITS
@@ -32,12 +32,7 @@ def _clip(spec: BandSpec) -> str:
 
 def _occupied(countries: tuple[str, ...]) -> list[tuple[str, str, str, int]]:
     """Occupied territory of the border's countries: (name, de jure, occupier, since)."""
-    world = world_data()
-    if world is None:
-        crimea = load_crimea()
-        found = [("Crimea", "UA", "RU", int(crimea["occupied_since"]))]
-    else:
-        found = [(t.name, t.de_jure, t.occupier, int(t.since)) for t in world.occupied()]
+    found = [(t.name, t.de_jure, t.occupier, int(t.since)) for t in world.occupied()]
     return [t for t in found if t[1] in countries]
 
 

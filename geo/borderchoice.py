@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import shapely
 
+from geo import world
 from geo.borders import Border, border_key, get_border, user_border
-from geo.data import load_countries
 from geo.errors import InputError
 
 __all__ = [
@@ -22,30 +21,6 @@ __all__ = [
 
 #: How a border is chosen: two neighbours, one country's whole land border, a line of the user's layer.
 BORDER_MODES = ("pair", "country", "layer")
-# Countries this close (degrees) in the region data count as touching.
-_TOUCH = 1e-4
-
-
-def _world():
-    """``geo.world`` where its data is built, else None (see :func:`geo.facts.world_data`)."""
-    from geo.facts import world_data
-
-    return world_data()
-
-
-@lru_cache(maxsize=1)
-def _region_neighbours() -> dict[str, tuple[str, tuple[str, ...]]]:
-    """Until the world data is built: the region data's countries and those they touch."""
-    countries = load_countries()
-    isos = [str(c.key) for c in countries]
-    names = [str(c["name"]) for c in countries]
-    geoms = [c.geometry for c in countries]
-    left, right = shapely.STRtree(geoms).query(geoms, predicate="dwithin", distance=_TOUCH)
-    touching: dict[str, list[str]] = {iso: [] for iso in isos}
-    for i, j in zip(left, right, strict=True):
-        if i != j:
-            touching[isos[i]].append(isos[j])
-    return {iso: (name, tuple(touching[iso])) for iso, name in zip(isos, names, strict=True) if touching[iso]}
 
 
 def border_countries() -> tuple[tuple[str, str], ...]:
@@ -56,9 +31,6 @@ def border_countries() -> tuple[tuple[str, str], ...]:
     >>> ("UA", "Ukraine") in border_countries()
     True
     """
-    world = _world()
-    if world is None:
-        return tuple(sorted(((iso, name) for iso, (name, _) in _region_neighbours().items()), key=lambda t: t[1]))
     return tuple(sorted(((c.iso2, c.name) for c in world.countries() if world.neighbours(c.iso2)),
                         key=lambda t: t[1]))
 
@@ -71,9 +43,6 @@ def neighbours_of(iso: str) -> tuple[str, ...]:
     >>> "BY" in neighbours_of("UA")
     True
     """
-    world = _world()
-    if world is None:
-        return _region_neighbours().get(iso, ("", ()))[1]
     return tuple(world.neighbours(iso))
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.util
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -13,7 +11,8 @@ import numpy as np
 import shapely
 from shapely.ops import linemerge
 
-from geo.data import DATA_DIR, load_countries, load_land
+from geo import world
+from geo.data import load_countries
 from geo.errors import DataError, InputError
 from geo.geodesy import GEOD, LineDistance, aeqd_transformers, illinois_step, reproject
 
@@ -205,28 +204,15 @@ def border_key(raw: str) -> str:
     return f"{a}-{b}"
 
 
-def _world():
-    """``geo.world`` where its loader and its built data are installed, else None (the region data only)."""
-    if importlib.util.find_spec("geo.world") is None:
-        return None
-    world = importlib.import_module("geo.world")
-    # The loader may be installed before its data is built: the region data serves until then.
-    index = getattr(world, "INDEX", "world/index.json")
-    return world if (DATA_DIR / index).is_file() else None
-
-
 @lru_cache(maxsize=1)
 def _names() -> dict[str, str]:
-    world = _world()
-    if world is not None:
-        return {c.iso2: c.name for c in world.countries()}
-    return {f.key: f["name"] for f in load_countries()}
+    return {c.iso2: c.name for c in world.countries()}
 
 
 def country_geometry(iso: str) -> shapely.Geometry:
     """Return a country's territory (de jure, WGS84 longitude/latitude) by ISO 3166-1 alpha-2 code.
 
-    From the world data where it is installed, else from the region's data.
+    From the world data (DCW 1:1M), read on first use.
 
     Raises
     ------
@@ -235,17 +221,12 @@ def country_geometry(iso: str) -> shapely.Geometry:
     """
     if iso not in _names():
         raise InputError(f"Unknown country code {str(iso)[:10]!r}: use an ISO 3166-1 alpha-2 code such as UA.")
-    world = _world()
-    return world.country_geometry(iso) if world is not None else load_countries()[iso].geometry
+    return world.country_geometry(iso)
 
 
 def land(bounds: tuple[float, float, float, float]) -> shapely.Geometry:
-    """Return land (the union of countries) within longitude/latitude bounds, for clipping bands to land.
-
-    From the world data where it is installed, else the region's land (whole).
-    """
-    world = _world()
-    return world.land(bounds) if world is not None else load_land()
+    """Return land (the union of the world data's countries) within longitude/latitude bounds, for clipping bands."""
+    return world.land(bounds)
 
 
 #: What a border's line shows, and as of when, where the data predates a change on the ground.
@@ -288,38 +269,19 @@ def get_border(key: str = DEFAULT_BORDER) -> Border:
     for code in codes:
         if code not in names:
             raise InputError(f"Unknown country code {code!r} in border {key}: use ISO 3166-1 alpha-2 codes.")
-    world = _world()
     if len(codes) == 1:
-        line = world.land_border(key) if world is not None else _region_land_border(key)
+        line = world.land_border(key)
         if line is None or line.is_empty:
             raise InputError(f"{names[key]} has no land border in the data: choose a country with neighbours.")
         return Border(key, f"{names[key]}'s land border", line, codes, _source(key), (names[key],))
     a, b = codes
     try:
-        line = world.shared_line(a, b) if world is not None else shared_border(a, b)
+        line = world.shared_line(a, b)
     except DataError:
         line = None
     if line is None or line.is_empty:
         raise InputError(f"{names[a]} and {names[b]} share no land border: choose two neighbours.")
     return Border(key, f"{names[a]}–{names[b]} border", line, codes, _source(a, b), (names[a], names[b]))
-
-
-def _region_land_border(iso: str) -> shapely.Geometry | None:
-    """All of a country's borders with its neighbours in the region's data, merged."""
-    countries = load_countries()
-    own = countries[iso].geometry
-    lines = []
-    for other in countries:
-        if other.key == iso or not own.envelope.intersects(other.geometry.envelope):
-            continue
-        if own.distance(other.geometry) > 0.01:
-            continue
-        line = _shared_line(own, other.geometry, BORDER_TOLERANCE_M)
-        if line is not None:
-            lines.extend(shapely.get_parts(line))
-    if not lines:
-        return None
-    return linemerge(shapely.MultiLineString(lines))
 
 
 def user_border(line: shapely.Geometry, name: str) -> Border:
@@ -432,7 +394,8 @@ def split_sides(
 
     Examples
     --------
-    >>> from geo.data import DATA_DIR, load_countries, load_land
+    >>> from geo import world
+from geo.data import load_countries
     >>> c = load_countries()
     >>> ua, by = split_sides(c["UA"].geometry, c["BY"].geometry, 100.0)
     >>> ua.contains(shapely.Point(30.52, 50.45)), by.contains(shapely.Point(30.52, 50.45))

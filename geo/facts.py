@@ -12,13 +12,13 @@ from functools import lru_cache, partial
 import numpy as np
 import shapely
 
+from geo import world
 from geo.bands import ORACLE_SPACINGS_M, Band, border_distance
 from geo.borders import BORDER_TOLERANCE_M, DEFAULT_BORDER, Border, country_geometry, get_border
-from geo.data import DATA_DIR, load_comparison, load_countries, load_crimea, load_places
+from geo.data import load_comparison, load_crimea
 from geo.errors import DataError, InputError
 from geo.geodesy import KM_PER_MILE, LineDistance, geodesic_area_km2, geodesic_length_km, point_distance_km
 from geo.places import Place, article_places
-from geo.world import Town
 
 __all__ = [
     "DRIVE_SPEEDS_KMH",
@@ -40,7 +40,6 @@ __all__ = [
     "reference_facts",
     "the_border",
     "towns",
-    "world_data",
 ]
 
 UNITS = ("km", "mi")
@@ -174,39 +173,16 @@ class BandFact:
                          f"{', '.join(r.iso2 for r in self.countries) or 'none'}.")
 
 
-# --- where the countries, capitals and towns come from ----------------------------------------
-# The world data (geo.world, issue 14) when it is there; until then the region data, in which
-# a country's capital is the article's city that lies in it.
-
-
-def world_data():
-    """Return ``geo.world`` where it is installed and its data built, else None (the region data serves)."""
-    try:
-        from geo import world
-    except ImportError:
-        return None
-    index = getattr(world, "INDEX", "world/index.json")
-    return world if (DATA_DIR / index).is_file() else None
-
-
-def _region_town(feature) -> Town:
-    return Town(int(feature.key), str(feature["name"]), float(feature.geometry.x), float(feature.geometry.y),
-                       int(feature["population"]), str(feature["admin1"]), str(feature["iso2"]))
+# --- where the countries, capitals and towns come from: the world data (geo.world) ---------
 
 
 def _country_towns(iso2: str) -> tuple:
-    world = world_data()
-    if world is not None:
-        return tuple(world.towns(iso2))
-    return tuple(_region_town(p) for p in load_places() if p["iso2"] == iso2)
+    return tuple(world.towns(iso2))
 
 
 @lru_cache(maxsize=1)
 def _country_names() -> dict[str, str]:
-    world = world_data()
-    if world is not None:
-        return {c.iso2: c.name for c in world.countries()}
-    return {str(c.key): str(c["name"]) for c in load_countries()}
+    return {c.iso2: c.name for c in world.countries()}
 
 
 def country_name(iso2: str) -> str:
@@ -223,39 +199,18 @@ def country_name(iso2: str) -> str:
     return names[iso2]
 
 
-def _capital_tuple(capital) -> tuple[int, str, float, float]:
-    """A capital as (GeoNames id, name, lon, lat), from a tuple or a value with those attributes."""
-    if isinstance(capital, tuple):
-        gid, name, lon, lat = capital[:4]
-    else:
-        gid, name, lon, lat = capital.geonameid, capital.name, capital.lon, capital.lat
-    return int(gid), str(name), float(lon), float(lat)
-
-
 @lru_cache(maxsize=1)
 def _capitals() -> dict[str, tuple[int, str, float, float]]:
-    world = world_data()
-    if world is not None:
-        return {c.iso2: _capital_tuple(c.capital) for c in world.countries() if c.capital is not None}
-    out: dict[str, tuple[int, str, float, float]] = {}
-    countries = load_countries()
-    cities = [p for p in article_places().values() if p.kind == "city"]
-    for country in countries:
-        for city in cities:
-            if str(country.key) not in out and country.geometry.contains(city.point):
-                out[str(country.key)] = (0, city.name, city.lon, city.lat)
-    return out
+    """Each country's capital as (GeoNames id, name, lon, lat)."""
+    return {c.iso2: (int(c.capital.geonameid), str(c.capital.name), float(c.capital.lon), float(c.capital.lat))
+            for c in world.countries() if c.capital is not None}
 
 
 def _town(geonameid: int):
-    world = world_data()
-    if world is not None:
-        try:
-            return world.town(geonameid)
-        except (InputError, KeyError, LookupError):
-            return None
-    places = load_places()
-    return _region_town(places[geonameid]) if geonameid in places else None
+    try:
+        return world.town(geonameid)
+    except (InputError, KeyError, LookupError):
+        return None
 
 
 def known_place_ids(ids: Iterable[int]) -> tuple[int, ...]:

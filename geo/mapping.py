@@ -640,11 +640,8 @@ def _outside_region(border: Border) -> bool:
 
 
 def _neighbourhood_geojson(bounds: tuple[float, float, float, float], focus: frozenset[str]) -> dict | None:
-    from geo.facts import world_data
+    from geo import world
 
-    world = world_data()
-    if world is None:
-        return None
     west, south, east, north = bounds
     window = shapely.box(max(-180.0, west - _WORLD_MARGIN), max(-85.0, south - _WORLD_MARGIN),
                         min(180.0, east + _WORLD_MARGIN), min(85.0, north + _WORLD_MARGIN))

@@ -27,7 +27,7 @@ from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 from pyproj import CRS, Proj, Transformer
 
-from geo import style
+from geo import style, world
 from geo.bands import BandSpec, distance_bands
 from geo.borders import BORDER_NOTES, DEFAULT_BORDER, Border
 from geo.data import load_countries, load_crimea, load_united_states
@@ -74,21 +74,11 @@ _FOOTNOTE_SHARE = 0.34
 REGION_BOX = (0.0, 34.0, 60.0, 71.0)
 
 
-def _world():
-    """``geo.world`` where its data is built, else None (see :func:`geo.facts.world_data`)."""
-    from geo.facts import world_data
-
-    return world_data()
-
-
 def _country_geometry(iso: str) -> shapely.Geometry:
     """A country's shape: the region data's within the bundled region, else the world data's."""
     countries = load_countries()
     if iso in countries.keys():
         return countries[iso].geometry
-    world = _world()
-    if world is None:
-        raise InputError(f"{iso} is beyond the bundled region and the world data is missing: run `make data`.")
     return world.country_geometry(iso)
 
 
@@ -356,9 +346,8 @@ def _base_countries(box: tuple[float, float, float, float]) -> dict[str, tuple[s
     The region data's within the bundled region (a frame wholly inside it never loads the
     world data); the world data's where the frame reaches beyond it.
     """
-    if _inside_region(box) or _world() is None:
+    if _inside_region(box):
         return {str(c.key): (str(c["name"]), c.geometry) for c in load_countries()}
-    world = _world()
     window = shapely.box(*box)
     out = {}
     for info in world.countries():

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from geo import world
 from geo.bands import MAX_BANDS, MAX_KM, MIN_KM, RELATIVE_TOLERANCE
 from geo.borders import DEFAULT_BORDER, border_key
 from geo.errors import InputError
@@ -261,14 +262,6 @@ def _choice(name: str, raw: str, allowed: tuple[str, ...], warn: list[str]) -> s
     return None
 
 
-def _pairs() -> frozenset[tuple[str, str]] | None:
-    """Every pair of countries sharing a land border, from the world data (None without it)."""
-    from geo.facts import world_data
-
-    world = world_data()
-    return None if world is None else frozenset(world.border_pairs())
-
-
 def _country_known(iso2: str) -> bool:
     from geo.facts import country_name
 
@@ -280,14 +273,7 @@ def _country_known(iso2: str) -> bool:
 
 
 def _shares_border(a: str, b: str) -> bool:
-    pairs = _pairs()
-    if pairs is not None:
-        return (a, b) in pairs
-    # The region data alone: its countries were snapped into one coverage, so neighbours touch.
-    from geo.data import load_countries
-
-    countries = load_countries()
-    return a in countries and b in countries and countries[a].geometry.intersects(countries[b].geometry)
+    return (a, b) in world.border_pairs()
 
 
 def read_border(raw: str) -> str:
@@ -331,8 +317,7 @@ def read_border(raw: str) -> str:
         a, b = (country_name(c) for c in countries)
         raise InputError(f"{a} and {b} share no land border")
     if len(countries) == 1:
-        pairs = _pairs()
-        if pairs is not None and not any(key in pair for pair in pairs):
+        if not world.neighbours(key):
             raise InputError(f"{country_name(key)} has no land border")
     return key
 

@@ -287,29 +287,11 @@ def test_reference_layer_refuses_unknown_units():
 
 def test_a_border_beyond_the_region_brings_its_neighbourhood_from_the_world_data(monkeypatch):
     """The world's countries near a border outside the bundled region are drawn with it, offline."""
-    import importlib.machinery
-    import sys
-    import types
-    from dataclasses import dataclass
-
     from geo.borders import user_border
 
     near = folium.Map(tiles=None).add_child(mapping.border_layer(get_border("BY-UA"))).get_root().render()
     assert "atlas-world-country" not in near, "inside the region the base map already has the countries"
 
-    @dataclass(frozen=True)
-    class Info:
-        iso2: str
-        name: str
-
-    shapes = {"CL": shapely.box(-76, -56, -68, -17), "AR": shapely.box(-68, -56, -53, -21),
-              "JP": shapely.box(130, 31, 145, 45)}
-    world = types.ModuleType("geo.world")
-    world.__spec__ = importlib.machinery.ModuleSpec("geo.world", None)
-    world.countries = lambda: (Info("CL", "Chile"), Info("AR", "Argentina"), Info("JP", "Japan"))
-    world.country_geometry = shapes.__getitem__
-    monkeypatch.setitem(sys.modules, "geo.world", world)
-    monkeypatch.setattr("geo.facts.world_data", lambda: world)  # as if its data were built
     line = shapely.LineString([(-68, -50), (-68.5, -40), (-68, -30)])
     html = folium.Map(tiles=None).add_child(mapping.border_layer(user_border(line, "Andes"))).get_root().render()
     assert "atlas-world-country" in html and "Chile" in html and "Argentina" in html

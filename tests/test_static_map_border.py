@@ -82,26 +82,8 @@ def test_exports_carry_the_chosen_border():
 
 def test_a_line_beyond_the_region_is_drawn_on_the_world_data(monkeypatch):
     """A user's line in the Andes: the world's countries around it, named; a projection for its shape."""
-    import importlib.machinery
-    import sys
-    import types
-    from dataclasses import dataclass
-
     from geo.borders import user_border
 
-    @dataclass(frozen=True)
-    class Info:
-        iso2: str
-        name: str
-        capital: None = None
-
-    shapes = {"CL": shapely.box(-76, -56, -68, -17), "AR": shapely.box(-68, -56, -53, -21)}
-    world = types.ModuleType("geo.world")
-    world.__spec__ = importlib.machinery.ModuleSpec("geo.world", None)
-    world.countries = lambda: (Info("CL", "Chile"), Info("AR", "Argentina"))
-    world.country_geometry = shapes.__getitem__
-    monkeypatch.setitem(sys.modules, "geo.world", world)
-    monkeypatch.setattr("geo.facts.world_data", lambda: world)  # as if its data were built
     line = shapely.LineString([(-68, -50), (-68.5, -40), (-68, -30)])
     spec = BandSpec((100.0,), border=user_border(line, "Andes line"))
     drawn = draw_map(spec, MapSize(600, 800))
