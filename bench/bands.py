@@ -115,12 +115,7 @@ def sweep(seed: int = 2, far: int = 200, near: int = 100) -> None:
 
 
 def against(rev: str) -> None:
-    source = subprocess.run(
-        ["git", "show", f"{rev}:geo/bands.py"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
-    then = types.ModuleType("bands_then")
-    sys.modules[then.__name__] = then  # dataclasses look their module up
-    exec(compile(source, f"{rev}:geo/bands.py", "exec"), then.__dict__)
+    then = _then(rev)
     import geo.bands as now
 
     for module in (then, now):
