@@ -30,7 +30,9 @@ class Place:
     ----------
     id : str
         Unique key: ``iso:BY`` (a country), ``gn:703448`` (a GeoNames place), ``dcw:USVA`` (a
-        first-level region from DCW) or ``cur:crimea`` (a region the project curated).
+        first-level region from DCW), ``csc:NG-BO`` (a state, province or county of another
+        country, by its ISO 3166-2 code, from the countries-states-cities database) or
+        ``cur:crimea`` (a region the project curated).
     kind : str
         One of :data:`KINDS`.
     name : str
@@ -38,7 +40,8 @@ class Place:
     country : str
         ISO 3166-1 alpha-2 code of the country it lies in ("" for a continent, a sea).
     admin1 : str
-        Its first-level administrative area (GeoNames or DCW code), or "".
+        Its first-level administrative area (GeoNames or DCW code; ISO 3166-2 for a ``csc:``
+        region), or "".
     lat, lon : float
         Its point, in degrees (WGS84).
     population : int
@@ -88,7 +91,7 @@ class Gazetteer:
     """The names table.
 
     Rows are kept as read and turned into :class:`Place` values when asked for, so that loading
-    stays fast (the table has about 69,000 places and 120,000 names).
+    stays fast (the table has about 71,500 places and 125,000 names).
 
     Attributes
     ----------

