@@ -10,7 +10,8 @@ longest name first, and drops what only looks like a place:
 - a name inside a person's name: next to a capitalised word that is no English word and no
   place ("Paris Hilton", "Michael Jordan", "Mr Jordan", "Finn Russell"), or next to a town's
   name when one of the two is a given name ("George Washington", "Jordan Montgomery");
-- a town's name in another language made of English words ("White House" for Casablanca);
+- a street named for a place ("Oxford Street", "Pennsylvania Avenue"), and English words after
+  "the" that only a small town is named ("the White House");
 - words that name no one place: months, days, "the West", titles ("President", "Police").
 
 Organisations named after a place keep the place: "Washington" in "Washington Post" and "New
@@ -74,6 +75,8 @@ _HONORIFICS = frozenset("Mr Mrs Ms Miss Dr Sir Dame Lord Lady Gen Col Capt Lt Sg
 # Countries and regions that are also given names: beside a name they are a person ("Michael Jordan").
 _GIVEN_NAME_PLACES = frozenset(
     "Jordan Georgia Chad Israel Victoria Florence Kenya India Ireland America Washington".split())
+# After a place's name, words that make it a street's, not the place's ("Oxford Street").
+_STREET_WORDS = frozenset("Street St Road Rd Avenue Ave Boulevard Lane Drive Terrace Crescent".split())
 # After a place's name, words that make it a newspaper's, named for its town ("Washington Post").
 _PAPER_WORDS = frozenset("Post Times Herald Tribune Journal Gazette Chronicle Examiner Globe Star Courier".split())
 # After a place name, words that make the run a place (kept out of the mention: "Kharkiv Oblast").
@@ -281,6 +284,8 @@ def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool | _Person | _Start:
             and max((p.population for p, e in zip(places, f.entries) if e.form != "other"), default=0)
             < _SMALL_WORD_TOWN):
         return False  # "the White House": English words after "the", a small town's name at most.
+    if after and text[after[0]:after[1]] in _STREET_WORDS:
+        return False  # "Oxford Street", "Pennsylvania Avenue": a street named for the place.
     if (after and not broad and _is_cap(text[after[0]:after[1]])
             and max(p.population for p in places) < _SMALL_TOWN):
         return False  # "Elon Musk": a small town's name before another name is someone's.

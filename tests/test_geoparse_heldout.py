@@ -41,6 +41,8 @@ def test_regions_of_countries_dcw_lacks(gaz, text, expected):
     "Pitcher Jordan Montgomery signed a one-year deal.",
     "Finn Russell kicked 12 points.",
     "The White House said nothing.",
+    "Crowds filled Oxford Street and Grafton Street.",
+    "He walked down Pennsylvania Avenue.",
 ])
 def test_people_and_buildings_named_like_places(gaz, text):
     assert found(text, gaz) == []
