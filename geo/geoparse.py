@@ -27,7 +27,8 @@ town's name in another language, and bonuses for places in the countries and fir
 the text's other mentions resolve to and near the towns they name (two passes: the second one
 with the context the first found, the mentions of the same name left out, weighed by its share
 of the text). "Town, Area" ("Paris, Texas") takes the town of that name in that area. A town
-of fewer than 15,000 people is kept only where the text names its country otherwise too.
+(or a region of the big table) of fewer than 15,000 people is kept only where the text names
+its country otherwise too.
 """
 
 from __future__ import annotations
@@ -477,8 +478,9 @@ def find_places(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
                 ranked = inside + [se for se in ranked if se not in inside]
         score, entry = ranked[0]
         place = gaz.place(entry.index)
-        if place.kind == "city" and place.population < _SMALL_TOWN:
-            # A small town is meant only where the text is about its country.
+        if _narrow(place) and place.population < _SMALL_TOWN:
+            # A small town or region ("West End" of Anguilla) is meant only where the text is
+            # about its country.
             own = selves.get(f.entries)
             if sure.countries[place.country] - (own.countries[place.country] if own else 0) <= 0:
                 continue

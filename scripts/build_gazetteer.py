@@ -315,6 +315,7 @@ def build() -> tuple[list[list[str]], set[str]]:
         name, _, local = r["name"].partition(" (")
         names = [f"a:{local.rstrip(')')}"] if local and "[" not in local else []
         names += [f"a:{n}" for n in more.get("names", [])] + [f"x:{n}" for n in more.get("aliases", [])]
+        names += [f"d:{d}" for d in more.get("demonyms", [])]
         # A region's population: that of the GeoNames towns inside it (to choose between namesakes).
         towns = by_cc.get(r["cc"], [])
         shapely.prepare(r["geom"])

@@ -43,6 +43,7 @@ def test_regions_of_countries_dcw_lacks(gaz, text, expected):
     "The White House said nothing.",
     "Crowds filled Oxford Street and Grafton Street.",
     "He walked down Pennsylvania Avenue.",
+    "Theatres in the West End reopened.",
 ])
 def test_people_and_buildings_named_like_places(gaz, text):
     assert found(text, gaz) == []
@@ -79,3 +80,13 @@ def test_a_name_repeated_is_no_context_for_itself(gaz):
 def test_a_newspaper_is_named_for_its_town_whatever_the_context(gaz):
     text = "The Washington Post said protests were planned in Seattle and in Olympia."
     assert found(text, gaz)[0] == ("Washington", "gn:4140963")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Philippine troops landed.", [("Philippine", "iso:PH")]),
+    ("Texan and Californian voters split.", [("Texan", "dcw:USTX"), ("Californian", "dcw:USCA")]),
+    ("Icelandic and Nepali climbers met Chechen fighters.",
+     [("Icelandic", "iso:IS"), ("Nepali", "iso:NP"), ("Chechen", "dcw:RUCE")]),
+])
+def test_adjectives_of_countries_and_states(gaz, text, expected):
+    assert found(text, gaz) == expected
