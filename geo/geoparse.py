@@ -7,6 +7,7 @@ longest name first, and drops what only looks like a place:
   sentence, or elsewhere when it can only be a small town; kept at a sentence's start when the
   text names the place elsewhere too ("Bath came from behind ... Bath travel to"), and in a
   dateline ("NICE, France —");
+- the end of a double-barrelled name ("Ocasio-Cortez", "O'Sullivan");
 - a name inside a person's name: next to a capitalised word that is no English word and no
   place ("Paris Hilton", "Michael Jordan", "Mr Jordan", "Finn Russell"), next to a town's
   name when one of the two is a given name ("George Washington", "Jordan Montgomery"), a
@@ -78,6 +79,8 @@ _HONORIFICS = frozenset("Mr Mrs Ms Miss Dr Sir Dame Lord Lady Gen Col Capt Lt Sg
 # Countries and regions that are also given names: beside a name they are a person ("Michael Jordan").
 _GIVEN_NAME_PLACES = frozenset(
     "Jordan Georgia Chad Israel Victoria Florence Kenya India Ireland America Washington".split())
+# Before a hyphen, the first halves of compound adjectives ("Sino-Russian", "Anglo-Irish").
+_COMBINING = frozenset("Sino Anglo Franco Austro Indo Afro Euro Russo Greco Italo Judeo Irano Turco Ibero".split())
 # Before a given name, words that make it a storm's ("Hurricane Milton").
 _STORM_WORDS = frozenset("Hurricane Typhoon Cyclone Storm Tropical".split())
 # Surnames that are also the ends of places' names: "Palm Beach", "Jackson Heights".
@@ -269,6 +272,12 @@ def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool | _Person | _Start:
         return False
     if f.start >= 2 and text[f.start - 1] in "'’" and text[f.start - 2].isalpha():
         return False  # "O'Sullivan", "d'Alembert": the end of a longer name.
+    if f.start >= 2 and text[f.start - 1] == "-":
+        m = re.search(r"([^\W\d_]+)$", text[max(0, f.start - 30):f.start - 1])
+        first = m.group(1) if m else ""
+        if (_is_cap(first) and first not in _COMBINING and first.lower() not in gaz.words
+                and not gaz.lookup(first)):
+            return False  # "Ocasio-Cortez": the end of a double-barrelled name.
     places = [gaz.place(e.index) for e in f.entries]
     # A country, region or demonym by its own name is surely meant; other names ("Island" for
     # Iceland) and towns must pass the checks below.

@@ -108,3 +108,12 @@ def test_a_storm_named_like_a_town_is_the_storm(gaz):
 
 def test_a_team_named_for_a_town_keeps_the_town(gaz):
     assert [t for t, _ in found("The Orlando Magic beat the Charlotte Hornets.", gaz)] == ["Orlando", "Charlotte"]
+
+
+def test_the_end_of_a_double_barrelled_name_is_no_place(gaz):
+    texts = [t for t, _ in found("In the US, Rep. Alexandria Ocasio-Cortez spoke in Colorado.", gaz)]
+    assert texts == ["US", "Colorado"]
+
+
+def test_compound_adjectives_keep_their_places(gaz):
+    assert found("Sino-Russian talks and pro-Moscow rallies.", gaz) == [("Russian", "iso:RU"), ("Moscow", "gn:524901")]
