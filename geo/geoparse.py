@@ -285,8 +285,9 @@ def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool | _Person | _Start:
     aliases = all(e.form == "alias" for e in f.entries)
     is_word = key.lower() in gaz.words
     after = _word_after(text, f.end)
-    if not broad and all(e.form == "other" for e in f.entries) and is_word:
-        return False
+    if not broad and all(e.form == "other" for e in f.entries):
+        if is_word:
+            return False
         if max(p.population for p in places) < _OTHER_NAME_TOWN and all(plain(p.name) != key for p in places):
             return False
     if not broad and not aliases and is_word and not _dateline(text, f):
@@ -431,6 +432,7 @@ def _within(place: Place, area: Place) -> bool:
         return False
     return place.admin1 == area.admin1 or _km(place.lat, place.lon, area.lat, area.lon) <= _NEAR_KM
 
+
 def find_places(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
     """Find every mention of a place in ``text`` and resolve each to one place.
 
@@ -499,7 +501,7 @@ def find_places(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
             area = gaz.place(final[i + 1][0][1].index)
             inside = [se for se in ranked if _within(gaz.place(se[1].index), area)]
             if inside and gaz.place(ranked[0][1].index).kind == "city":
-                ranked = inside + [se for se in ranked if se not in inside]
+                ranked = inside  # How sure: among the places of that name in that area.
         score, entry = ranked[0]
         place = gaz.place(entry.index)
         if _narrow(place) and place.population < _SMALL_TOWN:
