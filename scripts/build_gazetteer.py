@@ -232,10 +232,13 @@ def csc_states(files: dict[str, bytes], skip_cc: set[str], towns: dict[str, list
             same = [i for i, t in enumerate(mine) if plain(t["name"]) in (plain(name), plain(short))]
             if same and _km(lat, lon, t_lat[same], t_lon[same]).min() <= STATE_TOWN_KM:
                 continue
-            names = [n for n in {short, plain(name), plain(short)} if n != name and n.lower() not in words]
+            # The name without its affix ("Anbar") is the same name, written exactly: an alias;
+            # the name without accents is another spelling.
+            names = [f"a:{n}" for n in {plain(name)} if n != name and n.lower() not in words]
+            names += [f"x:{n}" for n in sorted({short, plain(short)}) if short != name and n.lower() not in words]
             code = st.get("iso3166_2") or f"{cc}-{st['state_code']}"
             kept.append({"at": len(every) - 1, "cc": cc, "code": code, "name": name, "lat": lat, "lon": lon,
-                         "names": sorted(names)})
+                         "names": names})
         if not kept:
             continue
         # Every state of the country shares out its towns, kept or not: a town dropped as its own
@@ -367,7 +370,7 @@ def build() -> tuple[list[list[str]], set[str], tuple[set[str], set[str]]]:
         every_town.setdefault(c["countrycode"], []).append(c)
     for st in csc_states(states, dcw_cc, every_town, words, taken):
         add(f"csc:{st['code']}", "region", st["name"], st["cc"], st["code"], st["lat"], st["lon"], st["population"],
-            f"iso3166_2:{st['code']}", [f"a:{n}" for n in st["names"]])
+            f"iso3166_2:{st['code']}", st["names"])
 
     for name, lat, lon in seas:
         key = re.sub(r"\W+", "_", plain(name).lower()).strip("_")

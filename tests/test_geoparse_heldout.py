@@ -30,6 +30,7 @@ def test_first_level_regions_cover_most_countries(gaz):
     ("Coffee from Antioquia in Colombia sold well.", ("Antioquia", "csc:CO-ANT")),
     ("Fighters crossed into Ouaddaï in eastern Chad.", ("Ouaddaï", "csc:TD-OD")),
     ("Police in Lahore and across Punjab, Pakistan, closed roads.", ("Punjab", "csc:PK-PB")),
+    ("Security in Anbar province improved, Iraqi officials said.", ("Anbar", "csc:IQ-AN")),
 ])
 def test_regions_of_countries_dcw_lacks(gaz, text, expected):
     assert expected in found(text, gaz)
