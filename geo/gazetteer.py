@@ -91,7 +91,7 @@ class Gazetteer:
     """The names table.
 
     Rows are kept as read and turned into :class:`Place` values when asked for, so that loading
-    stays fast (the table has about 71,500 places and 125,000 names).
+    stays fast (the table has about 71,500 places and 117,000 names).
 
     Attributes
     ----------

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from geo.gazetteer import Gazetteer, load_gazetteer
+from geo.errors import DataError
+from geo.gazetteer import Gazetteer, load_gazetteer, parse_gazetteer
 from geo.geoparse import find_places
 
 
@@ -118,3 +119,8 @@ def test_the_end_of_a_double_barrelled_name_is_no_place(gaz):
 
 def test_compound_adjectives_keep_their_places(gaz):
     assert found("Sino-Russian talks and pro-Moscow rallies.", gaz) == [("Russian", "iso:RU"), ("Moscow", "gn:524901")]
+
+
+def test_a_malformed_people_line_is_a_data_error():
+    with pytest.raises(DataError, match="people line 1"):
+        parse_gazetteer("", "", "x\tTaylor\n")
