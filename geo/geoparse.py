@@ -151,7 +151,9 @@ class Mention:
             out["iso"] = ids["iso"]
         if "geonameid" in ids:
             out["geonameid"] = int(ids["geonameid"])
-        if "iso" not in ids and "geonameid" not in ids:
+        if "iso3166_2" in ids:
+            out["iso3166_2"] = ids["iso3166_2"]
+        if not {"iso", "geonameid", "iso3166_2"} & ids.keys():
             out["source"] = self.place.source
         return out
 

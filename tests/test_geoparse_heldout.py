@@ -6,7 +6,7 @@ import pytest
 
 from geo.errors import DataError
 from geo.gazetteer import Gazetteer, load_gazetteer, parse_gazetteer
-from geo.geoparse import find_places
+from geo.geoparse import find_places, mentions_json
 
 
 @pytest.fixture(scope="module")
@@ -124,3 +124,8 @@ def test_compound_adjectives_keep_their_places(gaz):
 def test_a_malformed_people_line_is_a_data_error():
     with pytest.raises(DataError, match="people line 1"):
         parse_gazetteer("", "", "x\tTaylor\n")
+
+
+def test_a_region_of_the_big_table_carries_its_iso_3166_2_code(gaz):
+    (borno,) = [m for m in mentions_json("Gunmen attacked villages in Borno, Nigeria.", gaz) if m["text"] == "Borno"]
+    assert borno["kind"] == "region" and borno["iso3166_2"] == "NG-BO" and "source" not in borno
