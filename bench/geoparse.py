@@ -1,6 +1,8 @@
 """Geoparser quality and speed on the evaluation set in ``tests/geoparse_eval/``.
 
-Run ``python bench/geoparse.py`` from the repository root. For each article it prints the
+Run ``python bench/geoparse.py`` from the repository root (the dev set), or with
+``--folder tests/geoparse_heldout`` (the held-out set, annotated before the rules last changed).
+For each article it prints the
 gold and found mentions, precision, recall and F1 of mentions (a found mention counts when its
 span is exactly a gold span), and the share of those matched mentions resolved within 161 km
 of the gold point; then the totals, the gazetteer's load time (wall clock and CPU: on the

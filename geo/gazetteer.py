@@ -30,7 +30,9 @@ class Place:
     ----------
     id : str
         Unique key: ``iso:BY`` (a country), ``gn:703448`` (a GeoNames place), ``dcw:USVA`` (a
-        first-level region from DCW) or ``cur:crimea`` (a region the project curated).
+        first-level region from DCW), ``csc:NG-BO`` (a state, province or county of another
+        country, by its ISO 3166-2 code, from the countries-states-cities database) or
+        ``cur:crimea`` (a region the project curated).
     kind : str
         One of :data:`KINDS`.
     name : str
@@ -38,7 +40,8 @@ class Place:
     country : str
         ISO 3166-1 alpha-2 code of the country it lies in ("" for a continent, a sea).
     admin1 : str
-        Its first-level administrative area (GeoNames or DCW code), or "".
+        Its first-level administrative area (GeoNames or DCW code; ISO 3166-2 for a ``csc:``
+        region), or "".
     lat, lon : float
         Its point, in degrees (WGS84).
     population : int
@@ -88,7 +91,7 @@ class Gazetteer:
     """The names table.
 
     Rows are kept as read and turned into :class:`Place` values when asked for, so that loading
-    stays fast (the table has about 69,000 places and 120,000 names).
+    stays fast (the table has about 71,500 places and 117,000 names).
 
     Attributes
     ----------
@@ -102,12 +105,17 @@ class Gazetteer:
         more: to read headlines in capitals.
     words : frozenset of str
         Lower-case English words: a town named like a word ("Of", "Mobile"), a person's name.
+    given, surnames : frozenset of str
+        Common given names and surnames ("Taylor", "Swift"): a town's name before a surname is a
+        person's.
     """
 
     rows: tuple[str, ...]
     names: Mapping[str, int | list[int]]
     folded: Mapping[str, int | list[int]]
     words: frozenset[str] = field(default_factory=frozenset)
+    given: frozenset[str] = field(default_factory=frozenset)
+    surnames: frozenset[str] = field(default_factory=frozenset)
     _made: dict[int, Place] = field(default_factory=dict, repr=False)
 
     def place(self, index: int) -> Place:
@@ -181,8 +189,9 @@ def plain(name: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
-def parse_gazetteer(table: str, words: str = "") -> Gazetteer:
-    """Build a :class:`Gazetteer` from the text of ``gazetteer.tsv`` and ``gazetteer_words.txt``.
+def parse_gazetteer(table: str, words: str = "", people: str = "") -> Gazetteer:
+    """Build a :class:`Gazetteer` from the text of ``gazetteer.tsv``, ``gazetteer_words.txt`` and
+    ``gazetteer_people.txt``.
 
     Parameters
     ----------
@@ -193,6 +202,8 @@ def parse_gazetteer(table: str, words: str = "") -> Gazetteer:
         are comments.
     words : str
         One lower-case English word a line.
+    people : str
+        One name a line: ``g``, a tab and a given name, or ``s``, a tab and a surname.
 
     Raises
     ------
@@ -238,7 +249,16 @@ def parse_gazetteer(table: str, words: str = "") -> Gazetteer:
                 if fold and code != 2:
                     put(folded, item[2:].lower(), base | code)
     word_set = frozenset(line for line in words.splitlines() if line and line[0] != "#")
-    return Gazetteer(tuple(rows), MappingProxyType(names), MappingProxyType(folded), word_set)
+    named: dict[str, set[str]] = {"g": set(), "s": set()}
+    for number, line in enumerate(people.splitlines(), 1):
+        if not line or line[0] == "#":
+            continue
+        kind, _, name = line.partition("\t")
+        if kind not in named or not name:
+            raise DataError(f"gazetteer people line {number}: expected 'g' or 's', a tab and a name")
+        named[kind].add(name)
+    return Gazetteer(tuple(rows), MappingProxyType(names), MappingProxyType(folded), word_set,
+                     frozenset(named["g"]), frozenset(named["s"]))
 
 
 @functools.lru_cache(maxsize=2)
@@ -258,4 +278,5 @@ def load_gazetteer(data_dir: Path = DATA_DIR) -> Gazetteer:
     >>> gaz.place(gaz.lookup("Belarusian")[0].index).id
     'iso:BY'
     """
-    return parse_gazetteer(read_text("gazetteer.tsv", data_dir), read_text("gazetteer_words.txt", data_dir))
+    return parse_gazetteer(read_text("gazetteer.tsv", data_dir), read_text("gazetteer_words.txt", data_dir),
+                           read_text("gazetteer_people.txt", data_dir))

@@ -4,23 +4,34 @@ The finder matches capitalised runs of words against the gazetteer (:mod:`geo.ga
 longest name first, and drops what only looks like a place:
 
 - a name that is also an English word ("Of", "March", "Mobile", "Nice") at the start of a
-  sentence, or elsewhere when it can only be a small town;
+  sentence, or elsewhere when it can only be a small town; kept at a sentence's start when the
+  text names the place elsewhere too ("Bath came from behind ... Bath travel to"), and in a
+  dateline ("NICE, France —");
+- the end of a double-barrelled name ("Ocasio-Cortez", "O'Sullivan");
 - a name inside a person's name: next to a capitalised word that is no English word and no
-  place ("Paris Hilton", "Michael Jordan", "Mr Jordan");
+  place ("Paris Hilton", "Michael Jordan", "Mr Jordan", "Finn Russell"), next to a town's
+  name when one of the two is a given name ("George Washington", "Jordan Montgomery"), a
+  common given name before a common surname ("Taylor Swift", "Austin Butler"), or a storm's
+  ("Hurricane Milton");
+- a street named for a place ("Oxford Street", "Pennsylvania Avenue"), and English words after
+  "the" that only a small town is named ("the White House");
 - words that name no one place: months, days, "the West", titles ("President", "Police").
 
 Organisations named after a place keep the place: "Washington" in "Washington Post" and "New
 York" in "New York Times" are mentions of Washington and New York, the city each is named
-for (as news corpora annotate them). Possessives ("Belarus's") leave the "'s" out of the
-mention; "the" is never part of one ("the Donbas" -> "Donbas").
+for (as news corpora annotate them); a newspaper or a dateline names a town where one goes by
+that name. A town of two words ("Los Angeles Lakers") is never taken for a given name.
+Possessives ("Belarus's") leave the "'s" out of the mention; "the" is never part of one ("the
+Donbas" -> "Donbas").
 
 The resolver chooses, for each name, the place with the best score: the logarithm of its
 population, a bonus for a country (a country's name beats a namesake town), a malus for a
 town's name in another language, and bonuses for places in the countries and first-level areas
 the text's other mentions resolve to and near the towns they name (two passes: the second one
-with the context the first found, each mention's own part left out, weighed by its share of
-the text). A town of fewer than 15,000 people is kept only where the text names its country
-otherwise too.
+with the context the first found, the mentions of the same name left out, weighed by its share
+of the text). "Town, Area" ("Paris, Texas") takes the town of that name in that area. A town
+(or a region of the big table) of fewer than 15,000 people is kept only where the text names
+its country otherwise too.
 """
 
 from __future__ import annotations
@@ -31,6 +42,7 @@ import math
 import os
 import re
 import stat
+import string
 import sys
 from collections import Counter
 from collections.abc import Sequence
@@ -65,7 +77,19 @@ Of The And In On At To For By As Is It Or If So
 # Before a name, words that make it a person's ("Mr Jordan", "Gen. Washington").
 _HONORIFICS = frozenset("Mr Mrs Ms Miss Dr Sir Dame Lord Lady Gen Col Capt Lt Sgt Prof Rev Sen Rep Gov".split())
 # Countries and regions that are also given names: beside a name they are a person ("Michael Jordan").
-_GIVEN_NAME_PLACES = frozenset("Jordan Georgia Chad Israel Victoria Florence Kenya India Ireland America".split())
+_GIVEN_NAME_PLACES = frozenset(
+    "Jordan Georgia Chad Israel Victoria Florence Kenya India Ireland America Washington".split())
+# Before a hyphen, the first halves of compound adjectives ("Sino-Russian", "Anglo-Irish").
+_COMBINING = frozenset("Sino Anglo Franco Austro Indo Afro Euro Russo Greco Italo Judeo Irano Turco Ibero".split())
+# Before a given name, words that make it a storm's ("Hurricane Milton").
+_STORM_WORDS = frozenset("Hurricane Typhoon Cyclone Storm Tropical".split())
+# Surnames that are also the ends of places' names: "Palm Beach", "Jackson Heights".
+_PLACE_ENDS = frozenset("Beach Park Hill Hills Valley Springs Falls Point Creek Heights Harbour Harbor Port Field "
+                        "Fields Gardens Hall Station Wood Woods Grove Ridge Lake Bridge Green Brook Mills".split())
+# After a place's name, words that make it a street's, not the place's ("Oxford Street").
+_STREET_WORDS = frozenset("Street St Road Rd Avenue Ave Boulevard Lane Drive Terrace Crescent".split())
+# After a place's name, words that make it a newspaper's, named for its town ("Washington Post").
+_PAPER_WORDS = frozenset("Post Times Herald Tribune Journal Gazette Chronicle Examiner Globe Star Courier".split())
 # After a place name, words that make the run a place (kept out of the mention: "Kharkiv Oblast").
 _GEO_WORDS = frozenset("""
 Oblast Province Region County Prefecture Krai Governorate District State Island Islands Valley River
@@ -127,7 +151,9 @@ class Mention:
             out["iso"] = ids["iso"]
         if "geonameid" in ids:
             out["geonameid"] = int(ids["geonameid"])
-        if "iso" not in ids and "geonameid" not in ids:
+        if "iso3166_2" in ids:
+            out["iso3166_2"] = ids["iso3166_2"]
+        if not {"iso", "geonameid", "iso3166_2"} & ids.keys():
             out["source"] = self.place.source
         return out
 
@@ -213,18 +239,47 @@ class _Person:
 _PERSON = _Person()
 
 
+class _Start:
+    """What :func:`_keep` returns for a town named like a word at a sentence's start (false)."""
+
+    def __bool__(self) -> bool:
+        return False
+
+
+_START = _Start()
+
+
 def _is_broad(f: _Found, gaz: Gazetteer) -> bool:
-    return any((gaz.place(e.index).kind != "city" or e.form == "demonym") and e.form != "other"
-               for e in f.entries)
+    # Sub-national regions of the big table ("csc:") are named like people and towns as often as
+    # towns are: they pass the same checks.
+    return any((not _narrow(gaz.place(e.index)) or e.form == "demonym") and e.form != "other" for e in f.entries)
 
 
-def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool | _Person:
+def _narrow(place: Place) -> bool:
+    """A town, or a region of the big table: named like people as often as towns are."""
+    return place.kind == "city" or place.id.startswith("csc:")
+
+
+def _dateline(text: str, f: _Found) -> bool:
+    """A capitalised town opening a line before its region or its agency: "NICE, France —"."""
+    span = text[f.start:f.end]
+    return (span.isupper() and (f.start == 0 or text[f.start - 1] == "\n")
+            and re.match(r"(?:,| \(| —| -)", text[f.end:f.end + 2]) is not None)
+
+
+def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool | _Person | _Start:
     span = text[f.start:f.end]
     key = normalise(span)
     if key in _STOP or (span.isupper() and key.title() in _STOP):
         return False
     if f.start >= 2 and text[f.start - 1] in "'’" and text[f.start - 2].isalpha():
         return False  # "O'Sullivan", "d'Alembert": the end of a longer name.
+    if f.start >= 2 and text[f.start - 1] == "-":
+        m = re.search(r"([^\W\d_]+)$", text[max(0, f.start - 30):f.start - 1])
+        first = m.group(1) if m else ""
+        if (_is_cap(first) and first not in _COMBINING and first.lower() not in gaz.words
+                and not gaz.lookup(first)):
+            return False  # "Ocasio-Cortez": the end of a double-barrelled name.
     places = [gaz.place(e.index) for e in f.entries]
     # A country, region or demonym by its own name is surely meant; other names ("Island" for
     # Iceland) and towns must pass the checks below.
@@ -237,13 +292,28 @@ def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool | _Person:
             return False
         if max(p.population for p in places) < _OTHER_NAME_TOWN and all(plain(p.name) != key for p in places):
             return False
-    if not broad and not aliases and is_word:
+    if not broad and not aliases and is_word and not _dateline(text, f):
         if _sentence_start(text, f.start) or span.isupper():
-            return False
+            return _START
         if max(p.population for p in places) < _SMALL_WORD_TOWN:
             return False
         if after and _is_cap(text[after[0]:after[1]]):
             return False  # "Commonwealth Games", "Mobile World Congress": a name, not the town.
+    if (not broad and " " in key and re.search(r"\b[Tt]he $", text[max(0, f.start - 4):f.start])
+            and all(w in gaz.words for w in key.lower().split())
+            and max((p.population for p, e in zip(places, f.entries) if e.form != "other"), default=0)
+            < _SMALL_WORD_TOWN):
+        return False  # "the White House": English words after "the", a small town's name at most.
+    if after and text[after[0]:after[1]] in _STREET_WORDS:
+        return False  # "Oxford Street", "Pennsylvania Avenue": a street named for the place.
+    if (not broad or key in _GIVEN_NAME_PLACES) and key in gaz.given:
+        before = _word_before(text, f.start)
+        if before and text[before[0]:before[1]] in _STORM_WORDS:
+            return False  # "Hurricane Milton".
+        word = text[after[0]:after[1]] if after else ""
+        if (word in gaz.surnames and word not in _PLACE_ENDS and word not in _GEO_WORDS
+                and word not in _PAPER_WORDS and word not in _STOP):
+            return False  # "Taylor Swift", "Madison Keys": a given name and a surname.
     if (after and not broad and _is_cap(text[after[0]:after[1]])
             and max(p.population for p in places) < _SMALL_TOWN):
         return False  # "Elon Musk": a small town's name before another name is someone's.
@@ -252,16 +322,27 @@ def _keep(text: str, f: _Found, gaz: Gazetteer) -> bool | _Person:
     before = _word_before(text, f.start)
     if before and text[before[0]:before[1]] in _HONORIFICS:
         return _PERSON
+    if after and all(e.form == "demonym" for e in f.entries) and not span.endswith("s"):
+        word = text[after[0]:after[1]]
+        if (_is_cap(word) and not word.isupper() and word.lower() not in gaz.words and word not in _GEO_WORDS
+                and all(_narrow(gaz.place(e.index)) for e in gaz.lookup(word))):
+            return False  # "Finn Russell": a given name, not a Finn.
+    if " " in span:
+        after = None  # "Los Angeles Lakers": a town of two words is no one's given name.
     if before and text[before[1]:f.start].startswith(".") and before[1] - before[0] > 1:
         before = None  # "at Brest. Minsk denied it": the word before ends the sentence before.
     for where in (before, after):
         if where is None:
             continue
         word = text[where[0]:where[1]]
-        if not broad and _is_cap(word) and not word.isupper() and word not in _GEO_WORDS and word not in _STOP:
+        if _is_cap(word) and not word.isupper() and word not in _GEO_WORDS and word not in _STOP:
             nearby = [gaz.place(e.index) for e in gaz.lookup(word)]
-            if nearby and all(p.kind == "city" for p in nearby) and word.lower() not in gaz.words:
-                # "Charlotte Greenfield": two town names side by side make a person's name.
+            if ((not broad or key in _GIVEN_NAME_PLACES) and nearby and all(_narrow(p) for p in nearby)
+                    and word.lower() not in gaz.words):
+                # "Charlotte Greenfield", "George Washington", "Jordan Montgomery": two names side
+                # by side, one a town's, make a person's name.
+                return _PERSON if where is before else False
+            if not broad and word in _GIVEN_NAME_PLACES:
                 return _PERSON if where is before else False
         if not _is_cap(word) or word.isupper() or word in _GEO_WORDS or word in _STOP:
             continue
@@ -292,34 +373,66 @@ class _Context:
     points: Counter
 
 
-def _score(place: Place, form: str, ctx: _Context, own: Place | None) -> float:
-    """How likely ``place`` is meant; ``own`` is what the mention itself added to ``ctx``."""
+def _score(place: Place, form: str, ctx: _Context) -> float:
+    """How likely ``place`` is meant, given what the text's other mentions tell (``ctx``)."""
     s = math.log10(place.population + 10) + _KIND_PRIOR[place.kind] + _FORM_PRIOR[form]
     if place.id.startswith("cur:"):
         s += _CURATED_PRIOR
-    # Context weighs by how much of the text it is: one stray namesake must not outvote twenty;
-    # and a mention is no context for itself.
-    mine = int(own is not None and own.country == place.country)
-    if place.country and ctx.countries[place.country] > mine:
-        s += _COUNTRY_BONUS * (ctx.countries[place.country] - mine) / max(ctx.countries.values())
-    mine = int(own is not None and (own.country, own.admin1) == (place.country, place.admin1))
-    if place.admin1 and ctx.areas[(place.country, place.admin1)] > mine:
-        s += _ADMIN1_BONUS * (ctx.areas[(place.country, place.admin1)] - mine) / max(ctx.areas.values())
+    # Context weighs by how much of the text it is: one stray namesake must not outvote twenty.
+    if place.country and ctx.countries[place.country] > 0:
+        s += _COUNTRY_BONUS * ctx.countries[place.country] / max(ctx.countries.values())
+    area = (place.country, place.admin1)
+    if place.admin1 and ctx.areas[area] > 0:
+        s += _ADMIN1_BONUS * ctx.areas[area] / max(ctx.areas.values())
     if place.kind == "city" and ctx.points:
         near = sum(n for (pid, lat, lon), n in ctx.points.items()
-                   if pid != place.id and (own is None or pid != own.id)
-                   and _km(lat, lon, place.lat, place.lon) <= _NEAR_KM)
+                   if pid != place.id and _km(lat, lon, place.lat, place.lon) <= _NEAR_KM)
         s += _NEAR_BONUS * min(1.0, 2.0 * near / ctx.points.total())
     return s
 
 
-def _rank(f: _Found, gaz: Gazetteer, ctx: _Context, own: Place | None = None) -> list[tuple[float, Entry]]:
+def _rank(f: _Found, gaz: Gazetteer, ctx: _Context, own: _Context | None = None) -> list[tuple[float, Entry]]:
+    if own is not None:
+        # A name is no context for itself ("Georgia" three times is no evidence for the country).
+        ctx = _Context(ctx.countries - own.countries, ctx.areas - own.areas, ctx.points - own.points)
     best: dict[int, tuple[float, Entry]] = {}
     for e in f.entries:
-        s = _score(gaz.place(e.index), e.form, ctx, own)
+        s = _score(gaz.place(e.index), e.form, ctx)
         if e.index not in best or s > best[e.index][0]:
             best[e.index] = (s, e)
     return sorted(best.values(), key=lambda se: (-se[0], gaz.place(se[1].index).id))
+
+
+def _add(ctx: _Context, place: Place) -> None:
+    if place.country:
+        ctx.countries[place.country] += 1
+    if place.admin1:
+        ctx.areas[(place.country, place.admin1)] += 1
+    if place.kind in ("city", "region"):
+        ctx.points[(place.id, place.lat, place.lon)] += 1
+
+
+def _towns_first(text: str, f: _Found, gaz: Gazetteer) -> _Found:
+    """A dateline ("PARIS, Texas —") or a newspaper ("Washington Post") names a town, if it can."""
+    after = _word_after(text, f.end)
+    dateline = _dateline(text, f)
+    if dateline or (after and text[after[0]:after[1]] in _PAPER_WORDS):
+        entries = f.entries
+        if dateline:  # "PARIS, Texas": a small town is looked up by its name as written in a sentence.
+            entries += tuple(e for e in gaz.lookup(string.capwords(text[f.start:f.end])) if e not in entries)
+        towns = tuple(e for e in entries if gaz.place(e.index).kind == "city")
+        if towns:
+            return _Found(f.start, f.end, towns)
+    return f
+
+
+def _within(place: Place, area: Place) -> bool:
+    """Whether ``place`` lies in ``area`` as far as the table tells (its country or first-level area)."""
+    if area.kind == "country":
+        return place.country == area.country
+    if area.kind != "region" or place.country != area.country:
+        return False
+    return place.admin1 == area.admin1 or _km(place.lat, place.lon, area.lat, area.lon) <= _NEAR_KM
 
 
 def find_places(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
@@ -356,44 +469,51 @@ def find_places(text: str, gazetteer: Gazetteer | None = None) -> list[Mention]:
     kept = [_keep(text, f, gaz) for f in scanned]
     # A name once part of a person's name is that person elsewhere too ("Manuel Valls ... Valls said").
     people = {normalise(text[f.start:f.end]) for f, k in zip(scanned, kept) if k is _PERSON}
-    found = [f for f, k in zip(scanned, kept)
-             if k is True and not (normalise(text[f.start:f.end]) in people and not _is_broad(f, gaz))]
-    ctx = _Context(Counter(), Counter(), Counter())
+    # One sense a text: a town named like a word, dropped at a sentence's start, is kept there
+    # too when the text names it elsewhere ("Bath came from behind ... Bath travel to ...").
+    named = {normalise(text[f.start:f.end]).lower() for f, k in zip(scanned, kept) if k is True}
+    found = [_towns_first(text, f, gaz) for f, k in zip(scanned, kept)
+             if (k is True or (k is _START and normalise(text[f.start:f.end]).lower() in named))
+             and not (normalise(text[f.start:f.end]) in people and not _is_broad(f, gaz))]
+    empty = _Context(Counter(), Counter(), Counter())
     memo: dict[tuple, list[tuple[float, Entry]]] = {}
     first = []
     for f in found:
         if f.entries not in memo:
-            memo[f.entries] = _rank(f, gaz, ctx)
+            memo[f.entries] = _rank(f, gaz, empty)
         first.append(memo[f.entries])
     sure = _Context(Counter(), Counter(), Counter())
-    owns: list[Place | None] = []
-    for ranked in first:
-        owns.append(None)
+    selves: dict[tuple, _Context] = {}
+    for f, ranked in zip(found, first):
         if len(ranked) == 1 or ranked[0][0] - ranked[1][0] >= _SURE_MARGIN:
-            place = owns[-1] = gaz.place(ranked[0][1].index)
-            if place.country:
-                sure.countries[place.country] += 1
-            if place.admin1:
-                sure.areas[(place.country, place.admin1)] += 1
-            if place.kind in ("city", "region"):
-                sure.points[(place.id, place.lat, place.lon)] += 1
-    mentions = []
+            place = gaz.place(ranked[0][1].index)
+            _add(sure, place)
+            _add(selves.setdefault(f.entries, _Context(Counter(), Counter(), Counter())), place)
     memo.clear()
-    for f, own in zip(found, owns):
-        key = (f.entries, own.id if own else None)
-        if key not in memo:
-            memo[key] = _rank(f, gaz, sure, own)
-        ranked = memo[key]
+    final: list[list[tuple[float, Entry]]] = []
+    for f in found:
+        if f.entries not in memo:
+            memo[f.entries] = _rank(f, gaz, sure, selves.get(f.entries))
+        final.append(memo[f.entries])
+    mentions = []
+    for i, (f, ranked) in enumerate(zip(found, final)):
+        nxt = found[i + 1] if i + 1 < len(found) else None
+        if nxt is not None and text[f.end:nxt.start] == ", " and len(ranked) > 1:
+            # "Paris, Texas", "Reading, Pennsylvania": the town of that name in that area.
+            area = gaz.place(final[i + 1][0][1].index)
+            inside = [se for se in ranked if _within(gaz.place(se[1].index), area)]
+            if inside and gaz.place(ranked[0][1].index).kind == "city":
+                ranked = inside  # How sure: among the places of that name in that area.
         score, entry = ranked[0]
         place = gaz.place(entry.index)
-        if place.kind == "city" and place.population < _SMALL_TOWN:
-            # A small town is meant only where the text is about its country.
-            mine = int(own is not None and own.country == place.country)
-            if sure.countries[place.country] - mine <= 0:
+        if _narrow(place) and place.population < _SMALL_TOWN:
+            # A small town or region ("West End" of Anguilla) is meant only where the text is
+            # about its country.
+            own = selves.get(f.entries)
+            if sure.countries[place.country] - (own.countries[place.country] if own else 0) <= 0:
                 continue
-        confidence = 1.0 if len(ranked) == 1 else 1.0 / (1.0 + math.exp(ranked[1][0] - score))
-        mentions.append(Mention(f.start, f.end, text[f.start:f.end], gaz.place(entry.index), entry.form,
-                                confidence))
+        confidence = 1.0 if len(ranked) == 1 else 1.0 / (1.0 + math.exp(min(50.0, ranked[1][0] - score)))
+        mentions.append(Mention(f.start, f.end, text[f.start:f.end], place, entry.form, confidence))
     return mentions
 
 
