@@ -43,16 +43,14 @@ import os
 import re
 import stat
 import string
-import sys
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from geo.errors import AtlasError, InputError
+from geo.errors import InputError
 from geo.gazetteer import Entry, Gazetteer, Place, load_gazetteer, normalise, plain
 
-__all__ = ["MAX_CHARS", "Mention", "cli_main", "find_places", "mentions_json", "read_article", "register", "run"]
+__all__ = ["MAX_CHARS", "Mention", "find_places", "mentions_json", "read_article", "register", "run"]
 
 #: The longest text parsed, in characters.
 MAX_CHARS = 200_000
@@ -583,19 +581,3 @@ def run(args: argparse.Namespace) -> int:
             for m in mentions:
                 print(f"{name}\t{m['start']}-{m['end']}\t{m['text']}\t{m['name']} ({m['kind']})")
     return 0
-
-
-def cli_main(argv: Sequence[str] | None = None) -> int:
-    """``python -m geo places FILE [FILE ...] [--json]`` on its own; return the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m geo places")
-    sub = parser.add_subparsers(dest="command", required=True)
-    register(sub)
-    args = parser.parse_args(["places", *(argv if argv is not None else sys.argv[1:])])
-    try:
-        return run(args)
-    except InputError as exc:
-        print(f"python -m geo: error: {exc}", file=sys.stderr)
-        return 2
-    except AtlasError as exc:
-        print(f"python -m geo: {exc}", file=sys.stderr)
-        return 1
