@@ -77,12 +77,13 @@ class StoryPage:
         return self.page.locator(f".{key_class(key)} {inner}".strip())
 
     def open_panel(self) -> None:
-        """Open the "Your article" expander if it is closed."""
+        """Open the "Your article" expander if it is closed, at its "Paste" tab."""
         area = self.widget("byo-text", "textarea")
         panel = self.page.locator('[data-testid="stExpander"] details', has=self.page.locator(
             "summary", has_text="Your article"))
         if panel.get_attribute("open", timeout=STEP_MS) is None:
             panel.locator("summary").click()
+        panel.get_by_role("tab", name="Paste").click(timeout=STEP_MS)
         area.wait_for(state="visible", timeout=STEP_MS)
 
     def close_article(self) -> None:

@@ -121,3 +121,18 @@ def test_a_saved_story_file_opens_again(story_page):
     badges = story_page.wait_for_badges("badges.some(b => (b.tooltip || '').includes('Brest'))")
     key = lambda b: (b["badge"], b["tooltip"], b["popup"], round(b["lat"], 5), round(b["lng"], 5), b["unconfirmed"])  # noqa: E731
     assert sorted(map(key, badges)) == sorted(map(key, saved_badges))
+
+
+def test_the_page_link_names_a_bundled_story_never_a_persons_own(story_page):
+    page = story_page.page
+    page.wait_for_function("() => !location.search.includes('story=')", timeout=STEP_MS)
+    story_page.close_article()
+    page.wait_for_function("() => new URLSearchParams(location.search).get('story') === 'belarus'", timeout=STEP_MS)
+    # The link opens that story again, at the same step.
+    other = StoryPage(story_page.page.context.browser, story_page.base)
+    try:
+        other.open("?story=belarus&passage=2")
+        expect(other.page.get_by_text("Step 2 of")).to_be_visible(timeout=STEP_MS)
+        assert "story=belarus" in other.page.url
+    finally:
+        other.close()
