@@ -27,6 +27,7 @@ from geo.bands import BandSpec, distance_bands
 from geo.borderchoice import BORDER_MODES, BorderChoice, border_countries, choose_border, layer_lines, neighbours_of
 from geo.borders import DEFAULT_BORDER, Border, get_border
 from geo.branca_text import install as keep_rendered_text
+from geo.bundled_stories import DEFAULT_STORY_NAME, load_bundled_story
 from geo.errors import AtlasError, InputError
 from geo.export import FORMATS, SIZES, export_request, render
 from geo.facts import MAX_PLACES, TOWN_RULE, band_facts, compute_facts, reference_facts
@@ -283,8 +284,8 @@ def _cached_analogy_map(units: str) -> _RenderedMap:
 
 
 def _story() -> Story:
-    """The story on the map: the person's own article once they map it, else the bundled one."""
-    return current_story() or load_story()
+    """The story on the map: the person's own article once they map it, else the bundled one the link named."""
+    return current_story() or load_bundled_story(st.session_state.get("story_name", DEFAULT_STORY_NAME))
 
 
 def _places(story: Story) -> dict:
@@ -350,6 +351,7 @@ def _init_state() -> None:
     ss = st.session_state
     ss.initialised = True
     ss.url_warnings = list(warnings)
+    ss.story_name = state.story or DEFAULT_STORY_NAME
     ss.rings_text = rings_text(state.rings)
     ss.preset = next((name for name, r in PRESETS.items() if r == state.rings), CUSTOM)
     ss.side = state.side
@@ -595,6 +597,7 @@ def _current_state() -> tuple[UrlState, list[str]]:
         passage=ss.passage,
         border=_border_key(),
         places=tuple(ss.places),
+        story=None if current_story() is not None else ss.story_name,  # a person's own travels as its file
     )
     return state, list(warnings)
 
@@ -924,7 +927,7 @@ def _export_panel(state: UrlState, spec: BandSpec, layer: UserLayer | None, boun
         def request(fmt: str, bounds: View | None):
             return export_request(fmt, spec, size=None if size == "custom" else size, width=width, height=height,
                                   bounds=bounds, units=state.units, footnotes=footnotes, user=layer,
-                                  places=tuple(ss.places), story=current_story())
+                                  places=tuple(ss.places), story=None if _story() is load_story() else _story())
 
         try:
             requests = {}

@@ -18,11 +18,18 @@ from geo.errors import AtlasError
 from geo.passages import add_passage, drop_passages, trim_passage
 from geo.story import MAX_ARTICLE_CHARS, Story, load_story_file
 
-__all__ = ["UPLOAD_TYPES", "article_editor", "current_story", "md"]
+__all__ = ["MAX_PASTE_CHARS", "UPLOAD_TYPES", "article_editor", "current_story", "md"]
 
 UPLOAD_TYPES = ("txt", "md", "html", "htm", "docx")
+#: Where the text box itself stops a paste. Above the article's limit, so a text too long
+#: is refused with its length said, not cut silently to the limit and mapped.
+MAX_PASTE_CHARS = 5 * MAX_ARTICLE_CHARS
 _DRAFT = "byo_draft"
 _USE = "byo_use"
+#: Streamlit's text box breaks an overlong word anywhere (overflow-wrap: break-word), and laying
+#: that out is Chromium's slow path: a pasted 200,000-character word held the browser for 31 s,
+#: 20,000 for 2 s. Wrapped at spaces only, an overlong word scrolls instead: 1.4 s and 0.3 s.
+_BOX_CSS = "<style>.st-key-byo-text textarea { overflow-wrap: normal; }</style>"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
@@ -151,12 +158,19 @@ def article_editor() -> Story | None:
         error = st.session_state.pop("byo_error", None)
         if error:
             st.error(error)
+        st.html(_BOX_CSS)
         paste, upload, reopen = st.tabs(["Paste", "Upload", "Open a story file"])
         with paste:
-            text = st.text_area("Article text", key="byo-text", height=160, max_chars=MAX_ARTICLE_CHARS,
-                                placeholder="Paste the article here, exactly as published.")
+            text = st.text_area("Article text", key="byo-text", height=160, max_chars=MAX_PASTE_CHARS,
+                                placeholder="Paste the article here, exactly as published.",
+                                help=f"At most {MAX_ARTICLE_CHARS:,} characters.")
+            too_long = bool(text) and len(text) > MAX_ARTICLE_CHARS
+            if too_long:
+                shown = f"{len(text):,}" if len(text) < MAX_PASTE_CHARS else f"more than {MAX_PASTE_CHARS - 1:,}"
+                st.error(f"This text has {shown} characters; an article may have at most {MAX_ARTICLE_CHARS:,}. "
+                         "Paste the article alone, without the rest of the page.", icon=":material/block:")
             st.button("Find its places", key="byo-find", on_click=lambda: _find(st.session_state.get("byo-text"), None),
-                      disabled=not text)
+                      disabled=not text or too_long)
         with upload:
             file = st.file_uploader("An article (.txt, .md, .html, .docx)", type=list(UPLOAD_TYPES), key="byo-file")
             st.button("Find its places", key="byo-find-file", disabled=file is None,

@@ -228,7 +228,8 @@ def remove_place(draft: Draft, place_id: str) -> Draft:
 
 @lru_cache(maxsize=2)
 def _prefix_index(gaz: Gazetteer) -> tuple[list[str], list[int]]:
-    pairs = sorted((plain(row[2]).lower(), index) for index, row in enumerate(gaz.rows))
+    # A row is the table's line as read: its name is the third field.
+    pairs = sorted((plain(row.split("\t", 3)[2]).lower(), index) for index, row in enumerate(gaz.rows))
     return [k for k, _ in pairs], [i for _, i in pairs]
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from geo import world
 from geo.bands import MAX_BANDS, MAX_KM, MIN_KM, RELATIVE_TOLERANCE
 from geo.borders import DEFAULT_BORDER, border_key
+from geo.bundled_stories import STORY_NAME
 from geo.errors import InputError
 from geo.facts import MAX_PLACES
 
@@ -28,6 +29,7 @@ __all__ = [
     "parse_query",
     "read_border",
     "read_choice",
+    "read_story",
     "rings_text",
     "to_query",
 ]
@@ -43,8 +45,8 @@ MAX_VALUE_CHARS = 200
 #: Each ring edge is drawn within RELATIVE_TOLERANCE of its distance, so two rings whose
 #: ratio is below this could cross or coincide: they are one ring (merged with a warning).
 MIN_RING_RATIO = (1 + RELATIVE_TOLERANCE) / (1 - RELATIVE_TOLERANCE)
-# The border first: the side and clip a link may name depend on it.
-_KEYS = ("border", "rings", "side", "units", "clip", "layers", "basemap", "passage", "places")
+# The story first (a passage's number depends on it), then the border (the side and clip depend on it).
+_KEYS = ("story", "border", "rings", "side", "units", "clip", "layers", "basemap", "passage", "places")
 #: Shown as they are in a warning: letters and digits of any script, and these.
 _SHOWN_AS_IS = frozenset(" .,+-")
 #: Stands for any other character in a warning (markup, controls, quotes, invisible marks).
@@ -80,8 +82,8 @@ def border_countries(key: str) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class UrlState:
-    """Everything a shared link restores: border, rings, side, units, clip, layers, basemap,
-    passage and the reference places.
+    """Everything a shared link restores: bundled story, border, rings, side, units, clip, layers,
+    basemap, passage and the reference places.
 
     Parameters
     ----------
@@ -104,6 +106,9 @@ class UrlState:
         The selected passage (1-based), if any.
     places : tuple of int
         GeoNames ids of the user's reference places, at most :data:`MAX_PLACES`, each once.
+    story : str or None
+        The bundled story shown (``"belarus"``), by its name; None when the link names none
+        (a person's own story is not in the link: it travels as its file).
 
     Examples
     --------
@@ -120,9 +125,13 @@ class UrlState:
     basemap: str = "offline"
     passage: int | None = None
     places: tuple[int, ...] = ()
+    story: str | None = None
 
     def __post_init__(self) -> None:
         countries = border_countries(self.border)
+        if self.story is not None and not (isinstance(self.story, str) and STORY_NAME.fullmatch(self.story)):
+            raise InputError(f"Story {str(self.story)[:40]!r} is not a story's name (lower-case letters, "
+                             "digits, - and _).")
         r = self.rings
         if not isinstance(r, tuple) or not 1 <= len(r) <= MAX_BANDS:
             raise InputError(f"Give 1 to {MAX_BANDS} ring distances as a tuple.")
@@ -404,6 +413,36 @@ def _layers(raw: str, warn: list[str]) -> tuple[str, ...] | None:
     return known
 
 
+def read_story(raw: str) -> str:
+    """Return the name of the bundled story ``raw`` names (any case, spaces around ignored).
+
+    Raises
+    ------
+    InputError
+        When no bundled story has that name; the message lists those there are.
+
+    Examples
+    --------
+    >>> read_story(" Belarus ")
+    'belarus'
+    """
+    from geo.bundled_stories import bundled_story_names
+
+    value = _normal(str(raw)).strip().lower()
+    names = bundled_story_names()
+    if value in names:
+        return value
+    raise InputError(f"use one of {', '.join(names)}; a story of your own opens from its file")
+
+
+def _story(raw: str, warn: list[str]) -> str | None:
+    try:
+        return read_story(raw)
+    except InputError as exc:
+        warn.append(f"Ignored unknown story “{_preview(raw)}”: {exc}.")
+        return None
+
+
 def _passage(raw: str, count: int, warn: list[str]) -> int | None:
     value = _normal(raw).strip()
     valid = f"passages 1 to {count}" if count > 1 else "passage 1" if count == 1 else "no passages"
@@ -430,7 +469,8 @@ def parse_query(
     (``UA-BY`` is ``BY-UA``); one whose countries are unknown or share no land border is
     dropped. Side and clip are read against the border (its countries' ISO codes, or their
     names as older links give them: ``side=ukraine``). Places are GeoNames ids, at most
-    :data:`MAX_PLACES`; unknown ids are dropped.
+    :data:`MAX_PLACES`; unknown ids are dropped. A story is one of the bundled stories, by
+    name (:func:`read_story`); a passage is read against that story.
 
     Parameters
     ----------
@@ -438,7 +478,7 @@ def parse_query(
         For example ``st.query_params`` as a dict; for a repeated key the last value wins.
     passages : int, optional
         How many passages the story has (a passage outside 1 to this is dropped with a
-        warning); by default, those of the bundled story.
+        warning); by default, those of the bundled story the link names, else the default one.
 
     Returns
     -------
@@ -453,10 +493,6 @@ def parse_query(
     """
     warn: list[str] = []
     values: dict[str, object] = {}
-    if passages is None and "passage" in params:
-        from geo.story import load_story
-
-        passages = len(load_story().passages)
     for key in _KEYS:
         if key not in params:
             continue
@@ -472,9 +508,15 @@ def parse_query(
         elif key == "layers":
             value = _layers(raw, warn)
         elif key == "passage":
-            value = _passage(raw, passages or 0, warn)
+            if passages is None:
+                from geo.bundled_stories import DEFAULT_STORY_NAME, load_bundled_story
+
+                passages = len(load_bundled_story(str(values.get("story", DEFAULT_STORY_NAME))).passages)
+            value = _passage(raw, passages, warn)
         elif key == "border":
             value = _border(raw, warn)
+        elif key == "story":
+            value = _story(raw, warn)
         elif key == "places":
             value = _places(raw, warn)
         elif key in ("side", "clip"):
@@ -495,7 +537,8 @@ def to_query(state: UrlState) -> dict[str, str]:
     >>> to_query(UrlState(rings=(50.0, 100.5)))["rings"]
     '50,100.5'
     """
-    query = {
+    query = {} if state.story is None else {"story": state.story}
+    query |= {
         "border": state.border,
         "rings": rings_text(state.rings, ","),
         "side": state.side,
