@@ -427,6 +427,16 @@ def _on_border() -> None:
     ss.side, ss.clip, ss.url_warnings = "both", "none", []
 
 
+def _show_border(key: str) -> None:
+    """Point the border chooser at ``key`` (a story's border), as if the person had chosen it."""
+    ss = st.session_state
+    if "-" in key:
+        ss.border_mode, (ss.border_a, ss.border_b) = "pair", key.split("-")
+    else:
+        ss.border_mode, ss.border_country = "country", key
+    _on_border()
+
+
 def _add_place() -> None:
     ss = st.session_state
     found = ss.get("place_found")
@@ -611,7 +621,8 @@ def _border_key() -> str:
 
 
 def _write_url(state: UrlState) -> None:
-    query = to_query(state)
+    # A person's own story travels as its file: its passage numbers would open the bundled one's.
+    query = to_query(state if state.story is not None else dataclasses.replace(state, passage=None))
     if st.query_params.to_dict() != query:
         st.query_params.from_dict(query)
 
@@ -1153,7 +1164,7 @@ def main() -> None:
         _border_controls(border_box, _user_layer()[0])
         _map_controls()
         with read_col:
-            article_editor()
+            article_editor(None if ss.border_mode == "layer" else _border_key(), _show_border)
             _story_panel(state)
             _article_panel(state)
         _headline_facts(state.units, _current_border(_user_layer()[0])[0])

@@ -8,12 +8,12 @@ makes travels as its file.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import streamlit as st
 
 from geo.article_input import article_from_file, article_from_text
 from geo.authoring import Draft, confirm_place, correct_place, draft_story, remove_place, search_places
-from geo.borders import border_key, get_border
 from geo.errors import AtlasError
 from geo.passages import add_passage, drop_passages, trim_passage
 from geo.story import MAX_ARTICLE_CHARS, Story, load_story_file
@@ -46,25 +46,29 @@ def _draft() -> Draft | None:
     return st.session_state.get(_DRAFT)
 
 
-def _find(text: str | None, upload) -> None:
+def _find(text: str | None, upload, on_border: Callable[[str], None]) -> None:
     try:
         if upload is not None:
             article = article_from_file(upload.getvalue(), upload.name)
         else:
             article = article_from_text(text or "")
-        _set_draft(draft_story(article))
-        st.session_state[_USE] = True
+        _start(draft_story(article), on_border)
     except AtlasError as exc:
         st.session_state["byo_error"] = str(exc)
 
 
-def _open(upload) -> None:
+def _open(upload, on_border: Callable[[str], None]) -> None:
     try:
-        story = load_story_file(upload.getvalue())
-        _set_draft(Draft(story, ()))
-        st.session_state[_USE] = True
+        _start(Draft(load_story_file(upload.getvalue()), ()), on_border)
     except AtlasError as exc:
         st.session_state["byo_error"] = f"This story file cannot be opened: {exc}"
+
+
+def _start(draft: Draft, on_border: Callable[[str], None]) -> None:
+    """Map a new draft, measuring from the border its story names."""
+    _set_draft(draft)
+    st.session_state[_USE] = True
+    on_border(draft.story.border)
 
 
 def _apply(change, *args) -> None:
@@ -140,20 +144,26 @@ def _review_passages(draft: Draft) -> None:
                 _apply(_on_story(add_passage, quote, place, "Added by a person."))
 
 
-def _set_border(value: str) -> None:
+def _follow_border(key: str) -> None:
+    """The story measures from the border the sidebar shows, so that its file keeps it."""
     draft = _draft()
-    try:
-        key = border_key(value)
-        get_border(key)
-    except AtlasError as exc:
-        st.session_state["byo_error"] = f"Border {md(value)}: {exc}"
-        return
     s = draft.story
-    _set_draft(Draft(Story(s.article, s.passages, s.places, key, s.reference_places), draft.findings))
+    if key != s.border:
+        _set_draft(Draft(Story(s.article, s.passages, s.places, key, s.reference_places), draft.findings))
 
 
-def article_editor() -> Story | None:
-    """Draw the "Your article" panel; return the story the map should show, or None for the bundled one."""
+def article_editor(border: str | None, on_border: Callable[[str], None]) -> Story | None:
+    """Draw the "Your article" panel; return the story the map should show, or None for the bundled one.
+
+    Parameters
+    ----------
+    border : str or None
+        The key of the border the sidebar shows (None for a line of the person's layer,
+        which a story file cannot name): the story follows it.
+    on_border : callable
+        ``on_border(key)`` points the sidebar at a border: a new story's own, proposed from
+        the countries its article names most.
+    """
     with st.expander("Your article", expanded=_draft() is not None, icon=":material/article:"):
         error = st.session_state.pop("byo_error", None)
         if error:
@@ -169,26 +179,26 @@ def article_editor() -> Story | None:
                 shown = f"{len(text):,}" if len(text) < MAX_PASTE_CHARS else f"more than {MAX_PASTE_CHARS - 1:,}"
                 st.error(f"This text has {shown} characters; an article may have at most {MAX_ARTICLE_CHARS:,}. "
                          "Paste the article alone, without the rest of the page.", icon=":material/block:")
-            st.button("Find its places", key="byo-find", on_click=lambda: _find(st.session_state.get("byo-text"), None),
-                      disabled=not text or too_long)
+            st.button("Find its places", key="byo-find", disabled=not text or too_long,
+                      on_click=lambda: _find(st.session_state.get("byo-text"), None, on_border))
         with upload:
             file = st.file_uploader("An article (.txt, .md, .html, .docx)", type=list(UPLOAD_TYPES), key="byo-file")
             st.button("Find its places", key="byo-find-file", disabled=file is None,
-                      on_click=lambda: _find(None, st.session_state.get("byo-file")))
+                      on_click=lambda: _find(None, st.session_state.get("byo-file"), on_border))
         with reopen:
             saved = st.file_uploader("A story file (.toml, .json)", type=["toml", "json"], key="byo-story")
             st.button("Open", key="byo-open", disabled=saved is None,
-                      on_click=lambda: _open(st.session_state.get("byo-story")))
+                      on_click=lambda: _open(st.session_state.get("byo-story"), on_border))
         draft = _draft()
         if draft is None:
             st.caption("Places are found offline: nothing leaves this machine.")
             return None
         st.toggle("Show this article on the map", key=_USE)
-        story = draft.story
-        value = st.text_input("Border the bands measure from (two country codes)", value=story.border,
-                              key=f"byo-border-{story.border}")
-        if value and value != story.border:
-            _set_border(value)
+        if border is not None:
+            _follow_border(border)
+            draft = _draft()
+        st.caption(f"The bands measure from the sidebar's border ({md(draft.story.border)}), first the pair of "
+                   "neighbours the article names most; change it under *Measure from*. The story file keeps it.")
         _review_places(draft)
         _review_passages(draft)
         st.download_button("Save the story file", draft.story.dumps("toml").encode("utf-8"),

@@ -28,6 +28,9 @@ def test_a_pasted_article_takes_over_the_map_and_the_reading_column():
     # Every found place is shown unconfirmed: dashed badges, "not yet confirmed" in tooltips.
     assert "atlas-unconfirmed" in groups and "not yet confirmed" in groups
     assert any("Your article" in c.value for c in at.caption)
+    # The bands measure from the border the article names most, set in the sidebar's chooser.
+    assert (at.selectbox(key="border_a").value, at.selectbox(key="border_b").value) in (("BY", "PL"), ("PL", "BY"))
+    assert '"BY-PL"' in groups
     labels = [b.label for b in at.button if b.key.startswith("passage-")]
     named = ("Warsaw", "Belarus", "Minsk", "Poland", "Brest")
     assert labels and all(any(w in label for w in named) for label in labels)

@@ -33,11 +33,12 @@ def test_an_unknown_story_is_a_warning_and_the_bundled_one_opens():
 
 
 def test_a_persons_own_article_leaves_the_link_and_the_bundled_story_comes_back_to_it():
-    at = run_app()
-    assert at.query_params["story"] == "belarus"
+    at = run_app(passage="3")
+    assert at.query_params["story"] == "belarus" and at.query_params["passage"] == "3"
     at.text_area(key="byo-text").input(TEXT).run()
     at.button(key="byo-find").click().run()
     assert not at.exception
     assert "story" not in at.query_params, "a person's own story travels as its file, not in the link"
+    assert "passage" not in at.query_params, "its passage numbers would open the bundled story's"
     at.toggle(key="byo_use").set_value(False).run()
     assert at.query_params["story"] == "belarus"

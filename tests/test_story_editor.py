@@ -51,16 +51,21 @@ def test_confirm_remove_drop_and_a_refused_trim(pasted):
     assert f"{count - 1} passages" in _map_line(pasted)
 
 
-def test_an_empty_paste_and_an_unknown_border_are_explained():
+def test_an_empty_paste_is_explained():
     at = AppTest.from_file(APP, default_timeout=60).run()
     at.text_area(key="byo-text").input("   ").run()
     at.button(key="byo-find").click().run()
     assert any("empty" in e.value for e in at.error)
-    at.text_area(key="byo-text").input(TEXT).run()
-    at.button(key="byo-find").click().run()
-    at.text_input(key="byo-border-BY-PL").input("XX-YY").run()
-    assert any("Border" in e.value for e in at.error) or "border BY-PL" in _map_line(at)
-    assert "border BY-PL" in _map_line(at)
+    assert _map_line(at) == "map: bundled story"
+
+
+def test_a_new_story_points_the_sidebar_at_its_border_and_follows_it(pasted):
+    # The article names Poland and Belarus most: the sidebar is pointed at their border.
+    assert pasted.text_input(key="sidebar_border").value == "BY-PL"
+    assert "border BY-PL" in _map_line(pasted)
+    # Another border chosen in the sidebar: the story (and so its file) measures from it.
+    pasted.text_input(key="sidebar_border").input("BY-LT").run()
+    assert "border BY-LT" in _map_line(pasted)
 
 
 def test_user_text_is_escaped_for_markdown():
