@@ -427,9 +427,10 @@ def _on_border() -> None:
     ss.side, ss.clip, ss.url_warnings = "both", "none", []
 
 
-def _show_border(key: str) -> None:
-    """Point the border chooser at ``key`` (a story's border), as if the person had chosen it."""
+def _show_border(key: str | None) -> None:
+    """Point the border chooser at ``key`` (a story's border; None: the story now shown), as if chosen."""
     ss = st.session_state
+    key = key or _story().border
     if "-" in key:
         ss.border_mode, (ss.border_a, ss.border_b) = "pair", key.split("-")
     else:

@@ -46,7 +46,7 @@ def _draft() -> Draft | None:
     return st.session_state.get(_DRAFT)
 
 
-def _find(text: str | None, upload, on_border: Callable[[str], None]) -> None:
+def _find(text: str | None, upload, on_border: Callable[[str | None], None]) -> None:
     try:
         if upload is not None:
             article = article_from_file(upload.getvalue(), upload.name)
@@ -57,14 +57,14 @@ def _find(text: str | None, upload, on_border: Callable[[str], None]) -> None:
         st.session_state["byo_error"] = str(exc)
 
 
-def _open(upload, on_border: Callable[[str], None]) -> None:
+def _open(upload, on_border: Callable[[str | None], None]) -> None:
     try:
         _start(Draft(load_story_file(upload.getvalue()), ()), on_border)
     except AtlasError as exc:
         st.session_state["byo_error"] = f"This story file cannot be opened: {exc}"
 
 
-def _start(draft: Draft, on_border: Callable[[str], None]) -> None:
+def _start(draft: Draft, on_border: Callable[[str | None], None]) -> None:
     """Map a new draft, measuring from the border its story names."""
     _set_draft(draft)
     st.session_state[_USE] = True
@@ -152,7 +152,7 @@ def _follow_border(key: str) -> None:
         _set_draft(Draft(Story(s.article, s.passages, s.places, key, s.reference_places), draft.findings))
 
 
-def article_editor(border: str | None, on_border: Callable[[str], None]) -> Story | None:
+def article_editor(border: str | None, on_border: Callable[[str | None], None]) -> Story | None:
     """Draw the "Your article" panel; return the story the map should show, or None for the bundled one.
 
     Parameters
@@ -162,7 +162,8 @@ def article_editor(border: str | None, on_border: Callable[[str], None]) -> Stor
         which a story file cannot name): the story follows it.
     on_border : callable
         ``on_border(key)`` points the sidebar at a border: a new story's own, proposed from
-        the countries its article names most.
+        the countries its article names most; ``on_border(None)`` back at the bundled story's
+        once the article is closed.
     """
     with st.expander("Your article", expanded=_draft() is not None, icon=":material/article:"):
         error = st.session_state.pop("byo_error", None)
@@ -203,10 +204,13 @@ def article_editor(border: str | None, on_border: Callable[[str], None]) -> Stor
         _review_passages(draft)
         st.download_button("Save the story file", draft.story.dumps("toml").encode("utf-8"),
                             file_name="story.toml", mime="application/toml", key="byo-save", on_click="ignore")
-        if st.button("Close this article", key="byo-close"):
-            _set_draft(None)
-            st.rerun()
+        st.button("Close this article", key="byo-close", on_click=_close, args=(on_border,))
     return draft.story if st.session_state.get(_USE) else None
+
+
+def _close(on_border: Callable[[str | None], None]) -> None:
+    _set_draft(None)
+    on_border(None)
 
 
 def current_story() -> Story | None:

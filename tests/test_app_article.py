@@ -39,4 +39,8 @@ def test_a_pasted_article_takes_over_the_map_and_the_reading_column():
     assert map_groups(at).count("atlas-unconfirmed") < groups.count("atlas-unconfirmed")
     at.toggle(key="byo_use").set_value(False).run()
     assert "atlas-unconfirmed" not in map_groups(at)
+    # Closed, the article gives the map back to the bundled story, measured from its own border.
+    at.toggle(key="byo_use").set_value(True).run()
+    at.button(key="byo-close").click().run()
+    assert (at.selectbox(key="border_a").value, at.selectbox(key="border_b").value) == ("BY", "UA")
     assert not at.exception

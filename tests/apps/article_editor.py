@@ -10,7 +10,7 @@ from story_editor import article_editor
 
 st.text_input("Sidebar border", key="sidebar_border")
 chosen = st.session_state.sidebar_border or None
-story = article_editor(chosen, lambda key: st.session_state.update(sidebar_border=key))
+story = article_editor(chosen, lambda key: st.session_state.update(sidebar_border=key or "BY-UA"))
 if story is None:
     st.caption("map: bundled story")
 else:
