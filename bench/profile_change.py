@@ -52,8 +52,9 @@ from geo.mapping import (  # noqa: E402
     MapView,
     band_layer,
     base_map,
-    kyiv_line_layer,
+    border_layer,
     passage_layer,
+    reference_layer,
 )
 from geo.urlstate import LAYERS, UrlState, parse_query, to_query  # noqa: E402
 
@@ -122,12 +123,13 @@ def rendered_base() -> BaseMap:
 
 
 def other_groups(base: BaseMap) -> list[tuple[str, str]]:
-    """The kyiv-line and passage groups' scripts (cached in the app for any distance)."""
+    """The border, reference-line and passage groups' scripts (cached in the app for any distance)."""
     out = []
+    makers = {"border": border_layer, "kyiv-line": reference_layer, "passages": passage_layer}
     for idx, kind in enumerate(DYNAMIC_LAYERS):
         if kind == "bands":
             continue
-        group = kyiv_line_layer("km") if kind == "kyiv-line" else passage_layer(None, None)
+        group = makers[kind]()
         localize(group, base_url=ASSET_BASE)
         with untouched(base.map):
             out.append((kind, sf._get_feature_group_string(group, map=base.map, idx=idx)))
@@ -165,11 +167,12 @@ def one_change(base: BaseMap, others: list[tuple[str, str]], text: str, new: boo
         with step("folium render"):
             localize(group, base_url=ASSET_BASE)
             with untouched(base.map):
-                band_script = sf._get_feature_group_string(group, map=base.map, idx=0)
+                band_script = sf._get_feature_group_string(group, map=base.map, idx=DYNAMIC_LAYERS.index("bands"))
         base.band_script = band_script
     band_script = base.band_script  # a repeated change: the app's cached group
     with step("component args"):
-        payload = component_payload(base, [band_script, *(s for _, s in others)])
+        scripts = dict(others) | {"bands": band_script}
+        payload = component_payload(base, [scripts[kind] for kind in DYNAMIC_LAYERS])
     with step("message"):
         msg = ForwardMsg()
         msg.delta.new_element.component_instance.component_name = "streamlit_folium.st_folium"
