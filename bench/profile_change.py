@@ -185,9 +185,11 @@ def one_change(base: BaseMap, others: list[tuple[str, str]], text: str, new: boo
 
 
 def component_payload(base: BaseMap, scripts: list[str]) -> str:
-    """The map component's arguments as Streamlit sends them (``_show_map`` in app.py)."""
+    """The map component's arguments as Streamlit sends them (``_show_map`` in app.py, base map as a file)."""
+    # The app sends the base map's script once, as a static file, and a loader on each rerun.
+    loader = "(0, eval)(window.__atlasScripts[\"0123456789abcdef0123\"]);"
     args = dict(
-        script=base.script, header=base.header, html=base.html, id=base.map_id, key="k", height=560,
+        script=loader, header=base.header, html=base.html, id=base.map_id, key="k", height=560,
         width=None, returned_objects=list(RETURNED), default=dict.fromkeys(RETURNED), zoom=None, center=None,
         feature_group="".join(scripts), return_on_hover=False, layer_control=base.control, pixelated=False,
         css_links=list(base.css_links), wrap_longitude=False,
