@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import functools
 import hashlib
@@ -47,6 +48,7 @@ from geo.mapping import (
     unique_layer_name,
 )
 from geo.places import article_places, story_places
+from geo.scriptfiles import ScriptFile, script_file
 from geo.story import PUBLISHER, Story, load_story
 from geo.urlstate import BASEMAPS, DEFAULT_RINGS, LAYERS, UrlState, parse_query, rings_text, to_query
 from geo.userlayer import EXTENSIONS, UserLayer, read_user_layer, user_layer_group
@@ -153,6 +155,11 @@ class _RenderedMap:
     js_links: tuple[str, ...]
     #: Layer control scripts, one per tuple of feature-group names (see _layer_control).
     controls: dict[tuple[str, ...], str] = dataclasses.field(default_factory=dict)
+    #: Whether the script goes to the browser as a static file (see _script_for); a map
+    #: with a person's layer stays inline, so their data is never a file anyone could fetch.
+    as_file: bool = False
+    #: The static file holding the script, per tuple of library URLs it is bundled with.
+    files: dict[tuple[str, ...], ScriptFile | None] = dataclasses.field(default_factory=dict)
 
 
 def _asset_links(elements) -> tuple[list[str], list[str]]:
@@ -165,7 +172,7 @@ def _asset_links(elements) -> tuple[list[str], list[str]]:
     return css, js
 
 
-def _render_once(m: folium.Map) -> _RenderedMap:
+def _render_once(m: folium.Map, as_file: bool = False) -> _RenderedMap:
     with _untouched(m):
         m.get_root().render()
         m.render()
@@ -174,8 +181,28 @@ def _render_once(m: folium.Map) -> _RenderedMap:
         css, js = _asset_links(walk_elements(m))
     return _RenderedMap(
         m, threading.Lock(), script, header, html_text, sf.get_full_id(m),
-        tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)),
+        tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)), as_file=as_file,
     )
+
+
+def _script_for(rendered: _RenderedMap, links: tuple[str, ...]) -> tuple[str, tuple[str, ...]]:
+    """The map script and script links to send: a loader and one file, or the script inline.
+
+    The base map's script (470 kB of GeoJSON) never changes, but streamlit-folium takes it
+    with every rerun, and a distance change sent, hashed and parsed it each time for a map
+    that ignores it once drawn. Kept in the libraries' bundle file, it is fetched once, when
+    the map's frame first loads; each rerun sends the one-line loader instead.
+    """
+    if not rendered.as_file or len(links) != 1 or not links[0].startswith(BUNDLE_BASE + "/"):
+        return rendered.script, links
+    with rendered.lock:
+        stored = rendered.files.get(links)
+        if stored is None or not stored.exists():  # an old file another server process removed
+            stored = script_file(rendered.script, links[0].rsplit("/", 1)[1])
+            rendered.files[links] = stored
+    if stored is None:
+        return rendered.script, links
+    return stored.loader, (f"{BUNDLE_BASE}/{stored.name}",)
 
 
 def _layer_control(rendered: _RenderedMap, names: tuple[str, ...]) -> str:
@@ -236,8 +263,9 @@ def _show_map(
     reports back: only the keys in ``returned``.
     """
     scripts = tuple(dict.fromkeys([*rendered.js_links, *(j for g in groups for j in g.js_links)]))
+    script, links = _script_for(rendered, bundle_scripts(scripts, ASSET_BASE, BUNDLE_BASE))
     return sf._component_func(
-        script=rendered.script,
+        script=script,
         header=rendered.header,
         html=rendered.html,
         id=rendered.map_id,
@@ -253,7 +281,7 @@ def _show_map(
         layer_control=_layer_control(rendered, tuple(g.name for g in groups)) if control else None,
         pixelated=False,
         css_links=list(dict.fromkeys([*rendered.css_links, *(c for g in groups for c in g.css_links)])),
-        js_links=list(bundle_scripts(scripts, ASSET_BASE, BUNDLE_BASE)),
+        js_links=list(links),
         wrap_longitude=False,
     )
 
@@ -275,7 +303,7 @@ def _cached_base_map(
         taken = [c.layer_name for c in m._children.values() if isinstance(c, folium.map.Layer)]
         group.layer_name = unique_layer_name(group.layer_name, [*taken, *DYNAMIC_LAYER_NAMES])
         group.add_to(m)
-    return _render_once(localize(m, base_url=ASSET_BASE))
+    return _render_once(localize(m, base_url=ASSET_BASE), as_file=_user is None)
 
 
 @st.cache_resource(max_entries=2, show_spinner=False)
@@ -292,31 +320,79 @@ def _places(story: Story) -> dict:
     return article_places() if story is load_story() else story_places(story)
 
 
-@st.cache_resource(max_entries=128, ttl=3600, show_spinner=False)
+class _Lru:
+    """A bounded map shared by every session of the server, least recently used out first.
+
+    A lookup is a dict access under a lock: ``st.cache_resource`` hashes each argument
+    with Streamlit's hasher (and looks up the parameter names with ``inspect``), about
+    0.5 ms a call, which five lookups a distance change made a sixth of a repeated
+    change's CPU. Values are made outside the lock, so one slow render holds no one up.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: collections.OrderedDict = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple, make: Callable[[], object]):
+        with self.lock:
+            if key in self.items:
+                self.items.move_to_end(key)
+                return self.items[key]
+        value = make()
+        with self.lock:
+            self.items[key] = value
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+        return value
+
+
+@st.cache_resource(show_spinner=False)
+def _process_caches() -> dict[str, _Lru]:
+    """The server's rendered layers and base maps, for every session (one lookup a run)."""
+    return {"groups": _Lru(128), "bases": _Lru(8)}
+
+
 def _cached_group(
-    basemap: str, layers: tuple[str, ...], idx: int, kind: str, args: tuple, _border: Border | None = None,
-    _story: Story | None = None,
+    basemap: str, layers: tuple[str, ...], idx: int, kind: str, args: tuple, border: Border | None = None,
+    story: Story | None = None, caches: dict[str, _Lru] | None = None,
 ) -> _GroupScript:
     """One adjustable layer rendered for one base map, keyed only on what that layer shows.
 
     Rendering a group through folium's templates costs far more than the change it
     shows, and most reruns change one layer at most (the bands when a distance moves).
-    Every kind's ``args`` start with the border's key; ``_border`` is that border (a
+    Every kind's ``args`` start with the border's key; ``border`` is that border (a
     user's line cannot be found again from its key). The passages' ``args`` end with a key
-    of ``_story``, the story they come from.
+    of ``story``, the story they come from.
     """
-    border = _border or get_border(args[0])
-    if kind == "border":
-        group = border_layer(border)
-    elif kind == "bands":
-        _, distances, side, clip, units = args
-        group = band_layer(BandSpec(distances, side=side, clip=clip, border=border), units)
-    elif kind == "kyiv-line":
-        _, places, units = args
-        group = reference_layer(border, places, units)
-    else:
-        group = passage_layer(args[1], args[2], _story)
-    return _render_group(_cached_base_map(basemap, layers), group, idx)
+    caches = caches or _process_caches()
+
+    def make() -> _GroupScript:
+        shown = border or get_border(args[0])
+        if kind == "border":
+            group = border_layer(shown)
+        elif kind == "bands":
+            _, distances, side, clip, units = args
+            group = band_layer(BandSpec(distances, side=side, clip=clip, border=shown), units)
+        elif kind == "kyiv-line":
+            _, places, units = args
+            group = reference_layer(shown, places, units)
+        else:
+            group = passage_layer(args[1], args[2], story)
+        return _render_group(_base_map(basemap, layers, caches=caches), group, idx)
+
+    return caches["groups"].get((basemap, layers, idx, kind, args), make)
+
+
+def _base_map(
+    basemap: str, layers: tuple[str, ...], upload: _Upload | None = None, caches: dict[str, _Lru] | None = None,
+) -> _RenderedMap:
+    """The rendered base map, from the process's cache before Streamlit's (which shows a spinner)."""
+    caches = caches or _process_caches()
+    if upload is None:
+        return caches["bases"].get((basemap, layers, None), lambda: _cached_base_map(basemap, layers))
+    return caches["bases"].get((basemap, layers, upload.key),
+                               lambda: _cached_base_map(basemap, layers, upload.key, upload.layer))
 
 
 @st.cache_data(max_entries=64, ttl=3600, show_spinner=False)
@@ -557,7 +633,8 @@ def _capitalised(text: str) -> str:
 def _band_controls(border: Border) -> None:
     """The band controls, drawn into the sidebar by the map's fragment."""
     sb = st.sidebar
-    sb.selectbox("Preset", [*PRESETS, CUSTOM], key="preset", on_change=_on_preset)
+    # Options as tuples: Streamlit checks a list's items for a dataframe, a tuple it takes as it is.
+    sb.selectbox("Preset", (*PRESETS, CUSTOM), key="preset", on_change=_on_preset)
     sb.text_input(
         "Distances from the border (km)",
         key="rings_text",
@@ -668,13 +745,13 @@ def _base_for(state: UrlState, upload: _Upload | None) -> tuple[_RenderedMap, li
     """The base map for ``state``, with the user's layer drawn in if it can be."""
     if upload is not None:
         try:
-            return _cached_base_map(state.basemap, state.layers, upload.key, upload.layer), []
+            return _base_map(state.basemap, state.layers, upload), []
         except Exception as exc:
             _LOG.exception("Drawing an uploaded layer failed")
             note = _Note(st.error, f"Your layer could not be drawn ({_md(type(exc).__name__)}); the map shows "
                                    "everything else. The error was logged.")
-            return _cached_base_map(state.basemap, state.layers), [note]
-    return _cached_base_map(state.basemap, state.layers), []
+            return _base_map(state.basemap, state.layers), [note]
+    return _base_map(state.basemap, state.layers), []
 
 
 def _badge_clicked(value: dict | None) -> bool:
@@ -709,7 +786,8 @@ def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict 
         "passages": (border.key, selected, token, hash(story)),
     }
     kinds = [kind for kind in DYNAMIC_LAYERS if kind in state.layers]
-    groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind], border, story)
+    caches = _process_caches()
+    groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind], border, story, caches)
               for i, kind in enumerate(kinds)]
     value = _show_map(rendered, MAP_KEY, MAP_HEIGHT, groups, True, ("bounds", "last_object_clicked_tooltip"))
     shown = hash((rendered.map_id, *(g.script for g in groups)))

@@ -800,6 +800,13 @@ def distance_bands(spec: BandSpec) -> list[Band]:
     >>> [b.label for b in distance_bands(BandSpec((50.0, 100.0)))]
     ['0–50 km', '50–100 km']
     """
+    return list(_bands(spec))
+
+
+@lru_cache(maxsize=32)
+def _bands(spec: BandSpec) -> tuple[Band, ...]:
+    # The page asks twice a change (the clip's errors, then the map's layer): the zones are
+    # cached per distance, and the differences between them once per spec here.
     zones = [equidistant_zone(d, spec.border) for d in spec.distances_km]
     mask = None if spec.side == "both" else _sides(spec.border)[spec.side]
     # Land is asked for by whole degrees round the outer zone, so nearby specs share it.
@@ -816,7 +823,7 @@ def distance_bands(spec: BandSpec) -> list[Band]:
             shape = shape.intersection(clip)
         bands.append(Band(inner_km, outer_km, _polygonal(shape)))
         inner_zone, inner_km = zone, outer_km
-    return bands
+    return tuple(bands)
 
 
 def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
