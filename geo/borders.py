@@ -77,13 +77,17 @@ def shared_border(a: str, b: str, tolerance_m: float = BORDER_TOLERANCE_M) -> sh
 
 
 def _shared_line(ga: shapely.Geometry, gb: shapely.Geometry, tolerance_m: float) -> shapely.Geometry | None:
-    window = ga.envelope.intersection(gb.envelope).buffer(0.5)
+    return _shared_edges(ga.boundary, gb.boundary, tolerance_m)
+
+
+def _shared_edges(ea: shapely.Geometry, eb: shapely.Geometry, tolerance_m: float) -> shapely.Geometry | None:
+    window = ea.envelope.intersection(eb.envelope).buffer(0.5)
     if window.is_empty:
         return None
     centre = window.centroid
     to_m, to_deg = aeqd_transformers(centre.x, centre.y)
-    edge_a = reproject(ga.boundary.intersection(window), to_m)
-    edge_b = reproject(gb.boundary.intersection(window), to_m)
+    edge_a = reproject(ea.intersection(window), to_m)
+    edge_b = reproject(eb.intersection(window), to_m)
     near = edge_a.intersection(edge_b.buffer(tolerance_m))
     lines = [p for p in shapely.get_parts(near) if p.geom_type == "LineString"]
     if not lines:

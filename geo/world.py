@@ -24,6 +24,7 @@ from geo.worldpack import decode_geometry, sha256
 __all__ = [
     "INDEX",
     "NOT_LAND_BORDERS",
+    "TERRITORY_STATUSES",
     "CountryInfo",
     "Territory",
     "Town",
@@ -107,24 +108,42 @@ class CountryInfo:
     neighbours: tuple[str, ...] = field(compare=False, repr=False)
 
 
+#: What a territory's marking says: held by a state that is not its de jure country, or disputed
+#: between states with none of their claims settled (the data draws it where the source does).
+TERRITORY_STATUSES = ("occupied", "disputed")
+
+
 @dataclass(frozen=True)
 class Territory:
-    """Territory of one country occupied or controlled by another, drawn inside the de jure country.
+    """Territory occupied, controlled or disputed, drawn inside the country the data gives it.
 
     Parameters
     ----------
     name : str
     de_jure : str
-        ISO code of the country it belongs to in international law (and in the drawing).
+        ISO code of the country it is drawn in: for occupied territory the country it belongs
+        to in international law; for disputed territory the country DCW draws it in, which
+        settles no claim.
     occupier : str
-        ISO code of the occupying (or controlling) state.
+        ISO code of the state that occupies, controls or administers it.
     since : int
-        Year the occupation began.
+        Year that state's hold began.
     note : str
         What is drawn and how it was derived.
     source : str
         The registry data the line comes from.
     geometry : shapely.MultiPolygon
+    status : str
+        ``"occupied"`` (the default, as for every territory before disputed ones were stored)
+        or ``"disputed"``.
+    claimants : tuple of str
+        ISO codes of the states claiming a disputed territory (empty for occupied territory).
+
+    Examples
+    --------
+    >>> names = {"UA": "Ukraine", "RU": "Russia"}
+    >>> Territory("Crimea", "UA", "RU", 2014, "", "", shapely.MultiPolygon()).describe(names)
+    'Crimea: territory of Ukraine occupied by Russia since 2014'
     """
 
     name: str
@@ -134,6 +153,41 @@ class Territory:
     note: str
     source: str
     geometry: shapely.Geometry = field(compare=False, repr=False)
+    status: str = "occupied"
+    claimants: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.status not in TERRITORY_STATUSES:
+            raise DataError(f"Territory {self.name!r} has status {self.status!r}; "
+                            f"expected one of {', '.join(TERRITORY_STATUSES)}.")
+
+    def describe(self, names: dict[str, str] | None = None) -> str:
+        """Say in one line what the marking means, with country names from ``names`` (ISO code to name).
+
+        Parameters
+        ----------
+        names : dict, optional
+            Country names by ISO code; a code missing from it is shown as the code.
+
+        Returns
+        -------
+        str
+            ``"<name>: territory of A occupied by B since N"`` for occupied territory;
+            ``"<name>: disputed, administered by B since N, claimed by C; drawn in A as DCW
+            draws it"`` for disputed territory.
+        """
+        names = names or {}
+
+        def named(code: str) -> str:
+            return names.get(code, code)
+
+        if self.status == "occupied":
+            return (f"{self.name}: territory of {named(self.de_jure)} occupied by {named(self.occupier)} "
+                    f"since {self.since}")
+        claims = " and ".join(named(c) for c in self.claimants)
+        claimed = f", claimed by {claims}" if claims else ""
+        return (f"{self.name}: disputed, administered by {named(self.occupier)} since {self.since}{claimed}; "
+                f"drawn in {named(self.de_jure)} as DCW draws it")
 
 
 # Letters that Unicode does not decompose into a base letter and an accent.
@@ -343,7 +397,8 @@ class World:
         if cached is None:
             cached = tuple(
                 Territory(row["name"], row["de_jure"], row["occupier"], row["since"], row["note"],
-                          row["source"], self._decode(row["geometry"], row["name"]))
+                          row["source"], self._decode(row["geometry"], row["name"]),
+                          row.get("status", "occupied"), tuple(row.get("claimants", ())))
                 for row in self.index["occupied"]
             )
             self.__dict__["_occupied"] = cached

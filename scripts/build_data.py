@@ -302,8 +302,9 @@ FILES = {
                                     "public domain"),
     "world/index.json": ("World data index (read by `geo.world`): every country's ISO code, English name (Natural "
                          "Earth 5.1.1, German point of view; GeoNames where it has none), capital (GeoNames), "
-                         "bounds and neighbours; the pack, offset, length and sha256 of every blob; occupied "
-                         "territory (name, de jure country, occupier, since, note, source)",
+                         "bounds and neighbours; the pack, offset, length and sha256 of every blob; occupied and "
+                         "disputed territory (name, de jure country, occupier, since, note, source, status, "
+                         "claimants)",
                          f"Debian {DCW_PACKAGE}; PyPI {NE_WHEEL}, {PLACES_WHEEL}, {GEONAMES_WHEEL}",
                          "LGPL-3.0-or-later (DCW); public domain (Natural Earth); CC BY 4.0 (GeoNames)"),
     "world/countries.bin": ("Every DCW country at full 1:1M detail, snapped into one world coverage (tolerance "
@@ -313,7 +314,8 @@ FILES = {
     "world/borders.bin": ("The shared land border of every pair of neighbours, derived at build time by "
                           "`geo.borders` rule (the part of one country's boundary within 50 m of the other's)",
                           f"Debian {DCW_PACKAGE}", "LGPL-3.0-or-later"),
-    "world/occupied.bin": ("Occupied territory cut from its de jure country at DCW detail (see notes)",
+    "world/occupied.bin": ("Occupied and disputed territory cut from the country it is drawn in, at DCW detail "
+                           "(see notes)",
                            f"Debian {DCW_PACKAGE}; PyPI {PLACES_WHEEL}, {NE_WHEEL} (Natural Earth 10m)",
                            "LGPL-3.0-or-later (DCW); public domain (Natural Earth)"),
     "world/towns.bin": ("GeoNames cities15000, every country: geonameid, name, lon, lat, population, admin1, "
@@ -392,17 +394,25 @@ Built by `python scripts/build_world.py` (the second step of `make data`); read 
   decoded as for the region files. DCW stores some countries in longitudes 180..360 (the
   Americas, western Africa, Ireland, Portugal, ...); the build moves them to -180..180 and cuts
   the few that cross the antimeridian (Russia, the United States, Fiji, ...) there.
-- One coverage: GEOS 3.14's coverage cleaner (`shapely.coverage_clean`) nodes all countries
-  together, gives each overlap to the earliest country in the region build's order (Ukraine,
-  then BY EE HU LT LV MD PL RO RU SK, then the rest by code) and merges each gap narrower than
-  0.003° (about 300 m; DCW neighbours differ by up to ~100 m) into the neighbour with the longest
-  border along it. Its vertex snapping stays at GEOS's automatic sub-metre step, so coastlines
-  keep their detail. Coordinates are then rounded to 1e-6° and each country made valid.
+- One coverage: each country is snapped onto the neighbours built before it (Ukraine, then
+  BY EE HU LT LV MD PL RO RU SK, then the rest by code), within 0.003° (about 300 m), in the
+  0.05° cells where their boundaries come near (so coasts keep their detail), and the
+  neighbours are cut away, so no two countries overlap. Snapping moves vertices onto vertices,
+  so where DCW's neighbours run side by side between their vertices a sliver stayed open (the
+  Russia–Kazakhstan line broke into 5 pieces, totalling 6,831 km, at slivers of 70–800 m); each
+  sliver under 0.006° wide between a country and a neighbour now goes to the country, whose
+  outline then follows the neighbour's exactly. Wider gaps stay: DCW leaves the undemarcated
+  Southern Patagonian Ice Field and much of the Andes between Argentina and Chile open by up to
+  1 km or more. Coordinates are then rounded to 1e-6° and each country made valid.
 - Shared borders: for every pair of countries whose geometries touch, the build applies
   `geo.borders`' rule (the part of one country's boundary within 50 m of the other's, pieces
-  under 100 m dropped) and stores the line; a pair with no such line is not a neighbour. Opening
-  a border is a read. The Belarus–Ukraine line agrees with `countries.gpkg`'s to within 0.1 %
-  in length (tests/test_world.py).
+  under 100 m dropped) to the two boundaries within the cells where they come near, and stores
+  the line; a pair with no such line is not a neighbour. Every vertex of every stored line lies
+  on one country's outline and within 50 m of the other's (tests/test_world.py checks every
+  pair). Where DCW's outlines part by more than 50 m the line has a gap (Argentina–Chile: about
+  700 pieces). Russia–Kazakhstan is one line of 6,833 km, as long as the part of Kazakhstan's
+  outline within 1 km of Russia's. Opening a border is a read. The Belarus–Ukraine line agrees
+  with `countries.gpkg`'s to within 0.1 % in length (tests/test_world.py).
 - Names: Natural Earth 5.1.1's `NAME_EN` (German point of view, the wheel the region build
   uses); GeoNames' country name where Natural Earth has no row for a DCW code. Capitals: the
   capital GeoNames' country table names, found in cities15000 by name or alternate name (the
@@ -414,7 +424,9 @@ Built by `python scripts/build_world.py` (the second step of `make data`); read 
   geometry blob is zlib over a small header, the offset arrays of `shapely.to_ragged_array`,
   and the coordinates as integers of 1e-6° (exactly the rounded values), delta-coded per axis
   and byte-planed (`geo/worldpack.py` documents every byte). The towns blob is zlib over JSON
-  rows. The build is deterministic: the same packages give the same bytes (same zlib, GEOS).
+  rows. The build is deterministic: the same packages give the same bytes (same zlib, GEOS);
+  checked by snapping a subset (the focus countries, China, Kyrgyzstan, Kazakhstan, Mongolia)
+  in two processes and comparing the encoded blobs of every country and the RU-KZ line.
 - Occupied territory (`index.json` "occupied", geometry in `occupied.bin`), each drawn inside
   its de jure country and recorded with occupier, year, note and source:
   - Crimea (UA, occupied by RU since 2014): found. DCW Ukraine cut along Natural Earth's default
@@ -427,9 +439,15 @@ Built by `python scripts/build_world.py` (the second step of `make data`); read 
     Israel and its German view Syria (present when the build log does not say "not found").
   - Western Sahara (EH, administered mostly by MA since 1975): DCW and Natural Earth draw it as a
     territory of its own; neither has the berm, so the whole territory is marked.
-  - Kashmir: NOT marked yet. Natural Earth's default view has 'Siachen Glacier' as an area of its
-    own; how DCW divides Kashmir between India, Pakistan and China against Natural Earth's
-    lines has not been compared yet, so no Kashmir territory is stored.
+  - Kashmir (disputed; `status` "disputed", with `claimants`): DCW draws the former princely
+    state along the lines of control, so the Pakistan-administered part (Azad Kashmir,
+    Gilgit-Baltistan) lies in DCW Pakistan and the China-administered part (Aksai Chin, the
+    Shaksgam valley) in DCW China; neither source draws their inner limits, so they are not
+    stored as areas. Stored: "Jammu and Kashmir (Indian-administered)" (drawn in IN,
+    administered by IN since 1947, claimed by IN and PK): DCW India's state "Jammu and Kashmir"
+    (before the 2019 split into two union territories), cut from DCW India along its line with
+    Himachal Pradesh and Punjab; and "Siachen Glacier" (drawn in PK as DCW has it, held by IN
+    since 1984, claimed by IN and PK): DCW Pakistan cut along Natural Earth's default-view area.
 """
 
 

@@ -40,7 +40,7 @@ from build_data import (
     write_checksums,
 )
 
-from geo.borders import BORDER_TOLERANCE_M, _shared_line
+from geo.borders import BORDER_TOLERANCE_M, _shared_edges
 from geo.worldpack import decode_geometry, encode_geometry, sha256
 
 DCW_PATH = Path("/usr/share/gmt-dcw/dcw-gmt.nc")
@@ -51,6 +51,8 @@ WEST = box(180.0, -90.0, 540.0, 90.0)
 TOUCH_DEG = 1e-5
 # Snapping works in the cells of this grid (degrees) where neighbours' boundaries come near.
 ZONE_CELL = 0.05
+# Slivers narrower than this (degrees) between a country and a neighbour are closed (close_gaps).
+GAP_DEG = 2 * SNAP_DEG
 
 
 def log(msg: str) -> None:
@@ -88,6 +90,15 @@ def read_world_dcw() -> dict[str, shapely.Geometry]:
             if time.perf_counter() - t > 2:
                 log(f"decoded {code} in {time.perf_counter() - t:.0f} s")
     return out
+
+
+def read_dcw_unit(code: str) -> shapely.Geometry:
+    """One DCW unit by its variable prefix, for example ``"INJK"`` (India's state of Jammu and Kashmir)."""
+    import netCDF4
+
+    ds = netCDF4.Dataset(DCW_PATH)
+    ds.set_auto_maskandscale(False)
+    return normalised(_decode(ds.variables[code + "_lon"], ds.variables[code + "_lat"]))
 
 
 def _cells(lines: shapely.Geometry) -> np.ndarray:
@@ -148,11 +159,35 @@ def snap_world(dcw: dict[str, shapely.Geometry]) -> dict[str, shapely.Geometry]:
                 region = near_union.intersection(zone)
                 moved = shapely.make_valid(shapely.snap(inside, region, SNAP_DEG))
                 moved = polygons_only(shapely.make_valid(moved.difference(region)))
+                moved = close_gaps(moved, region, zone)
                 geom = polygons_only(shapely.make_valid(shapely.union_all([outside, moved])))
         if time.perf_counter() - t > 3:
             log(f"{iso}: snapped onto {len(near)} in {time.perf_counter() - t:.0f} s")
         done[iso] = geom
     return done
+
+
+def close_gaps(moved: shapely.Geometry, region: shapely.Geometry, zone: shapely.Geometry) -> shapely.Geometry:
+    """Give ``moved`` the slivers under GAP_DEG wide left open between it and ``region``.
+
+    Snapping moves vertices onto vertices: where a country's vertices lie more than SNAP_DEG
+    from its neighbour's, or the two outlines run side by side between their vertices, a sliver
+    stays open between them, and the shared-line rule (boundaries within 50 m) breaks there.
+    A sliver's far side is the neighbour's own outline, so filling it makes the two coincide.
+    Open water and wide gaps (the undemarcated Southern Patagonian Ice Field) are left as they are.
+    """
+    gaps = polygons_only(zone.difference(shapely.union_all([moved, region])))
+    if gaps.is_empty:
+        return moved
+    wide = gaps.buffer(-GAP_DEG / 2, join_style="mitre").buffer(GAP_DEG / 2, join_style="mitre")
+    narrow = polygons_only(gaps.difference(wide))
+    shapely.prepare(moved)
+    shapely.prepare(region)
+    fill = [p for p in shapely.get_parts(narrow)
+            if shapely.dwithin(moved, p, 1e-9) and shapely.dwithin(region, p, 1e-9)]
+    if not fill:
+        return moved
+    return polygons_only(shapely.make_valid(shapely.union_all([moved, *fill])))
 
 
 def polygons_only(geom: shapely.Geometry) -> shapely.Geometry:
@@ -189,13 +224,16 @@ def build_occupied(world: dict, ne: dict, cache: dict) -> list[dict]:
     """Occupied territory the registry sources have, each cut from its de jure country at DCW detail."""
     out = []
 
-    def add(name, de_jure, occupier, since, note, source, geom):
+    def add(name, de_jure, occupier, since, note, source, geom, claimants=()):
         if geom.is_empty:
             log(f"occupied: {name} not found in DCW {de_jure}")
             return
         assert geom.is_valid, name
-        out.append({"name": name, "de_jure": de_jure, "occupier": occupier, "since": since,
-                    "note": note, "source": source, "geometry": geom})
+        row = {"name": name, "de_jure": de_jure, "occupier": occupier, "since": since,
+               "note": note, "source": source, "geometry": geom}
+        if claimants:
+            row |= {"status": "disputed", "claimants": list(claimants)}
+        out.append(row)
 
     add("Crimea", "UA", "RU", 2014,
         "Autonomous Republic of Crimea and Sevastopol: DCW Ukraine cut along Natural Earth's de facto line with "
@@ -218,7 +256,35 @@ def build_occupied(world: dict, ne: dict, cache: dict) -> list[dict]:
         "Non-self-governing territory (UN), most of it west of the berm administered by Morocco since 1975-76; "
         "neither source has the berm, so the whole territory is drawn and marked",
         f"DCW 1:1M (EH); {NE_DEFAULT}", world["EH"])
+    add_kashmir(add, world, cache)
     return out
+
+
+def add_kashmir(add, world: dict, cache: dict) -> None:
+    """Kashmir as the sources have it: DCW draws the former princely state along the lines of control.
+
+    DCW puts the Pakistan-administered part (Azad Kashmir, Gilgit-Baltistan) in Pakistan, the
+    China-administered part (Aksai Chin, the Shaksgam valley) in China, and the Indian-administered
+    part in India, where it is DCW's state "Jammu and Kashmir"; neither source draws the inner
+    limits of the Pakistan- or China-administered parts, so only the Indian-administered state and
+    Natural Earth's Siachen Glacier are stored as areas.
+    """
+    jk = read_dcw_unit("INJK")
+    india_rest = shapely.union_all([read_dcw_unit("INHP"), read_dcw_unit("INPB")])
+    add("Jammu and Kashmir (Indian-administered)", "IN", "IN", 1947,
+        "The part of the former princely state of Jammu and Kashmir administered by India since its accession "
+        "in October 1947 (the state and, since 2019, the union territories of Jammu and Kashmir and Ladakh), "
+        "claimed by Pakistan: DCW India's state 'Jammu and Kashmir', cut from DCW India along its line with "
+        "Himachal Pradesh and Punjab. DCW draws the line of control with Pakistan and the line of actual "
+        "control with China as India's borders; Siachen lies on DCW's Pakistani side (see Siachen Glacier)",
+        "DCW 1:1M (IN, state JK)", cut_out(world["IN"], jk, india_rest), claimants=("IN", "PK"))
+    siachen = ne_default(cache, "Siachen Glacier")
+    rest = shapely.union_all([ne_default(cache, n) for n in ("India", "Pakistan", "China")])
+    add("Siachen Glacier", "PK", "IN", 1984,
+        "Glacier north of the line of control's end point NJ9842, held by India since 1984 and claimed by "
+        "India and Pakistan; DCW draws it in Pakistan, Natural Earth's default view as an area of its own: "
+        "DCW Pakistan cut along Natural Earth's 'Siachen Glacier'",
+        f"DCW 1:1M; {NE_DEFAULT}", cut_out(world["PK"], siachen, rest), claimants=("IN", "PK"))
 
 
 def find_pairs(world: dict[str, shapely.Geometry]) -> dict[str, shapely.Geometry]:
@@ -239,22 +305,33 @@ def find_pairs(world: dict[str, shapely.Geometry]) -> dict[str, shapely.Geometry
     for n, (i, j) in enumerate(candidates):
         if n % 25 == 0:
             log(f"pair {n}: {codes[i]}-{codes[j]}")
-        # Only the cells where the two boundaries come near: the rest (coasts, other borders)
-        # cannot hold their shared line, and buffering it all took minutes for Canada–US.
-        zone = border_zone(geoms[i], geoms[j])
-        if zone.is_empty:
-            continue
-        ga, gb = (polygons_only(g.intersection(zone)) for g in (geoms[i], geoms[j]))
-        if ga.is_empty or gb.is_empty:
-            continue
-        line = _shared_line(ga, gb, BORDER_TOLERANCE_M)
-        if line is None:
-            continue
-        pieces = [p for p in shapely.get_parts(shapely.set_precision(line, 1e-6)) if p.geom_type == "LineString"]
-        pieces = [p for p in pieces if not p.is_empty and p.length > 0]
-        if pieces:
-            out[f"{codes[i]}-{codes[j]}"] = shapely.MultiLineString(pieces)
+        line = shared_line(geoms[i], geoms[j])
+        if line is not None:
+            out[f"{codes[i]}-{codes[j]}"] = line
     return dict(sorted(out.items()))
+
+
+def shared_line(ga: shapely.Geometry, gb: shapely.Geometry) -> shapely.MultiLineString | None:
+    """The shared line of two snapped countries by ``geo.borders``' rule, on the 1e-6 degree grid.
+
+    Only the cells where the two boundaries come near are searched: the rest (coasts, other
+    borders) cannot hold their shared line, and buffering it all took minutes for Canada–US.
+    The boundaries themselves are clipped to those cells, not the countries: a clipped
+    country's boundary runs along the cells' edges too, and where both ran along the same
+    edge (around a gap the cells leave open) the rule took that edge for a border.
+    """
+    zone = border_zone(ga, gb)
+    if zone.is_empty:
+        return None
+    ea, eb = (g.boundary.intersection(zone) for g in (ga, gb))
+    if ea.is_empty or eb.is_empty:
+        return None
+    line = _shared_edges(ea, eb, BORDER_TOLERANCE_M)
+    if line is None:
+        return None
+    pieces = [p for p in shapely.get_parts(shapely.set_precision(line, 1e-6)) if p.geom_type == "LineString"]
+    pieces = [p for p in pieces if not p.is_empty and p.length > 0]
+    return shapely.MultiLineString(pieces) if pieces else None
 
 
 def read_cities(wheel: Path, tmp: Path) -> tuple[list[dict], dict]:

@@ -15,6 +15,7 @@ from geo import world
 from geo.borders import shared_border
 from geo.data import DATA_DIR
 from geo.errors import DataError, InputError
+from geo.worldpack import sha256
 
 GEOD = Geod(ellps="WGS84")
 # 50 m (the shared-line rule) east-west at 75 degrees north, in degrees of longitude.
@@ -48,28 +49,47 @@ def test_the_sample_pairs_are_neighbours(a, b):
     assert b in world.neighbours(a) and a in world.neighbours(b)
 
 
+def _off_outline(a: str, b: str, on_deg: float = 1e-5) -> np.ndarray:
+    """Vertices of the stored a-b line not on one outline (within ``on_deg``) and within 50 m of the other."""
+    line = world.shared_line(a, b)
+    assert line.geom_type in ("LineString", "MultiLineString") and line.length > 0
+    points = shapely.points(shapely.get_coordinates(line))
+    edges = [world.country_geometry(c).boundary for c in (a, b)]
+    shapely.prepare(edges)
+    # Each vertex is on one boundary (to about 1 m: line and polygon are rounded to the 1e-6
+    # degree grid apart) and within 50 m of the other.
+    on = [shapely.dwithin(edge, points, on_deg + 1e-9) for edge in edges]
+    near = [shapely.dwithin(edge, points, FIFTY_M_DEG) for edge in edges]
+    ok = (on[0] & near[1]) | (on[1] & near[0])
+    return shapely.get_coordinates(points[~ok])
+
+
 @pytest.mark.parametrize("a, b", PAIRS)
 def test_a_shared_line_lies_on_both_countries_boundaries(a, b):
-    line = world.shared_line(b, a)
-    assert line.geom_type in ("LineString", "MultiLineString") and line.length > 0
-    edges = [world.country_geometry(c).boundary for c in (a, b)]
-    points = shapely.points(shapely.get_coordinates(line))
-    near = [shapely.distance(edge, points) for edge in edges]
-    # Each vertex is on one boundary (to about 1 m: line and polygon are rounded to the 1e-6
-    # degree grid apart) and within 50 m of the other...
-    off = (np.minimum(*near) > 1e-5 + 1e-9) | (np.maximum(*near) > FIFTY_M_DEG)
-    if (a, b) == ("AR", "CL"):
-        # A known defect of the build (closing note of 2026-12-02): across the Southern
-        # Patagonian Ice Field, where the border is undemarcated and DCW's outlines leave a gap,
-        # the stored line runs on the build's 0.05° snapping grid, up to ~8 km off both outlines;
-        # two vertices at the Strait of Magellan's eastern entrance lie ~12 km off Chile's. This
-        # pins where they are, so that a rebuild that fixes them, or spreads them, shows.
-        xy = shapely.get_coordinates(points[off])
-        ice = (xy[:, 0] > -73.5) & (xy[:, 0] < -73.3) & (xy[:, 1] > -50.45) & (xy[:, 1] < -50.2)
-        strait = (xy[:, 0] > -69.35) & (xy[:, 0] < -69.2) & (xy[:, 1] > -52.2) & (xy[:, 1] < -52.1)
-        assert len(xy) <= 10 and (ice | strait).all()
-    else:
-        assert not off.any()
+    assert len(_off_outline(b, a)) == 0
+
+
+def test_every_stored_line_lies_on_both_countries_boundaries():
+    # 3 m, not 1 m: where a line ends inside a long straight segment (desert borders: IQ-KW,
+    # IQ-SY, JO-SY, IL-PS, BA-RS ...), the rule cuts it in an azimuthal projection, where the
+    # segment bows a metre or two away from the straight longitude/latitude segment.
+    off = {f"{a}-{b}": len(xy) for a, b in world.border_pairs() if len(xy := _off_outline(a, b, on_deg=3e-5))}
+    # Known, not yet understood (found after the 2026-12-02 rebuild): 5 vertices of Oman–Yemen.
+    assert off == {"OM-YE": 5}
+
+
+def test_russia_kazakhstan_is_one_line_as_long_as_kazakhstans_boundary_along_russia():
+    """The longest border: one piece, as long as the part of Kazakhstan's outline that runs along Russia's."""
+    line = world.shared_line("KZ", "RU")
+    pieces = sorted((GEOD.geometry_length(p) for p in shapely.get_parts(line)), reverse=True)
+    kz, ru = world.country_geometry("KZ"), world.country_geometry("RU")
+    # Within 0.01 degree (~1 km) of Russia's outline: wider than any sliver the 0.003 degree
+    # snapping leaves, and Kazakhstan has no coast that near Russia's but at the Caspian.
+    x0, y0, x1, y1 = kz.bounds
+    ru_edge = shapely.clip_by_rect(ru.boundary, x0 - 0.1, y0 - 0.1, x1 + 0.1, y1 + 0.1)
+    expected = GEOD.geometry_length(kz.boundary.intersection(ru_edge.buffer(0.01)))
+    assert sum(pieces) == pytest.approx(expected, rel=0.002)
+    assert pieces[0] > 0.999 * sum(pieces)
 
 
 def test_the_belarus_ukraine_line_matches_the_region_data():
@@ -196,3 +216,63 @@ def test_touching_outlines_across_water_are_no_land_border():
     assert ("RU", "US") not in world.border_pairs()
     with pytest.raises(InputError, match="Diomede"):
         world.shared_line("US", "RU")
+
+
+def _territory(name: str) -> world.Territory:
+    return next(t for t in world.occupied() if t.name == name)
+
+
+@pytest.mark.parametrize("town, lon, lat, inside", [
+    ("Leh", 77.58, 34.16, "Jammu and Kashmir (Indian-administered)"),
+    ("Srinagar", 74.80, 34.08, "Jammu and Kashmir (Indian-administered)"),
+    ("Jammu", 74.86, 32.73, "Jammu and Kashmir (Indian-administered)"),
+    ("Skardu", 75.63, 35.30, None),
+    ("Muzaffarabad", 73.47, 34.37, None),
+    ("Siachen base camp", 77.10, 35.45, "Siachen Glacier"),
+])
+def test_kashmir_is_marked_where_the_sources_draw_it(town, lon, lat, inside):
+    kashmir = [_territory("Jammu and Kashmir (Indian-administered)"), _territory("Siachen Glacier")]
+    point = shapely.Point(lon, lat)
+    assert [t.name for t in kashmir if t.geometry.contains(point)] == ([inside] if inside else [])
+    # DCW draws the former princely state along the lines of control: Skardu (Gilgit-Baltistan),
+    # Muzaffarabad (Azad Kashmir) and the Siachen Glacier in Pakistan, Leh and Srinagar in India.
+    drawn_in = [c for c in ("IN", "PK", "CN") if world.country_geometry(c).contains(point)]
+    assert drawn_in == (["IN"] if inside and inside.startswith("Jammu") else ["PK"])
+
+
+@pytest.mark.parametrize("name, drawn_in, administrator, since", [
+    ("Jammu and Kashmir (Indian-administered)", "IN", "IN", 1947), ("Siachen Glacier", "PK", "IN", 1984)])
+def test_kashmir_areas_are_disputed_sourced_and_inside_the_country_dcw_gives_them(name, drawn_in, administrator,
+                                                                                   since):
+    terr = _territory(name)
+    assert (terr.de_jure, terr.occupier, terr.since, terr.status) == (drawn_in, administrator, since, "disputed")
+    assert set(terr.claimants) == {"IN", "PK"}
+    assert "DCW" in terr.source and terr.note
+    assert terr.geometry.is_valid and terr.geometry.area > 0.1
+    assert terr.geometry.difference(world.country_geometry(drawn_in)).area < 1e-6 * terr.geometry.area
+
+
+def test_a_territory_says_whether_it_is_occupied_or_disputed():
+    names = {c.iso2: c.name for c in world.countries()}
+    assert _territory("Crimea").status == "occupied"
+    assert _territory("Crimea").describe(names) == "Crimea: territory of Ukraine occupied by Russia since 2014"
+    siachen = _territory("Siachen Glacier").describe(names)
+    assert siachen.startswith("Siachen Glacier: disputed, administered by India since 1984, claimed by ")
+    assert "occupied" not in siachen and "Pakistan" in siachen
+    with pytest.raises(DataError, match="status"):
+        world.Territory("X", "IN", "IN", 1947, "", "", shapely.MultiPolygon(), status="annexed")
+
+
+def test_an_index_without_statuses_reads_as_occupied(world_copy):
+    """An index written before disputed territory was stored still loads."""
+    path = world_copy / "world" / "index.json"
+    index = json.loads(path.read_text(encoding="utf-8"))
+    for row in index["occupied"]:
+        row.pop("status", None)
+        row.pop("claimants", None)
+    path.write_text(json.dumps(index), encoding="utf-8")
+    checksums = world_copy / "checksums.sha256"
+    lines = [ln for ln in checksums.read_text(encoding="utf-8").splitlines() if not ln.endswith("world/index.json")]
+    lines.append(f"{sha256(path.read_bytes())}  world/index.json")
+    checksums.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert {t.status for t in world.World(world_copy).occupied()} == {"occupied"}
