@@ -48,6 +48,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from geodesic_check import BruteForceDistance, dense_edge_samples  # noqa: E402
 
+import geo.bands  # noqa: E402
 from geo.bands import ORACLE_SPACINGS_M, RELATIVE_TOLERANCE, BandSpec, border_distance, distance_bands, equidistant_zone  # noqa: E402
 from geo.borders import belarus_ukraine_border  # noqa: E402
 from geo.geodesy import LineDistance, reproject  # noqa: E402
@@ -70,7 +71,7 @@ def projected_buffers(crs: str, distances: tuple[float, ...]):
 
 def geodesic(distances: tuple[float, ...], cold: bool):
     if cold:
-        equidistant_zone.cache_clear()
+        forget_bands(geo.bands)
     distance_bands(BandSpec(distances))
     return [equidistant_zone(d) for d in distances]
 
@@ -126,7 +127,7 @@ def against(rev: str) -> None:
         times: dict[str, list[float]] = {"then": [], "now": []}
         for _ in range(ROUNDS):
             for name, module in (("then", then), ("now", now)):
-                module.equidistant_zone.cache_clear()
+                forget_bands(module)
                 gc.collect()
                 start = time.perf_counter()
                 module.distance_bands(module.BandSpec(distances))
@@ -169,11 +170,18 @@ def _open_now(key: str) -> None:
     now._projection(border)
 
 
+def forget_bands(module: types.ModuleType) -> None:
+    """Clear a bands module's caches of zones and of whole band sets (where it has one)."""
+    module.equidistant_zone.cache_clear()
+    if hasattr(module, "_bands"):  # since the perf branch: the bands of the last specs
+        module._bands.cache_clear()
+
+
 def _bands_now(key: str) -> None:
     import geo.bands as now
     from geo.borders import get_border
 
-    now.equidistant_zone.cache_clear()
+    forget_bands(now)
     now.distance_bands(now.BandSpec(SETS[3], border=get_border(key)))
 
 
@@ -186,7 +194,7 @@ def _open_then(then: types.ModuleType) -> None:
 
 
 def _bands_then(then: types.ModuleType) -> None:
-    then.equidistant_zone.cache_clear()
+    forget_bands(then)
     then.distance_bands(then.BandSpec(SETS[3]))
 
 
