@@ -8,8 +8,8 @@ from collections.abc import Iterable
 from geo import world
 from geo.bands import BandSpec
 from geo.errors import InputError
-from geo.facts import border_facts, country_name, the_border
-from geo.mapping import format_distance
+from geo.facts import border_facts, the_border
+from geo.mapping import format_distance, marked_territory
 from geo.story import load_story
 from geo.urlstate import LAYERS, UNITS
 
@@ -28,12 +28,6 @@ def _clip(spec: BandSpec) -> str:
     if spec.clip in ("none", "land"):
         return {"none": "", "land": ", over land only"}[spec.clip]
     return f", inside {spec.border.clip_name(spec.clip)}"
-
-
-def _occupied(countries: tuple[str, ...]) -> list[tuple[str, str, str, int]]:
-    """Occupied territory of the border's countries: (name, de jure, occupier, since)."""
-    found = [(t.name, t.de_jure, t.occupier, int(t.since)) for t in world.occupied()]
-    return [t for t in found if t[1] in countries]
 
 
 def map_summary(spec: BandSpec, units: str = "km", layers: tuple[str, ...] = LAYERS,
@@ -98,9 +92,9 @@ def map_summary(spec: BandSpec, units: str = "km", layers: tuple[str, ...] = LAY
             sentences.append(f"Dashed lines join {_listed([f.place for f in reference])} "
                              "to their nearest points of the border.")
     if "crimea" in shown:
-        for name, de_jure, occupier, since in _occupied(border.countries):
-            sentences.append(f"{name} is hatched: territory of {country_name(de_jure)} occupied by "
-                             f"{country_name(occupier)} since {since}.")
+        every_name = {c.iso2: c.name for c in world.countries()}
+        for territory in marked_territory(border):
+            sentences.append(f"Hatched: {territory.describe(every_name)}.")
     if "passages" in shown:
         sentences.append(f"{len(load_story().passages)} numbered badges mark the places of the article's passages.")
     return " ".join(sentences)

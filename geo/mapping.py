@@ -772,23 +772,41 @@ def border_layer(border: Border | None = None) -> folium.FeatureGroup:
     return layer
 
 
-def _occupied_areas(border: Border) -> folium.GeoJson:
-    """Territory of the border's countries occupied by another state (beside Crimea, on the base map).
+#: A disputed area is marked on a border's map only this near its line (degrees between their
+#: boxes): Kashmir belongs on the maps of India's borders with Pakistan and China, not Bangladesh's.
+DISPUTED_REACH_DEG = 5.0
 
-    Drawn over its de jure country, outlined and tinted like Crimea, with who occupies it,
-    since when and the source in its tooltip (class ``atlas-occupied``).
+
+def marked_territory(border: Border) -> tuple:
+    """The occupied and disputed territory a border's map marks, as :class:`geo.world.Territory` values.
+
+    Territory one of the border's countries holds, claims or lost; disputed territory only
+    within :data:`DISPUTED_REACH_DEG` of the border's line.
+    """
+    from geo import world
+
+    countries = set(border.countries)
+    west, south, east, north = border.line.bounds
+    near = shapely.box(west, south, east, north).buffer(DISPUTED_REACH_DEG)
+    return tuple(t for t in world.occupied()
+                 if {t.de_jure, t.occupier, *t.claimants} & countries
+                 and (t.status == "occupied" or near.intersects(t.geometry.envelope)))
+
+
+def _occupied_areas(border: Border) -> folium.GeoJson:
+    """Territory of the border's countries occupied or disputed (beside Crimea, on the base map).
+
+    Drawn over the country the data draws it in, outlined and tinted like Crimea, with who
+    holds it, since when, who claims it and the source in its tooltip (class ``atlas-occupied``).
     """
     from geo import world
 
     names = {c.iso2: c.name for c in world.countries()}
     features = [
         {"type": "Feature",
-         "properties": {"name": escape_text(
-             f"{t.name}: territory of {names.get(t.de_jure, t.de_jure)} occupied by "
-             f"{names.get(t.occupier, t.occupier)} since {t.since} ({t.source})")},
+         "properties": {"name": escape_text(f"{t.describe(names)} ({t.source})")},
          "geometry": _display(t.geometry, _TOLERANCE["focus"], _DECIMALS["focus"])}
-        for t in world.occupied()
-        if t.name != "Crimea" and ({t.de_jure, t.occupier} & set(border.countries))
+        for t in marked_territory(border) if t.name != "Crimea"
     ]
     return folium.GeoJson(
         {"type": "FeatureCollection", "features": features},

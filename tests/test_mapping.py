@@ -312,3 +312,9 @@ def test_another_border_marks_its_countries_occupied_territory_with_who_and_sinc
     golan = rendered("IL-SY")
     assert "atlas-occupied" in golan and "Golan" in golan and "since 1967" in golan
     assert "atlas-occupied" not in rendered("BY-PL")
+    # Kashmir is disputed, not occupied by the state that administers it, and is marked near
+    # India's borders with Pakistan and China only.
+    kashmir = rendered("IN-PK")
+    assert "Jammu and Kashmir" in kashmir and "disputed, administered by India" in kashmir
+    assert "occupied by India" not in kashmir
+    assert "Jammu and Kashmir" not in rendered("BD-IN")
