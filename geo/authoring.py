@@ -234,7 +234,10 @@ def _prefix_index(gaz: Gazetteer) -> tuple[list[str], list[int]]:
 
 
 def search_places(prefix: str, limit: int = 20, gazetteer: Gazetteer | None = None) -> list[GazetteerPlace]:
-    """Return the gazetteer's places whose name starts with ``prefix`` (any case), most populous first.
+    """Return the gazetteer's places whose name starts with ``prefix`` (any case, accents ignored).
+
+    A place named exactly ``prefix`` comes first (Lviv before Lviv oblast, "Lvivska", which
+    counts more people), then the others, most populous first.
 
     Examples
     --------
@@ -249,5 +252,5 @@ def search_places(prefix: str, limit: int = 20, gazetteer: Gazetteer | None = No
     lo = bisect.bisect_left(keys, key)
     hi = bisect.bisect_left(keys, key + "\U0010ffff")
     found = [gaz.place(rows[i]) for i in range(lo, min(hi, lo + 2000))]
-    found.sort(key=lambda p: (-p.population, p.name, p.id))
+    found.sort(key=lambda p: (plain(p.name).lower().strip() != key, -p.population, p.name, p.id))
     return found[:limit]
