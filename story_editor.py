@@ -7,6 +7,7 @@ makes travels as its file.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 
@@ -149,7 +150,7 @@ def _follow_border(key: str) -> None:
     draft = _draft()
     s = draft.story
     if key != s.border:
-        _set_draft(Draft(Story(s.article, s.passages, s.places, key, s.reference_places), draft.findings))
+        _set_draft(Draft(dataclasses.replace(s, border=key), draft.findings))
 
 
 def article_editor(border: str | None, on_border: Callable[[str | None], None]) -> Story | None:

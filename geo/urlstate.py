@@ -281,10 +281,6 @@ def _country_known(iso2: str) -> bool:
     return True
 
 
-def _shares_border(a: str, b: str) -> bool:
-    return (a, b) in world.border_pairs()
-
-
 def read_border(raw: str) -> str:
     """Return the canonical key of the border ``raw`` names, if the data has that border.
 
@@ -322,7 +318,7 @@ def read_border(raw: str) -> str:
     if unknown:
         what = "is not a country" if len(unknown) == 1 else "are not countries"
         raise InputError(f"{' and '.join(unknown)} {what} in the data")
-    if len(countries) == 2 and not _shares_border(*countries):
+    if len(countries) == 2 and countries[1] not in world.neighbours(countries[0]):
         a, b = (country_name(c) for c in countries)
         raise InputError(f"{a} and {b} share no land border")
     if len(countries) == 1:

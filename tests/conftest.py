@@ -70,3 +70,13 @@ def app_server(tmp_path_factory):
 # Property tests draw the same examples on every run, so CI is reproducible.
 settings.register_profile("atlas", derandomize=True, deadline=None)
 settings.load_profile("atlas")
+
+
+@pytest.fixture(scope="module")
+def shared_page(browser, app_server):
+    """One page of the app for a module of story tests: opening it costs far more than a paste."""
+    from storypage import StoryPage
+
+    p = StoryPage(browser, app_server).open()
+    yield p
+    p.close()

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_scriptfiles import registered_scripts
 
 from geo.assets import BUNDLE_DIR
 from geo.scriptfiles import PREFIX
@@ -19,13 +20,7 @@ def _map_args(at: AppTest) -> dict:
 
 def _stored_scripts(link: str) -> dict[str, str]:
     """The scripts a bundle file registers for its loader, by key."""
-    text = (BUNDLE_DIR / link.rsplit("/", 1)[1]).read_text(encoding="utf-8")
-    out = {}
-    for line in text.splitlines():
-        if line.startswith("window.__atlasScripts[") and "] = " in line:
-            key, value = line.removeprefix("window.__atlasScripts[").split("] = ", 1)
-            out[json.loads(key)] = json.loads(value.removesuffix(";"))
-    return out
+    return registered_scripts((BUNDLE_DIR / link.rsplit("/", 1)[1]).read_text(encoding="utf-8"))
 
 
 @pytest.fixture(scope="module")

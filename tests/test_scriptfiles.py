@@ -20,7 +20,7 @@ def folder(tmp_path):
     return tmp_path
 
 
-def _registered(text: str) -> dict:
+def registered_scripts(text: str) -> dict:
     """The scripts a file registers, read back from its JavaScript (JSON string literals)."""
     out = {}
     for line in text.splitlines():
@@ -34,7 +34,7 @@ def test_the_file_runs_the_libraries_then_holds_the_script_as_text(folder):
     stored = script_file(CODE, "libs.js", folder)
     text = (folder / stored.name).read_text(encoding="utf-8")
     assert text.startswith(LIBS + "\n;\n"), "the libraries run first, and a trailing comment swallows nothing"
-    assert list(_registered(text).values()) == [CODE], "the script is kept exactly, as a string"
+    assert list(registered_scripts(text).values()) == [CODE], "the script is kept exactly, as a string"
     assert stored.loader == f"(0, eval)(window.__atlasScripts[{json.dumps(stored.key)}]);"
     assert stored.exists()
 

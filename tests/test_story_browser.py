@@ -18,14 +18,6 @@ KEPT = "Poland and Belarus have argued over the crossing since 2021."
 KRAKOW = (50.06143, 19.93658)
 
 
-@pytest.fixture(scope="module")
-def shared_page(browser, app_server):
-    """One page of the app for the module: opening it costs far more than a paste."""
-    p = StoryPage(browser, app_server).open()
-    yield p
-    p.close()
-
-
 @pytest.fixture
 def story_page(shared_page):
     """The page with :data:`TEXT` freshly pasted (any article before it closed) and its places drawn."""

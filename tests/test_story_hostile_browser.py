@@ -12,7 +12,7 @@ import json
 
 import pytest
 from playwright.sync_api import expect
-from storypage import STEP_MS, StoryPage
+from storypage import STEP_MS
 
 from geo.story import MAX_ARTICLE_CHARS
 
@@ -57,14 +57,6 @@ COUNT_INJECTED_ON_MAP = f"""() => {{
     }});
     return {{injected: n, opened}};
 }}"""
-
-
-@pytest.fixture(scope="module")
-def shared_page(browser, app_server):
-    """One page of the app for the module: opening it costs far more than a paste."""
-    p = StoryPage(browser, app_server).open()
-    yield p
-    p.close()
 
 
 @pytest.fixture
