@@ -34,6 +34,7 @@ from geo.export import FORMATS, SIZES, export_request, render
 from geo.facts import MAX_PLACES, TOWN_RULE, band_facts, compute_facts, reference_facts
 from geo.framing import View
 from geo.geodesy import KM_PER_MILE, geodesic_length_km
+from geo.layercache import kept_layer_script
 from geo.mapping import (
     DYNAMIC_LAYER_NAMES,
     DYNAMIC_LAYERS,
@@ -244,7 +245,7 @@ class _GroupScript:
 def _render_group(rendered: _RenderedMap, group: folium.FeatureGroup, idx: int) -> _GroupScript:
     localize(group, base_url=ASSET_BASE)
     with rendered.lock, _untouched(rendered.map):
-        script = sf._get_feature_group_string(group, map=rendered.map, idx=idx)
+        script = kept_layer_script(sf._get_feature_group_string(group, map=rendered.map, idx=idx), idx)
     css, js = _asset_links(walk_elements(group))
     return _GroupScript(script, tuple(dict.fromkeys(css)), tuple(dict.fromkeys(js)), group.layer_name)
 

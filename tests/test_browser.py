@@ -98,6 +98,30 @@ def test_distance_change_updates_bands_in_place(page):
     assert "rings=30%2C60" in page.page.url or "rings=30,60" in page.page.url
 
 
+def test_a_layer_shown_before_is_put_back_not_built_again(page):
+    page.open({"rings": "50,100,200"})
+    frame = page.frame()
+    frame.evaluate("() => window.feature_group.forEach(l => { l.__atlas_seen = 1; })")
+    field = page.page.locator(".st-key-rings_text input")
+    field.fill("30, 60")
+    field.press("Enter")
+    frame.wait_for_function("() => document.querySelectorAll('path.atlas-band').length === 2", timeout=DRAW_MS)
+    seen = frame.evaluate("() => window.feature_group.slice(-4).map(l => l.__atlas_seen === 1)")
+    assert seen == [True, False, True, True], "only the bands were built again"
+    field.fill("50, 100, 200")
+    field.press("Enter")
+    frame.wait_for_function("() => document.querySelectorAll('path.atlas-band').length === 3", timeout=DRAW_MS)
+    assert frame.evaluate("() => window.feature_group.slice(-4).every(l => l.__atlas_seen === 1)")
+    # The layer put back is whole: its legend and tooltips came back with it.
+    assert frame.locator(".atlas-band-legend div i").count() == 3
+    tooltips = frame.evaluate("""() => {
+        const out = [];
+        window.feature_group.slice(-4)[1].eachLayer(g => { if (g.eachLayer) out.push(!!g.getTooltip()); });
+        return out;
+    }""")
+    assert tooltips == [True, True, True]
+
+
 _OVERLAYS = """() => [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
     .map(l => l.textContent.trim())"""
 _TOGGLE = """(name) => [...document.querySelectorAll('.leaflet-control-layers-overlays label')]
