@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import math
 import re
 from collections.abc import Iterable, Sequence
@@ -26,6 +27,7 @@ from geo.errors import InputError
 from geo.facts import compute_facts, reference_facts
 from geo.geodesy import GEOD, KM_PER_MILE, geodesic_length_km
 from geo.places import article_places, story_places
+from geo.polyline import DECODER, packed_geometry
 from geo.story import Story, load_story
 from geo.urlstate import BASEMAPS, LAYERS, UNITS
 
@@ -245,13 +247,36 @@ def exact_on_screen(geom: shapely.Geometry, zoom: int = MAX_ZOOM) -> dict:
     >>> len(exact_on_screen(shapely.LineString([(30, 51), (30.5, 51.001), (31, 51)]))["coordinates"])
     3
     """
+    return _display(geom, *_screen_precision(geom, zoom))
+
+
+def _screen_precision(geom: shapely.Geometry, zoom: int) -> tuple[float, int]:
+    """The simplification tolerance (degrees) and decimals that keep ``geom`` within half a pixel at ``zoom``."""
     _, south, _, north = geom.bounds
     half_pixel = 0.5 * 360.0 / (256 * 2**zoom) * math.cos(math.radians(max(abs(south), abs(north))))
     # Simplifying by 0.9 of it and rounding to a tenth of that (a vertex moves by at most a
     # twentieth, on each axis) keep the two together under half a pixel.
     tolerance = 0.9 * half_pixel
-    decimals = math.ceil(-math.log10(tolerance / 10))
-    return _display(geom, tolerance, decimals)
+    return tolerance, math.ceil(-math.log10(tolerance / 10))
+
+
+def packed_on_screen(geom: shapely.Geometry, zoom: int = MAX_ZOOM) -> dict:
+    """Return ``geom`` as :func:`exact_on_screen` draws it, packed as encoded polylines.
+
+    Every vertex kept is one of ``geom``'s, and the line between them strays from it by
+    less than half a pixel, as there; the rounding to the same decimals is the encoding's
+    own. The result is :func:`geo.polyline.packed_geometry`'s, for ``window.atlasUnpack``.
+
+    Examples
+    --------
+    >>> packed = packed_on_screen(shapely.box(30.0, 50.0, 30.5, 50.5))
+    >>> packed["type"], packed["decimals"], len(packed["parts"][0])
+    ('MultiPolygon', 6, 1)
+    """
+    tolerance, decimals = _screen_precision(geom, zoom)
+    # Plain Douglas-Peucker, a tenth of the time of the topology-preserving kind: a ring may
+    # come to touch another within the tolerance, which no screen shows and SVG draws anyway.
+    return packed_geometry(shapely.simplify(geom, tolerance, preserve_topology=False), decimals)
 
 
 def _without_islands(geom: shapely.Geometry, min_area: float) -> shapely.MultiPolygon:
@@ -305,6 +330,45 @@ def _minimap_geojson() -> dict:
 
 
 # --- small Leaflet elements folium does not provide --------------------------------------
+
+
+class _PackedGeoJson(MacroElement):
+    """Polygons or lines sent as encoded polylines (:mod:`geo.polyline`), with a sticky tooltip.
+
+    What folium's ``GeoJson`` draws for one feature of one look, in a quarter of the
+    bytes: the browser unpacks the geometry, and ``highlight`` restyles a shape under the
+    pointer. ``tooltip`` is trusted HTML (callers escape user text).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        {{ this.decoder }}
+        var {{ this.get_name() }} = L.geoJson(
+            {type: "Feature", properties: {label: {{ this.tooltip|tojson }}},
+             geometry: window.atlasUnpack({{ this.packed_json }})},
+            {pane: {{ this.pane|tojson }}, style: function () { return {{ this.look|tojson }}; }}
+        ).bindTooltip({{ this.tooltip|tojson }}, {sticky: true, className: "foliumtooltip"});
+        {%- if this.highlight %}
+        {{ this.get_name() }}.on("mouseover", function (e) { e.layer.setStyle({{ this.highlight|tojson }}); });
+        {{ this.get_name() }}.on("mouseout", function (e) { {{ this.get_name() }}.resetStyle(e.layer); });
+        {%- endif %}
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, packed: dict, look: dict, tooltip: str, highlight: dict | None = None,
+                 pane: str = "overlayPane") -> None:
+        super().__init__()
+        self._name = "GeoJson"
+        self.look, self.tooltip, self.highlight, self.pane = look, tooltip, highlight, pane
+        # An encoded line may hold "{{", which a Jinja pass over the rendered script (stock
+        # branca compiles it as a template) would take for an expression: written as \u007b.
+        parts = json.dumps(packed["parts"]).replace("{", "\\u007b")
+        kind, decimals = json.dumps(packed["type"]), int(packed["decimals"])
+        self.packed_json = f'{{"type": {kind}, "decimals": {decimals}, "parts": {parts}}}'
+        self.decoder = DECODER
 
 
 class _Legend(MacroElement):
@@ -949,7 +1013,7 @@ def base_map(view: MapView = DEFAULT_VIEW) -> folium.Map:
 @lru_cache(maxsize=32)
 def _band_shapes(spec: BandSpec) -> tuple[tuple[float, float, dict], ...]:
     return tuple(
-        (b.inner_km, b.outer_km, exact_on_screen(b.geometry))
+        (b.inner_km, b.outer_km, packed_on_screen(b.geometry))
         for b in distance_bands(spec)
         if not b.geometry.is_empty
     )
@@ -995,15 +1059,13 @@ def band_layer(spec: BandSpec, units: str = "km") -> folium.FeatureGroup:
     for (inner, outer, geometry), colour in zip(shapes, colours, strict=False):
         label = _band_label(inner, outer, units)
         text = escape_text(f"{label} from the {spec.border.name}")
-        folium.GeoJson(
-            {"type": "Feature", "properties": {"label": text}, "geometry": geometry},
-            style_function=lambda _f, c=colour: {
-                "fillColor": c, "fillOpacity": style.BAND_OPACITY, "color": c, "weight": 0.8,
-                "opacity": 0.9, "className": "atlas-band", "pane": "atlas-bands",
-            },
-            highlight_function=lambda _f: {"weight": 2.0, "fillOpacity": min(1.0, style.BAND_OPACITY + 0.15)},
-            tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
-            control=False,
+        _PackedGeoJson(
+            geometry,
+            {"className": "atlas-band", "color": colour, "fillColor": colour, "fillOpacity": style.BAND_OPACITY,
+             "opacity": 0.9, "weight": 0.8},
+            text,
+            highlight={"fillOpacity": min(1.0, style.BAND_OPACITY + 0.15), "weight": 2.0},
+            pane="atlas-bands",
         ).add_to(layer)
         rows.append(f'<div><i style="background:{colour};opacity:{style.BAND_OPACITY + 0.2:g}"></i>'
                     f"{escape_text(label)}</div>")
