@@ -349,9 +349,21 @@ class _Lru:
 
 
 @st.cache_resource(show_spinner=False)
+def _shared_caches() -> dict[str, _Lru]:
+    return {"groups": _Lru(128), "bases": _Lru(8), "summaries": _Lru(64)}
+
+
 def _process_caches() -> dict[str, _Lru]:
-    """The server's rendered layers and base maps, for every session (one lookup a run)."""
-    return {"groups": _Lru(128), "bases": _Lru(8)}
+    """The server's rendered layers, base maps and map descriptions, for every session.
+
+    Found in Streamlit's cache once a session, then held by the session: each lookup in
+    ``st.cache_resource`` hashes and checks its function (about 0.7 ms), a twentieth of a
+    rerun that changes nothing but the distances shown before.
+    """
+    ss = st.session_state
+    if "process_caches" not in ss:
+        ss.process_caches = _shared_caches()
+    return ss.process_caches
 
 
 def _cached_group(
@@ -1113,7 +1125,9 @@ def _bands_fragment() -> None:
         bounds = value.get("bounds") if isinstance(value, dict) else None
         _export_panel(state, spec, layer, bounds or None)
         with st.expander("The map in words", icon=":material/description:"):
-            st.markdown(_md(map_summary(spec, state.units, state.layers)))
+            key = (spec.border.key, spec.distances_km, spec.side, spec.clip, state.units, state.layers)
+            st.markdown(_process_caches()["summaries"].get(
+                key, lambda: _md(map_summary(spec, state.units, state.layers))))
         # Built only while open, like the export popover: the table need not be sent and laid
         # out with every distance change (the map's frame draws the new bands meanwhile).
         table = st.expander("What each band holds", icon=":material/table:", key="band-table",

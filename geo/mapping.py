@@ -822,12 +822,11 @@ def border_layer(border: Border | None = None) -> folium.FeatureGroup:
     length = format_distance(geodesic_length_km(border.line), "km")
     source = f" ({border.source})" if border.source else ""
     name = escape_text(f"{border.name} · {length}{source}")
-    folium.GeoJson(
-        {"type": "Feature", "properties": {"name": name}, "geometry": exact_on_screen(border.line)},
-        style_function=lambda _f: {"color": style.BORDER.color, "weight": max(style.BORDER.width, 3.0),
-                                   "opacity": 1.0, "className": "atlas-border"},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False, sticky=True),
-        control=False,
+    _PackedGeoJson(
+        packed_on_screen(border.line),
+        {"className": "atlas-border", "color": style.BORDER.color, "opacity": 1.0,
+         "weight": max(style.BORDER.width, 3.0)},
+        name,
     ).add_to(layer)
     if border.key != DEFAULT_BORDER and border.countries:
         _occupied_areas(border).add_to(layer)
@@ -1085,20 +1084,18 @@ def _badge_width(text: str) -> int:
     return max(22, 7 * len(text) + 10)
 
 
-def _passage_shape(place, numbers: list[int]) -> folium.GeoJson:
+def _passage_shape(place, numbers: list[int]) -> MacroElement:
     """The line or area a passage speaks of, drawn under its badge."""
     polygonal = place.shape == "area"
-    geometry = _display(place.geometry, _TOLERANCE["focus"], _DECIMALS["focus"])
+    simple = shapely.simplify(place.geometry, _TOLERANCE["focus"], preserve_topology=True)
+    kind = "Polygon" if polygonal else "LineString"
+    parts = [p for p in _flat_parts(simple) if p.geom_type == kind and not p.is_empty]
     text = escape_text(f"Passage{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}: {place.name}")
     look = {"color": style.PASSAGE.color, "weight": 2.0 if polygonal else 4.0, "opacity": 0.85,
             "dashArray": "6,4" if polygonal else None, "fillColor": style.PASSAGE.color,
             "fillOpacity": 0.10 if polygonal else 0.0, "className": f"atlas-passage-shape atlas-passage-{place.shape}"}
-    return folium.GeoJson(
-        {"type": "Feature", "properties": {"label": text}, "geometry": geometry},
-        style_function=lambda _f, look=look: look,
-        tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False, sticky=True),
-        control=False,
-    )
+    shown = shapely.GeometryCollection(parts) if parts else simple
+    return _PackedGeoJson(packed_geometry(shown, _DECIMALS["focus"]), look, text)
 
 
 def passage_layer(selected: int | None = None, token: str | None = None,
