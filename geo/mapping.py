@@ -343,7 +343,7 @@ class _PackedGeoJson(MacroElement):
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        {{ this.decoder }}
+        {%- if this.decoder_here %}{{ this.decoder }}{% endif %}
         var {{ this.get_name() }} = L.geoJson(
             {type: "Feature", properties: {label: {{ this.tooltip|tojson }}},
              geometry: window.atlasUnpack({{ this.packed_json }})},
@@ -369,6 +369,13 @@ class _PackedGeoJson(MacroElement):
         kind, decimals = json.dumps(packed["type"]), int(packed["decimals"])
         self.packed_json = f'{{"type": {kind}, "decimals": {decimals}, "parts": {parts}}}'
         self.decoder = DECODER
+        self.decoder_here = True
+
+    def render(self, **kwargs) -> None:
+        # The decoder once per layer, with its first packed shape: every layer's script runs alone.
+        siblings = self._parent._children.values() if self._parent is not None else ()
+        self.decoder_here = next((c for c in siblings if isinstance(c, _PackedGeoJson)), self) is self
+        super().render(**kwargs)
 
 
 class _Legend(MacroElement):
