@@ -54,7 +54,7 @@ from geo.story import PUBLISHER, Story, load_story
 from geo.urlstate import BASEMAPS, DEFAULT_RINGS, LAYERS, UrlState, parse_query, rings_text, to_query
 from geo.userlayer import EXTENSIONS, UserLayer, read_user_layer, user_layer_group
 from story_editor import article_editor, current_story
-from streamlit_workarounds import DOWNLOAD_FAILURES, current_session_id
+from streamlit_workarounds import DOWNLOAD_FAILURES, current_session_id, slow_config_polls
 
 ASSET_BASE = "/app/static/vendor"
 BUNDLE_BASE = "/app/static/bundles"
@@ -1237,6 +1237,7 @@ def _page_script() -> None:
 def main() -> None:
     st.set_page_config(page_title="Article Atlas", page_icon="🗺️", layout="wide")
     keep_rendered_text()  # folium renders each change's band GeoJSON as text, not as a Jinja template
+    slow_config_polls()
     _init_state()
     ss = st.session_state
     ss.full_runs += 1

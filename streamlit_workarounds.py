@@ -20,10 +20,28 @@ from collections.abc import Callable
 
 from streamlit.runtime import Runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.watcher import polling_path_watcher
 
-__all__ = ["DOWNLOAD_FAILURES", "DownloadFailures", "current_session_id", "request_rerun"]
+__all__ = ["CONFIG_POLL_S", "DOWNLOAD_FAILURES", "DownloadFailures", "current_session_id", "request_rerun",
+           "slow_config_polls"]
 
 _LOG = logging.getLogger(__name__)
+
+#: Seconds between Streamlit's checks of its config files (its own: 0.2).
+CONFIG_POLL_S = 5.0
+
+
+def slow_config_polls() -> None:
+    """Check the config files for changes every :data:`CONFIG_POLL_S`, not five times a second.
+
+    Streamlit 1.67 watches each of its config files (the user's and the project's, there or
+    not) with a polling watcher whatever ``server.fileWatcherType`` says, and polls each five
+    times a second for the life of the server: about 3 to 6 ms of CPU a second while idle,
+    which fell inside the CPU of every distance change (``bench/app_latency.py``). An edit
+    to the config is still seen, within seconds. The period is the module's
+    ``_POLLING_PERIOD_SECS``, read at each poll.
+    """
+    polling_path_watcher._POLLING_PERIOD_SECS = CONFIG_POLL_S
 
 
 def current_session_id() -> str | None:

@@ -81,3 +81,37 @@ def test_the_streamlit_folium_internals_the_page_calls_are_still_there():
     script = sf._get_feature_group_string(group, map=m, idx=3)
     assert "feature_group_feature_group_3" in script and "map_div" in script, "groups are addressed by index"
     assert sf.get_full_id(m) not in script, "the map's own id is replaced by map_div"
+
+
+def test_the_config_polls_follow_the_period_slow_config_polls_sets(tmp_path, monkeypatch):
+    """A running PollingPathWatcher reads ``_POLLING_PERIOD_SECS`` at each poll, so a period set later applies."""
+    import time
+
+    from streamlit.watcher import polling_path_watcher
+
+    import streamlit_workarounds
+
+    monkeypatch.setattr(polling_path_watcher, "_POLLING_PERIOD_SECS", 0.02)
+    path = tmp_path / "config.toml"
+    path.write_text("a = 1\n")
+
+    def edits_seen(period_later: float, wait_s: float) -> list[str]:
+        polling_path_watcher._POLLING_PERIOD_SECS = 0.02
+        seen: list[str] = []
+        watcher = polling_path_watcher.PollingPathWatcher(str(path), seen.append)
+        try:
+            time.sleep(0.1)  # polling at 0.02 s
+            polling_path_watcher._POLLING_PERIOD_SECS = period_later
+            time.sleep(0.1)  # the poll under way ends; the next waits period_later
+            path.write_text(path.read_text() + "b = 2\n")
+            deadline = time.monotonic() + wait_s
+            while not seen and time.monotonic() < deadline:
+                time.sleep(0.02)
+            return seen
+        finally:
+            watcher.close()
+
+    assert edits_seen(0.02, 5.0) == [str(path)]
+    assert edits_seen(3.0, 1.0) == []  # (a worker sleeps out its period: kept short for the exit)
+    streamlit_workarounds.slow_config_polls()
+    assert polling_path_watcher._POLLING_PERIOD_SECS == streamlit_workarounds.CONFIG_POLL_S >= 1.0
