@@ -186,7 +186,10 @@ def _open_now(key: str) -> None:
 
 def forget_bands(module: types.ModuleType) -> None:
     """Clear a bands module's caches of zones and of whole band sets (where it has one)."""
-    module.equidistant_zone.cache_clear()
+    if hasattr(module, "_ZONES"):  # since the bandsfast branch: zones kept by _zones
+        module._ZONES.clear()
+    else:
+        module.equidistant_zone.cache_clear()
     if hasattr(module, "_bands"):  # since the perf branch: the bands of the last specs
         module._bands.cache_clear()
 
