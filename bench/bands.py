@@ -14,7 +14,9 @@ variants alike.
 
 ``--against REV`` instead times cold bands side by side with ``geo/bands.py`` (and the
 ``geo/geodesy.py`` its oracles come from) as they were at git revision ``REV`` (same rounds,
-same oracles built beforehand, medians of CPU time).
+same oracles built beforehand, medians of CPU time), and says whether the bands are the
+same, coordinate for coordinate; the last row, ``3 rnd``, draws three distances from 5 to
+600 km afresh each round, as ``bench/profile_change.py`` does.
 
 ``--borders [KEY ...]`` instead times, for each border (default BY-UA, RU-UA, RU-KZ, those the
 installed data holds), opening it (its line from the loaded data, and every distance oracle
@@ -35,6 +37,7 @@ from __future__ import annotations
 import argparse
 import gc
 import inspect
+import random
 import statistics
 import subprocess
 import sys
@@ -136,7 +139,30 @@ def against(rev: str) -> None:
                 module.distance_bands(module.BandSpec(distances))
                 times[name].append(time.process_time() - start)
         a, b = statistics.median(times["then"]), statistics.median(times["now"])
-        print(f"{n:>5}  {a * 1000:>16.1f} {b * 1000:>11.1f} {b / a:>9.2f}")
+        same = all(
+            shapely.equals_exact(x.geometry, y.geometry, 0.0)
+            and shapely.get_num_coordinates(x.geometry) == shapely.get_num_coordinates(y.geometry)
+            for x, y in zip(then.distance_bands(then.BandSpec(distances)), now.distance_bands(now.BandSpec(distances)))
+        )
+        print(f"{n:>5}  {a * 1000:>16.1f} {b * 1000:>11.1f} {b / a:>9.2f}  {'same' if same else 'DIFFERENT'} bands")
+    # Three random distances, new in every round, as bench/profile_change.py draws them.
+    rng = random.Random(0)
+    times = {"then": [], "now": []}
+    same = True
+    for k in range(3 * ROUNDS):
+        distances = tuple(sorted({round(rng.uniform(5.0, 600.0), 1) for _ in range(3)}))
+        pair = (("then", then), ("now", now)) if k % 2 else (("now", now), ("then", then))
+        made = {}
+        for name, module in pair:
+            forget_bands(module)
+            gc.collect()
+            start = time.process_time()
+            made[name] = module.distance_bands(module.BandSpec(distances))
+            times[name].append(time.process_time() - start)
+        same &= all(shapely.equals_exact(x.geometry, y.geometry, 0.0) for x, y in zip(made["then"], made["now"]))
+    a, b = statistics.median(times["then"]), statistics.median(times["now"])
+    print(f"{'3 rnd':>5}  {a * 1000:>16.1f} {b * 1000:>11.1f} {b / a:>9.2f}  {'same' if same else 'DIFFERENT'} bands"
+          f"  ({3 * ROUNDS} specs of 5-600 km)")
 
 
 def _source(rev: str, path: str) -> str:
