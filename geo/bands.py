@@ -226,11 +226,10 @@ class _Oracles:
     def _split(self, which, method: str, *arrays):
         if not len(which):
             return (np.empty(0),) * 4 if method == "nearest" else (np.zeros(0, dtype=bool),) * 2
-        kinds = np.unique(which)
-        if len(kinds) == 1:
-            return getattr(border_distance(ORACLE_SPACINGS_M[kinds[0]], self.border), method)(*arrays)
+        if (which == which[0]).all():
+            return getattr(border_distance(ORACLE_SPACINGS_M[which[0]], self.border), method)(*arrays)
         out = None
-        for kind in kinds.tolist():
+        for kind in np.unique(which).tolist():
             i = np.flatnonzero(which == kind)
             part = getattr(border_distance(ORACLE_SPACINGS_M[kind], self.border), method)(*(a[i] for a in arrays))
             if out is None:
