@@ -12,13 +12,17 @@ and measures each one's worst edge error against an independent geodesic distanc
 median of nine interleaved rounds (garbage collected before each), so a busy machine slows all
 variants alike.
 
-``--against REV`` instead times cold bands side by side with ``geo/bands.py`` as it was
-at git revision ``REV`` (same rounds, same oracles built beforehand, medians).
+``--against REV`` instead times cold bands side by side with ``geo/bands.py`` (and the
+``geo/geodesy.py`` its oracles come from) as they were at git revision ``REV`` (same rounds,
+same oracles built beforehand, medians of CPU time), and says whether the bands are the
+same, coordinate for coordinate; the last row, ``3 rnd``, draws three distances from 5 to
+600 km afresh each round, as ``bench/profile_change.py`` does.
 
 ``--borders [KEY ...]`` instead times, for each border (default BY-UA, RU-UA, RU-KZ, those the
 installed data holds), opening it (its line from the loaded data, and every distance oracle
 built) and three cold bands (50, 100, 200 km, oracles built); with ``--against REV`` the
-Belarus–Ukraine figures of ``geo/bands.py`` at ``REV`` are timed alongside.
+figures of ``geo/bands.py`` at ``REV`` are timed alongside (Belarus–Ukraine only, if that
+revision measured from no other border), in interleaved rounds, medians of CPU time.
 
 ``--sweep`` instead checks many distances (8.93 km, 200 random from 1 to 1,500 km and
 100 random from 1 to 30 km, where cusps are dense): 16 points on every edge segment
@@ -32,6 +36,8 @@ from __future__ import annotations
 
 import argparse
 import gc
+import inspect
+import random
 import statistics
 import subprocess
 import sys
@@ -122,38 +128,72 @@ def against(rev: str) -> None:
     for module in (then, now):
         for spacing in getattr(module, "ORACLE_SPACINGS_M", (20.0, 100.0, 500.0)):
             module.border_distance(spacing)
-    print(f"{'bands':>5}  {rev + ' ms':>12} {'now ms':>8} {'now/then':>9}")
+    print(f"{'bands':>5}  {rev + ' cpu ms':>16} {'now cpu ms':>11} {'now/then':>9}")
     for n, distances in SETS.items():
         times: dict[str, list[float]] = {"then": [], "now": []}
         for _ in range(ROUNDS):
             for name, module in (("then", then), ("now", now)):
                 forget_bands(module)
                 gc.collect()
-                start = time.perf_counter()
+                start = time.process_time()
                 module.distance_bands(module.BandSpec(distances))
-                times[name].append(time.perf_counter() - start)
+                times[name].append(time.process_time() - start)
         a, b = statistics.median(times["then"]), statistics.median(times["now"])
-        print(f"{n:>5}  {a * 1000:>12.1f} {b * 1000:>8.1f} {b / a:>9.2f}")
+        same = all(
+            shapely.equals_exact(x.geometry, y.geometry, 0.0)
+            and shapely.get_num_coordinates(x.geometry) == shapely.get_num_coordinates(y.geometry)
+            for x, y in zip(then.distance_bands(then.BandSpec(distances)), now.distance_bands(now.BandSpec(distances)))
+        )
+        print(f"{n:>5}  {a * 1000:>16.1f} {b * 1000:>11.1f} {b / a:>9.2f}  {'same' if same else 'DIFFERENT'} bands")
+    # Three random distances, new in every round, as bench/profile_change.py draws them.
+    rng = random.Random(0)
+    times = {"then": [], "now": []}
+    same = True
+    for k in range(3 * ROUNDS):
+        distances = tuple(sorted({round(rng.uniform(5.0, 600.0), 1) for _ in range(3)}))
+        pair = (("then", then), ("now", now)) if k % 2 else (("now", now), ("then", then))
+        made = {}
+        for name, module in pair:
+            forget_bands(module)
+            gc.collect()
+            start = time.process_time()
+            made[name] = module.distance_bands(module.BandSpec(distances))
+            times[name].append(time.process_time() - start)
+        same &= all(shapely.equals_exact(x.geometry, y.geometry, 0.0) for x, y in zip(made["then"], made["now"]))
+    a, b = statistics.median(times["then"]), statistics.median(times["now"])
+    print(f"{'3 rnd':>5}  {a * 1000:>16.1f} {b * 1000:>11.1f} {b / a:>9.2f}  {'same' if same else 'DIFFERENT'} bands"
+          f"  ({3 * ROUNDS} specs of 5-600 km)")
+
+
+def _source(rev: str, path: str) -> str:
+    return subprocess.run(["git", "show", f"{rev}:{path}"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
 
 
 def _then(rev: str) -> types.ModuleType:
-    source = subprocess.run(
-        ["git", "show", f"{rev}:geo/bands.py"], cwd=ROOT, capture_output=True, text=True, check=True
-    ).stdout
-    then = types.ModuleType("bands_then")
-    sys.modules[then.__name__] = then  # dataclasses look their module up
-    exec(compile(source, f"{rev}:geo/bands.py", "exec"), then.__dict__)
-    return then
+    """``geo/bands.py`` at ``rev``, with ``geo/geodesy.py`` (its distance oracle) from ``rev`` too."""
+    modules = {}
+    for name, path in (("geodesy", "geo/geodesy.py"), ("bands", "geo/bands.py")):
+        module = types.ModuleType(f"{name}_then")
+        sys.modules[module.__name__] = module  # dataclasses look their module up
+        saved = sys.modules.get("geo.geodesy")
+        if "geodesy" in modules:
+            sys.modules["geo.geodesy"] = modules["geodesy"]
+        try:
+            exec(compile(_source(rev, path), f"{rev}:{path}", "exec"), module.__dict__)
+        finally:
+            sys.modules["geo.geodesy"] = saved
+        modules[name] = module
+    return modules["bands"]
 
 
 def _median_ms(run, rounds: int = ROUNDS) -> tuple[float, float]:
-    """The median and the first of ``rounds`` timings of ``run``, in ms."""
+    """The median and the first of ``rounds`` timings of ``run``, in ms of CPU."""
     times = []
     for _ in range(rounds):
         gc.collect()
-        start = time.perf_counter()
+        start = time.process_time()
         run()
-        times.append(time.perf_counter() - start)
+        times.append(time.process_time() - start)
     return statistics.median(times) * 1000, times[0] * 1000
 
 
@@ -172,7 +212,10 @@ def _open_now(key: str) -> None:
 
 def forget_bands(module: types.ModuleType) -> None:
     """Clear a bands module's caches of zones and of whole band sets (where it has one)."""
-    module.equidistant_zone.cache_clear()
+    if hasattr(module, "_ZONES"):  # since the bandsfast branch: zones kept by _zones
+        module._ZONES.clear()
+    else:
+        module.equidistant_zone.cache_clear()
     if hasattr(module, "_bands"):  # since the perf branch: the bands of the last specs
         module._bands.cache_clear()
 
@@ -185,17 +228,36 @@ def _bands_now(key: str) -> None:
     now.distance_bands(now.BandSpec(SETS[3], border=get_border(key)))
 
 
-def _open_then(then: types.ModuleType) -> None:
+def _takes_border(then: types.ModuleType) -> bool:
+    """Whether a bands module at an older revision measures from any border (not only Belarus–Ukraine)."""
+    return "border" in inspect.signature(then._projection).parameters
+
+
+def _open_then(then: types.ModuleType, key: str = "BY-UA") -> None:
     then.border_distance.cache_clear()
     then._projection.cache_clear()
-    for spacing in getattr(then, "ORACLE_SPACINGS_M", (20.0, 100.0, 500.0)):
-        then.border_distance(spacing)
-    then._projection()
+    if not _takes_border(then):
+        for spacing in getattr(then, "ORACLE_SPACINGS_M", (20.0, 100.0, 500.0)):
+            then.border_distance(spacing)
+        then._projection()
+        return
+    from geo.borders import get_border
+
+    get_border.cache_clear()
+    border = get_border(key)
+    for spacing in then.ORACLE_SPACINGS_M:
+        then.border_distance(spacing, border)
+    then._projection(border)
 
 
-def _bands_then(then: types.ModuleType) -> None:
+def _bands_then(then: types.ModuleType, key: str = "BY-UA") -> None:
     forget_bands(then)
-    then.distance_bands(then.BandSpec(SETS[3]))
+    if not _takes_border(then):
+        then.distance_bands(then.BandSpec(SETS[3]))
+        return
+    from geo.borders import get_border
+
+    then.distance_bands(then.BandSpec(SETS[3], border=get_border(key)))
 
 
 def borders(keys: list[str], rev: str | None) -> None:
@@ -204,18 +266,27 @@ def borders(keys: list[str], rev: str | None) -> None:
     from geo.borders import get_border
     from geo.geodesy import geodesic_length_km
 
+    then = _then(rev) if rev else None
     rows = []
     for key in keys:
         _open_now(key)  # the data file read once, as the app reads it once
         length = geodesic_length_km(get_border(key).line)
-        rows.append((key, "now", length, _median_ms(partial(_open_now, key)), _median_ms(partial(_bands_now, key))))
-        if rev and key == "BY-UA":
-            then = _then(rev)
-            _open_then(then)
-            rows.append((key, rev, length, _median_ms(partial(_open_then, then)),
-                         _median_ms(partial(_bands_then, then))))
+        trees = {"now": (partial(_open_now, key), partial(_bands_now, key))}
+        if then is not None and (key == "BY-UA" or _takes_border(then)):
+            _open_then(then, key)
+            trees[rev] = (partial(_open_then, then, key), partial(_bands_then, then, key))
+        # Interleaved rounds: a busy machine slows both trees alike.
+        times = {(tree, step): [] for tree in trees for step in (0, 1)}
+        for _ in range(ROUNDS):
+            for tree, runs in trees.items():
+                for step, run in enumerate(runs):
+                    times[tree, step].append(_median_ms(run, rounds=1)[0])
+        for tree in trees:
+            opened, banded = times[tree, 0], times[tree, 1]
+            rows.append((key, tree, length, (statistics.median(opened), opened[0]),
+                         (statistics.median(banded), banded[0])))
     print(f"{'border':<7} {'tree':<8} {'length km':>9} {'open ms':>8} {'(first)':>8} "
-          f"{'3 cold bands ms':>16} {'(first)':>8}")
+          f"{'3 cold bands ms':>16} {'(first)':>8}   (CPU time, median of {ROUNDS})")
     for key, tree, length, (o, o1), (c, c1) in rows:
         print(f"{key:<7} {tree:<8} {length:>9,.0f} {o:>8.1f} {o1:>8.1f} {c:>16.1f} {c1:>8.1f}")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -202,6 +204,41 @@ def _oracle_for(distance_m: float, border: Border) -> LineDistance:
     return border_distance(ORACLE_SPACINGS_M[-1], border)
 
 
+@dataclass(frozen=True)
+class _Oracles:
+    """The distance oracles of rings refined together, each point asking its own (by index)."""
+
+    border: Border
+
+    def which(self, distances_m: np.ndarray) -> np.ndarray:
+        """Each distance's oracle, as an index into ORACLE_SPACINGS_M."""
+        spacing = [_oracle_for(d, self.border).spacing_m for d in np.asarray(distances_m).tolist()]
+        return np.array([ORACLE_SPACINGS_M.index(s) for s in spacing], dtype=int)
+
+    def nearest(self, which: np.ndarray, lon: np.ndarray, lat: np.ndarray):
+        """:meth:`LineDistance.nearest` of each point, by its own oracle."""
+        return self._split(which, "nearest", lon, lat)
+
+    def relation(self, which: np.ndarray, alon, alat, blon, blat):
+        """:meth:`LineDistance.relation` of each pair, by its own oracle."""
+        return self._split(which, "relation", alon, alat, blon, blat)
+
+    def _split(self, which, method: str, *arrays):
+        if not len(which):
+            return (np.empty(0),) * 4 if method == "nearest" else (np.zeros(0, dtype=bool),) * 2
+        if (which == which[0]).all():
+            return getattr(border_distance(ORACLE_SPACINGS_M[which[0]], self.border), method)(*arrays)
+        out = None
+        for kind in np.unique(which).tolist():
+            i = np.flatnonzero(which == kind)
+            part = getattr(border_distance(ORACLE_SPACINGS_M[kind], self.border), method)(*(a[i] for a in arrays))
+            if out is None:
+                out = tuple(np.empty(len(which), dtype=p.dtype) for p in part)
+            for o, p in zip(out, part):
+                o[i] = p
+        return out
+
+
 @lru_cache(maxsize=8)
 def _projection(border: Border):
     centre = border.line.centroid
@@ -210,11 +247,11 @@ def _projection(border: Border):
 
 
 def _refine_rings(
-    rings: list[np.ndarray], distance_m: float, oracle: LineDistance, settled: set | None = None
-) -> tuple[list[np.ndarray], set[tuple[float, float]]]:
+    rings: list[np.ndarray], distances_m: np.ndarray, oracles: _Oracles, settled: set | None = None
+) -> tuple[list[np.ndarray], list[set[tuple[float, float]]]]:
     """Move each vertex to the exact distance, then split segments whose midpoints sag.
 
-    All rings are refined together, so each pass is one call to the distance oracle.
+    All rings are refined together, so each pass is one call to each distance oracle.
     Rings are handled open (without the repeated closing vertex), so the first vertex
     is moved or dropped like any other. A point moved outwards from inside the zone can
     land where another part of the border is nearer (past a cusp, where two arcs meet):
@@ -225,15 +262,21 @@ def _refine_rings(
     dozens; if no guess lands on the edge, the edge point straight across the segment
     (found by bisection along its normal) is used instead.
 
+    Each ring is refined to its own distance (``distances_m``, one a ring), measured with
+    its distance's oracle: rings at several distances are refined together, in as many
+    passes as the slowest needs, each vertex exactly as if its ring were refined alone.
+
     Segments in ``settled`` (``(x0, y0, x1, y1)`` already refined, either way round) are
     taken as they are: only the other segments and their ends are refined. Returns the
-    rings and the vertices still to be checked when the passes ran out.
+    rings and, for each, the vertices still to be checked when the passes ran out.
     """
-    d = distance_m
-    aim = (_AIM if d >= _FAR_M else _NEAR_AIM) * d
+    d_ring = np.asarray(distances_m, dtype=float)
+    g_ring = oracles.which(d_ring)
+    aim_ring = np.where(d_ring >= _FAR_M, _AIM, _NEAR_AIM) * d_ring
     sizes = [len(r) - 1 for r in rings]
     lon, lat = np.vstack([r[:-1] for r in rings]).T.copy()
     ring = np.repeat(np.arange(len(rings)), sizes)
+    dv, av = d_ring[ring], aim_ring[ring]
     # Segment i runs from vertex i to the next vertex of its ring (the last one wraps round).
     prev, nxt = _neighbours(ring)
     start = np.ones(len(lon), dtype=bool)
@@ -246,9 +289,9 @@ def _refine_rings(
     unverified = np.zeros(len(lon), dtype=bool)
     i = np.flatnonzero(start)
     if len(i):
-        dist, az, flon[i], flat[i] = oracle.nearest(lon[i], lat[i])
-        unverified[i] = dist < d - aim
-        lon[i], lat[i], _ = GEOD.fwd(flon[i], flat[i], az, np.full(len(i), d))
+        dist, az, flon[i], flat[i] = oracles.nearest(g_ring[ring[i]], lon[i], lat[i])
+        unverified[i] = dist < dv[i] - av[i]
+        lon[i], lat[i], _ = GEOD.fwd(flon[i], flat[i], az, dv[i])
     check = start | start[nxt]
     tries = np.zeros(len(lon), dtype=int)
     for _ in range(_MAX_PASSES):
@@ -256,37 +299,41 @@ def _refine_rings(
         if not len(seg) and not len(ver):
             break
         prev, nxt = _neighbours(ring)
+        dv, av, gv = d_ring[ring], aim_ring[ring], g_ring[ring]
+        sd, sa, vd, va, sg = dv[seg], av[seg], dv[ver], av[ver], gv[seg]
         # A segment is checked at its midpoint, where a chord of one arc strays most. One
         # whose ends lie on arcs around border points apart on the border is also checked
         # where it crosses from one arc to the other (past a cusp, where it strays most
         # outwards); it keeps whichever of its points strays most.
         ends = nxt[seg]
-        adjacent, straight = oracle.relation(flon[seg], flat[seg], flon[ends], flat[ends])
+        adjacent, straight = oracles.relation(sg, flon[seg], flat[seg], flon[ends], flat[ends])
         length = _flat_length_m(lon[seg], lat[seg], lon[ends], lat[ends])
-        owners, xlon, xlat = _cusp_checks(lon, lat, flon, flat, seg, ends, adjacent, length, d, aim)
+        owners, xlon, xlat = _cusp_checks(lon, lat, flon, flat, seg, ends, adjacent, length, sd, sa)
         qlon = np.r_[(lon[seg] + lon[ends]) / 2, lon[ver], xlon]
         qlat = np.r_[(lat[seg] + lat[ends]) / 2, lat[ver], xlat]
-        dist, az, blon, blat = oracle.nearest(qlon, qlat)
+        dist, az, blon, blat = oracles.nearest(np.r_[sg, gv[ver], sg[owners]], qlon, qlat)
         ns, nv = len(seg), len(ver)
         if len(owners):
             extra = ns + nv + np.arange(len(owners))
-            order = np.lexsort((np.abs(dist[extra] - d), owners))
+            order = np.lexsort((np.abs(dist[extra] - sd[owners]), owners))
             last = np.r_[owners[order][1:] != owners[order][:-1], True]
             src, dst = extra[order][last], owners[order][last]
-            worse = np.abs(dist[src] - d) > np.abs(dist[dst] - d)
+            worse = np.abs(dist[src] - sd[dst]) > np.abs(dist[dst] - sd[dst])
             src, dst = src[worse], dst[worse]
             for values in (qlon, qlat, dist, az, blon, blat):
                 values[dst] = values[src]
             qlon, qlat, dist, az, blon, blat = (v[: ns + nv] for v in (qlon, qlat, dist, az, blon, blat))
         # A hidden vertex moves out from the border point that hides it; after a few
         # tries, or if that move would jump past its neighbours, it goes instead.
-        off = dist[ns:] < d - aim
+        off = dist[ns:] < vd - va
         sel = off & (tries[ver] < _MOVES)
-        to_lon, to_lat, _ = GEOD.fwd(blon[ns:][sel], blat[ns:][sel], az[ns:][sel], np.full(sel.sum(), d))
+        to_lon, to_lat, _ = GEOD.fwd(blon[ns:][sel], blat[ns:][sel], az[ns:][sel], vd[sel])
         v = ver[sel]
-        _, _, step = GEOD.inv(lon[v], lat[v], to_lon, to_lat)
-        _, _, before = GEOD.inv(lon[prev[v]], lat[prev[v]], lon[v], lat[v])
-        _, _, after = GEOD.inv(lon[v], lat[v], lon[nxt[v]], lat[nxt[v]])
+        step, before, after = _lengths(
+            (lon[v], lat[v], to_lon, to_lat),
+            (lon[prev[v]], lat[prev[v]], lon[v], lat[v]),
+            (lon[v], lat[v], lon[nxt[v]], lat[nxt[v]]),
+        )
         near = step < 2 * np.maximum(before, after)
         sel[np.flatnonzero(sel)[~near]] = False
         moved = v[near]
@@ -299,19 +346,19 @@ def _refine_rings(
         # A ring keeps at least three vertices.
         kept = np.bincount(ring, weights=~hidden, minlength=ring.max() + 1)
         hidden &= kept[ring] >= 3
-        sag = np.abs(dist[:ns] - d) > aim
+        sag = np.abs(dist[:ns] - sd) > sa
         # A long segment whose ends lie nearest different segments of the border may pass
         # a bend of the border between them anywhere: split it until it is as short as the
         # guess's chords, which no border point can pull more than their sag inside.
         bent = ~straight & np.isfinite(flon[seg]) & np.isfinite(flon[ends])
-        sag |= bent & (length > _CHORD * d)
+        sag |= bent & (length > _CHORD * sd)
         changed = np.zeros(len(lon), dtype=bool)
         changed[moved] = True
         sag &= ~hidden[seg] & ~hidden[nxt[seg]] & ~changed[seg] & ~changed[nxt[seg]]
         s = seg[sag]
-        new_lon, new_lat, _ = GEOD.fwd(blon[:ns][sag], blat[:ns][sag], az[:ns][sag], np.full(len(s), d))
+        new_lon, new_lat, _ = GEOD.fwd(blon[:ns][sag], blat[:ns][sag], az[:ns][sag], sd[sag])
         new_flon, new_flat = blon[:ns][sag], blat[:ns][sag]
-        new_unverified = dist[:ns][sag] < d
+        new_unverified = dist[:ns][sag] < sd[sag]
         # On one arc (ends and midpoint near the same border point) nothing can hide the
         # point between the ends. Near a change of border point the projection may be
         # hidden (and dropped, and tried again, round and round): take the edge point
@@ -320,24 +367,27 @@ def _refine_rings(
         if new_unverified.any():
             u = np.flatnonzero(new_unverified)
             su, sn = s[u], nxt[s[u]]
-            _, _, gap = GEOD.inv(flon[su], flat[su], flon[sn], flat[sn])
-            _, _, gap_a = GEOD.inv(flon[su], flat[su], new_flon[u], new_flat[u])
-            _, _, span = GEOD.inv(lon[su], lat[su], lon[sn], lat[sn])
+            gap, gap_a, span = _lengths(
+                (flon[su], flat[su], flon[sn], flat[sn]),
+                (flon[su], flat[su], new_flon[u], new_flat[u]),
+                (lon[su], lat[su], lon[sn], lat[sn]),
+            )
             new_unverified[u] = ~((gap <= span) & (gap_a <= span))
             edge |= new_unverified
         # Across a notch (two arcs meeting in a concave part) halving creeps towards the
         # cusp; guess the cusp instead, and keep a guess only if it lands on the boundary.
-        notch = np.flatnonzero(dist[:ns][sag] > d)
+        notch = np.flatnonzero(dist[:ns][sag] > sd[sag])
         if len(notch):
             n = s[notch]
+            dn, an, gn = sd[sag][notch], sa[sag][notch], sg[sag][notch]
             m = nxt[n]
             near = qlon[:ns][sag][notch], qlat[:ns][sag][notch]
             _, _, length = GEOD.inv(lon[n], lat[n], lon[m], lat[m])
             guesses = [_wall_crossing(lon, lat, prev, nxt, n)]
-            across = _across_cusp(flon[n], flat[n], flon[m], flat[m], length, d)
+            across = _across_cusp(flon[n], flat[n], flon[m], flat[m], length, dn)
             if across.any():
                 c = np.where(across, n, 0)
-                glon, glat = _cusp_guess(flon[c], flat[c], flon[nxt[c]], flat[nxt[c]], *near, d)
+                glon, glat = _cusp_guess(flon[c], flat[c], flon[nxt[c]], flat[nxt[c]], *near, dn)
                 guesses.insert(0, (np.where(across, glon, np.nan), np.where(across, glat, np.nan)))
             todo = np.ones(len(n), dtype=bool)
             for glon, glat in guesses:
@@ -345,16 +395,16 @@ def _refine_rings(
                 if not try_.any():
                     continue
                 t = np.flatnonzero(try_)
-                cd, caz, cblon, cblat = oracle.nearest(glon[t], glat[t])
-                plon, plat, _ = GEOD.fwd(cblon, cblat, caz, np.full(len(t), d))
-                fine = cd >= d
+                cd, caz, cblon, cblat = oracles.nearest(gn[t], glon[t], glat[t])
+                plon, plat, _ = GEOD.fwd(cblon, cblat, caz, dn[t])
+                fine = cd >= dn[t]
                 if not fine.all():
-                    fine[~fine] = oracle.nearest(plon[~fine], plat[~fine])[0] >= d - aim
-                _, _, off_a = GEOD.inv(plon, plat, lon[n[t]], lat[n[t]])
-                _, _, off_b = GEOD.inv(plon, plat, lon[m[t]], lat[m[t]])
+                    far = oracles.nearest(gn[t][~fine], plon[~fine], plat[~fine])[0]
+                    fine[~fine] = far >= (dn - an)[t][~fine]
+                off_a, off_b = _lengths((plon, plat, lon[n[t]], lat[n[t]]), (plon, plat, lon[m[t]], lat[m[t]]))
                 # A cusp lies between the segment's ends: a guess that lands far away does not,
                 # and one on an end (again and again, if taken) would leave the notch as it is.
-                reach = np.minimum(6 * length[t], d / 2)
+                reach = np.minimum(6 * length[t], dn[t] / 2)
                 fine &= (np.minimum(off_a, off_b) > 0.01 * length[t]) & (np.maximum(off_a, off_b) < reach)
                 take = notch[t[fine]]
                 new_lon[take], new_lat[take] = plon[fine], plat[fine]
@@ -365,22 +415,26 @@ def _refine_rings(
         if edge.any():
             e = np.flatnonzero(edge)
             se, sn, mid = s[e], nxt[s[e]], np.flatnonzero(sag)[e]
-            found = _edge_across(oracle, lon[se], lat[se], lon[sn], lat[sn], qlon[mid], qlat[mid], dist[mid],
-                                 blon[mid], blat[mid], d, aim)
+            found = _edge_across(oracles, sg[mid], lon[se], lat[se], lon[sn], lat[sn], qlon[mid], qlat[mid],
+                                 dist[mid], blon[mid], blat[mid], sd[mid], sa[mid])
             ok = np.isfinite(found[0])
             take = e[ok]
             new_lon[take], new_lat[take] = found[0][ok], found[1][ok]
             new_flon[take], new_flat[take] = found[2][ok], found[3][ok]
             new_unverified[take] = False
         # Insert the new points, then drop hidden ones; check every segment that changed.
-        pos = s + 1
-        lon, lat = np.insert(lon, pos, new_lon), np.insert(lat, pos, new_lat)
-        flon, flat = np.insert(flon, pos, new_flon), np.insert(flat, pos, new_flat)
-        ring = np.insert(ring, pos, ring[s])
-        unverified = np.insert(changed, pos, new_unverified)
-        hidden = np.insert(hidden, pos, False)
-        tries = np.insert(tries, pos, 0)
-        mark = np.insert(changed, pos, True) | hidden
+        # Each new point goes after its segment's start (as np.insert would put it, with
+        # the places worked out once for every array).
+        old_at = np.arange(len(lon))
+        old_at += np.searchsorted(s, old_at, side="left")
+        new_at = s + 1 + np.arange(len(s))
+        lon, lat = _spliced(lon, new_lon, old_at, new_at), _spliced(lat, new_lat, old_at, new_at)
+        flon, flat = _spliced(flon, new_flon, old_at, new_at), _spliced(flat, new_flat, old_at, new_at)
+        ring = _spliced(ring, ring[s], old_at, new_at)
+        unverified = _spliced(changed, new_unverified, old_at, new_at)
+        hidden = _spliced(hidden, False, old_at, new_at)
+        tries = _spliced(tries, 0, old_at, new_at)
+        mark = _spliced(changed, True, old_at, new_at) | hidden
         # The segment into a changed vertex changed too; a dropped run joins its neighbours.
         prev, _ = _neighbours(ring)
         mark[prev[mark & ~hidden]] = True
@@ -395,10 +449,20 @@ def _refine_rings(
         ring, unverified, tries, check = ring[keep], unverified[keep], tries[keep], mark[keep]
     prev, _ = _neighbours(ring)
     open_ = np.flatnonzero(unverified | check | check[prev])
-    pending = set(zip(lon[open_].tolist(), lat[open_].tolist()))
+    pending = [set() for _ in rings]
+    for r, x, y in zip(ring[open_].tolist(), lon[open_].tolist(), lat[open_].tolist()):
+        pending[r].add((x, y))
     bounds = np.flatnonzero(np.diff(ring)) + 1
     parts = zip(np.split(lon, bounds), np.split(lat, bounds))
     return [np.column_stack((np.r_[x, x[:1]], np.r_[y, y[:1]])) for x, y in parts], pending
+
+
+def _spliced(old: np.ndarray, new, old_at: np.ndarray, new_at: np.ndarray) -> np.ndarray:
+    """``old`` and ``new`` (an array or one value) together, each at its places in the result."""
+    out = np.empty(len(old_at) + len(new_at), dtype=old.dtype)
+    out[old_at] = old
+    out[new_at] = new
+    return out
 
 
 def _neighbours(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -415,13 +479,14 @@ def _neighbours(ring: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _edge_across(
-    oracle: LineDistance, alon, alat, blon, blat, mlon, mlat, dist, flon, flat, distance_m: float, aim: float,
-    turn: float = 0.0,
+    oracles: _Oracles, which: np.ndarray, alon, alat, blon, blat, mlon, mlat, dist, flon, flat,
+    distance_m: np.ndarray, aim: np.ndarray, turn: float = 0.0,
 ):
     """The edge point on the normal through a point of each segment (NaN where none is found).
 
     ``mlon, mlat`` is the point (the midpoint, or where the segment strays most), ``dist``
-    and ``flon, flat`` its distance and nearest border point.
+    and ``flon, flat`` its distance and nearest border point; ``distance_m`` and ``aim``
+    are each segment's, ``which`` its oracle.
     The normal is walked from the point towards the side where the distance comes
     back to ``distance_m``, doubling the step until it does; regula falsi then finds
     the crossing (the distance is nearly linear along the normal). Where that side is
@@ -442,13 +507,13 @@ def _edge_across(
     i = np.arange(len(mlon))
     while len(i):
         plon, plat, _ = GEOD.fwd(mlon[i], mlat[i], normal[i], hi[i])
-        f = oracle.distance_m(plon, plat) - d
+        f = oracles.nearest(which[i], plon, plat)[0] - d[i]
         crossed = np.sign(f) != np.sign(f_lo[i])
         f_hi[i[crossed]] = f[crossed]
         j = i[~crossed]
         lo[j], f_lo[j] = hi[j], f[~crossed]
         hi[j] *= 2
-        i = j[hi[j] <= d / 2]
+        i = j[hi[j] <= d[j] / 2]
     i = np.flatnonzero(np.isfinite(f_hi))
     side = np.zeros(len(mlon))
     for _ in range(30):
@@ -456,18 +521,25 @@ def _edge_across(
             break
         x = hi[i] - f_hi[i] * (hi[i] - lo[i]) / (f_hi[i] - f_lo[i])
         plon, plat, _ = GEOD.fwd(mlon[i], mlat[i], normal[i], x)
-        pd, _, pflon, pflat = oracle.nearest(plon, plat)
-        f = pd - d
-        done = np.abs(f) <= aim / 2
+        pd, _, pflon, pflat = oracles.nearest(which[i], plon, plat)
+        f = pd - d[i]
+        done = np.abs(f) <= aim[i] / 2
         out[:, i[done]] = plon[done], plat[done], pflon[done], pflat[done]
         illinois_step(i, x, f, lo, hi, f_lo, f_hi, side)
         i = i[~done]
     miss = np.flatnonzero(np.isnan(out[0]))
     if len(miss) and not turn:
-        again = _edge_across(oracle, alon[miss], alat[miss], blon[miss], blat[miss], mlon[miss], mlat[miss],
-                             dist[miss], flon[miss], flat[miss], d, aim, turn=180.0)
+        again = _edge_across(oracles, which[miss], alon[miss], alat[miss], blon[miss], blat[miss], mlon[miss],
+                             mlat[miss], dist[miss], flon[miss], flat[miss], d[miss], aim[miss], turn=180.0)
         out[:, miss] = again
     return tuple(out)
+
+
+def _lengths(*batches: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]) -> list[np.ndarray]:
+    """Geodesic lengths (m) of batches of ``(lon0, lat0, lon1, lat1)``, in one call to the inverse."""
+    columns = [np.concatenate(column) for column in zip(*batches)]
+    _, _, length = GEOD.inv(*columns)
+    return np.split(length, np.cumsum([len(batch[0]) for batch in batches])[:-1])
 
 
 def _flat_length_m(alon, alat, blon, blat) -> np.ndarray:
@@ -476,10 +548,11 @@ def _flat_length_m(alon, alat, blon, blat) -> np.ndarray:
     return np.hypot((blon - alon) * scale, blat - alat) * _M_PER_DEGREE
 
 
-def _cusp_checks(lon, lat, flon, flat, seg, ends, adjacent, length, distance_m: float, aim: float):
+def _cusp_checks(lon, lat, flon, flat, seg, ends, adjacent, length, distance_m: np.ndarray, aim: np.ndarray):
     """Where segments cross from the arc round one border point to the next (see _refine_rings).
 
-    Returns the position in ``seg`` each point belongs to, and the points.
+    ``distance_m`` and ``aim`` are each segment's. Returns the position in ``seg`` each
+    point belongs to, and the points.
     """
     # Past a cusp between arcs round border points g apart, a chord of length L strays
     # outwards by about L g / (4 d) (the arcs meet at an angle of g / d): only where that
@@ -489,12 +562,12 @@ def _cusp_checks(lon, lat, flon, flat, seg, ends, adjacent, length, distance_m: 
     if not len(k):
         return np.empty(0, dtype=int), np.empty(0), np.empty(0)
     a, b = seg[k], ends[k]
-    clon, clat = _arc_crossing(lon[a], lat[a], lon[b], lat[b], flon[a], flat[a], flon[b], flat[b], distance_m)
+    clon, clat = _arc_crossing(lon[a], lat[a], lon[b], lat[b], flon[a], flat[a], flon[b], flat[b], distance_m[k])
     found = np.isfinite(clon)
     return k[found], clon[found], clat[found]
 
 
-def _arc_crossing(alon, alat, blon, blat, f0lon, f0lat, f1lon, f1lat, distance_m: float):
+def _arc_crossing(alon, alat, blon, blat, f0lon, f0lat, f1lon, f1lat, distance_m: np.ndarray):
     """Where each segment (straight in lon/lat) is equally far from its ends' nearest border points.
 
     The difference of the two distances changes sign between the ends (each end lies at
@@ -535,7 +608,7 @@ def _arc_crossing(alon, alat, blon, blat, f0lon, f0lat, f1lon, f1lat, distance_m
     return out[0], out[1]
 
 
-def _across_cusp(alon, alat, blon, blat, length: np.ndarray, distance_m: float) -> np.ndarray:
+def _across_cusp(alon, alat, blon, blat, length: np.ndarray, distance_m: np.ndarray) -> np.ndarray:
     """Whether each segment joins arcs around distinct parts of the border whose circles meet."""
     _, _, feet = GEOD.inv(alon, alat, blon, blat)
     return (feet > 1.5 * length) & (feet < 2 * distance_m)
@@ -560,20 +633,20 @@ def _wall_crossing(lon, lat, prev, nxt, seg: np.ndarray):
     return np.where(ok, x / scale, np.nan), np.where(ok, y, np.nan)
 
 
-def _cusp_guess(alon, alat, blon, blat, near_lon, near_lat, distance_m: float):
+def _cusp_guess(alon, alat, blon, blat, near_lon, near_lat, distance_m: np.ndarray):
     """Where the circles of the distance around two border points meet, nearest a given point."""
     az, _, gap = GEOD.inv(alon, alat, blon, blat)
     mlon, mlat, back = GEOD.fwd(alon, alat, az, gap / 2)
     reach = np.sqrt(np.maximum(distance_m**2 - (gap / 2) ** 2, 0.0))
-    left_lon, left_lat, _ = GEOD.fwd(mlon, mlat, back + 90.0, reach)
-    right_lon, right_lat, _ = GEOD.fwd(mlon, mlat, back - 90.0, reach)
-    _, _, to_left = GEOD.inv(left_lon, left_lat, near_lon, near_lat)
-    _, _, to_right = GEOD.inv(right_lon, right_lat, near_lon, near_lat)
+    n = len(mlon)
+    sides_lon, sides_lat, _ = GEOD.fwd(np.tile(mlon, 2), np.tile(mlat, 2), np.r_[back + 90.0, back - 90.0],
+                                       np.tile(reach, 2))
+    left_lon, left_lat, right_lon, right_lat = sides_lon[:n], sides_lat[:n], sides_lon[n:], sides_lat[n:]
+    to_left, to_right = _lengths((left_lon, left_lat, near_lon, near_lat), (right_lon, right_lat, near_lon, near_lat))
     left = to_left <= to_right
     return np.where(left, left_lon, right_lon), np.where(left, left_lat, right_lat)
 
 
-@lru_cache(maxsize=64)
 def equidistant_zone(distance_km: float, border: Border | None = None) -> shapely.Geometry:
     """Return every point within ``distance_km`` of the border, measured geodesically.
 
@@ -604,11 +677,49 @@ def equidistant_zone(distance_km: float, border: Border | None = None) -> shapel
     'Polygon'
     """
     border = BandSpec((float(distance_km),), border=border).border
-    distance_m = distance_km * 1000.0
-    oracle = _oracle_for(distance_m, border)
-    zone, pending = _refine_polygons(_first_guess(distance_m, border), distance_m, oracle)
-    if zone.is_valid:
-        return zone
+    return _zones((float(distance_km),), border)[0]
+
+
+# The zones last computed, by (distance in km, border); the bands of a spec ask for all of
+# theirs at once (see _zones).
+_ZONES: OrderedDict[tuple[float, Border], shapely.Geometry] = OrderedDict()
+_ZONES_KEPT = 64
+_ZONES_LOCK = threading.Lock()
+
+
+def _zones(distances_km: tuple[float, ...], border: Border) -> list[shapely.Geometry]:
+    """The zones at several distances from one border, those not yet known refined together.
+
+    Refined in one run (see _refine_rings), they share each pass's fixed costs; each
+    zone is the same as if made alone.
+    """
+    with _ZONES_LOCK:
+        known = {d: _ZONES[d, border] for d in distances_km if (d, border) in _ZONES}
+        for d in known:
+            _ZONES.move_to_end((d, border))
+    missing = [d for d in dict.fromkeys(distances_km) if d not in known]
+    if missing:
+        for d, zone in zip(missing, _make_zones(missing, border)):
+            known[d] = zone
+            with _ZONES_LOCK:
+                _ZONES[d, border] = zone
+                while len(_ZONES) > _ZONES_KEPT:
+                    _ZONES.popitem(last=False)
+    return [known[d] for d in distances_km]
+
+
+def _make_zones(distances_km: list[float], border: Border) -> list[shapely.Geometry]:
+    """Zones at several distances (see :func:`equidistant_zone`)."""
+    distances_m = [d * 1000.0 for d in distances_km]
+    oracles = _Oracles(border)
+    guesses = [_first_guess(d, border) for d in distances_m]
+    out = []
+    for distance_m, (zone, pending) in zip(distances_m, _refine_polygons(guesses, distances_m, oracles)):
+        out.append(zone if zone.is_valid else _repair(zone, pending, distance_m, oracles))
+    return out
+
+
+def _repair(zone: shapely.Geometry, pending: set, distance_m: float, oracles: _Oracles) -> shapely.Geometry:
     # Refined vertices can still cross where arcs meet, in small loops: cut them off at the
     # crossing (where two chords of arcs at the distance meet, so within the sag of either),
     # then refine once more where the repair changed the rings. Dissolving the crossings
@@ -616,7 +727,7 @@ def equidistant_zone(distance_km: float, border: Border | None = None) -> shapel
     settled = _segments(zone, pending)
     for repair in (_unlooped, _repaired):
         fixed = repair(zone)
-        again, _ = _refine_polygons(fixed, distance_m, oracle, settled)
+        [(again, _)] = _refine_polygons([fixed], [distance_m], oracles, settled)
         if again.is_valid:
             return again
     return fixed
@@ -741,20 +852,29 @@ def _repaired(geom: shapely.Geometry) -> shapely.Geometry:
 
 
 def _refine_polygons(
-    geom: shapely.Geometry, distance_m: float, oracle: LineDistance, settled: set | None = None
-) -> tuple[shapely.Geometry, set[tuple[float, float]]]:
-    polygons = shapely.get_parts(geom)
-    rings, owner = [], []
-    for i, poly in enumerate(polygons):
-        for ring in (poly.exterior, *poly.interiors):
-            rings.append(np.asarray(ring.coords))
-            owner.append(i)
-    refined, pending = _refine_rings(rings, distance_m, oracle, settled)
-    parts = []
-    for i in range(len(polygons)):
-        own = [r for r, o in zip(refined, owner) if o == i]
-        parts.append(shapely.Polygon(own[0], own[1:]))
-    return (shapely.MultiPolygon(parts) if len(parts) != 1 else parts[0]), pending
+    geoms: list[shapely.Geometry], distances_m: list[float], oracles: _Oracles, settled: set | None = None
+) -> list[tuple[shapely.Geometry, set[tuple[float, float]]]]:
+    """Refine polygonal geometries, each to its distance, all in one run (see _refine_rings)."""
+    rings, owner, ring_d = [], [], []
+    parts = [shapely.get_parts(geom) for geom in geoms]
+    for g, (polygons, distance_m) in enumerate(zip(parts, distances_m)):
+        for i, poly in enumerate(polygons):
+            for ring in (poly.exterior, *poly.interiors):
+                rings.append(np.asarray(ring.coords))
+                owner.append((g, i))
+                ring_d.append(distance_m)
+    refined, pending = _refine_rings(rings, np.array(ring_d), oracles, settled)
+    out = []
+    for g, polygons in enumerate(parts):
+        made, left = [], set()
+        for i in range(len(polygons)):
+            own = [r for r, o in zip(refined, owner) if o == (g, i)]
+            made.append(shapely.Polygon(own[0], own[1:]))
+        for p, o in zip(pending, owner):
+            if o[0] == g:
+                left |= p
+        out.append((shapely.MultiPolygon(made) if len(made) != 1 else made[0], left))
+    return out
 
 
 @lru_cache(maxsize=8)
@@ -807,7 +927,7 @@ def distance_bands(spec: BandSpec) -> list[Band]:
 def _bands(spec: BandSpec) -> tuple[Band, ...]:
     # The page asks twice a change (the clip's errors, then the map's layer): the zones are
     # cached per distance, and the differences between them once per spec here.
-    zones = [equidistant_zone(d, spec.border) for d in spec.distances_km]
+    zones = _zones(spec.distances_km, spec.border)
     mask = None if spec.side == "both" else _sides(spec.border)[spec.side]
     # Land is asked for by whole degrees round the outer zone, so nearby specs share it.
     x0, y0, x1, y1 = zones[-1].bounds

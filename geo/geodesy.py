@@ -123,9 +123,8 @@ def _ecef(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
     lam, phi = np.radians(lon), np.radians(lat)
     sin_phi = np.sin(phi)
     n = _A / np.sqrt(1.0 - _E2 * sin_phi**2)
-    return np.column_stack(
-        (n * np.cos(phi) * np.cos(lam), n * np.cos(phi) * np.sin(lam), n * (1.0 - _E2) * sin_phi)
-    )
+    n_cos_phi = n * np.cos(phi)
+    return np.column_stack((n_cos_phi * np.cos(lam), n_cos_phi * np.sin(lam), n * (1.0 - _E2) * sin_phi))
 
 
 class LineDistance:
