@@ -204,9 +204,14 @@ class App:
         self.reloads = 0
         self.ctx = self.page = None
 
-    def visit(self, browser, clocks: bool) -> None:
+    def leave(self) -> None:
+        """Close the page's browser context: its visitor leaves."""
         if self.ctx is not None:
             self.ctx.close()
+            self.ctx = self.page = None
+
+    def visit(self, browser, clocks: bool) -> None:
+        self.leave()
         self.ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
         if clocks:
             self.ctx.add_init_script(CLOCKS)
@@ -265,8 +270,7 @@ class App:
             self.reloads += not frame.evaluate("() => window.__atlas_marker === 1")
 
     def close(self) -> dict:
-        if self.ctx is not None:
-            self.ctx.close()
+        self.leave()
         stop_process(self.proc)
         out = {"reloads": self.reloads, "changes": sum(map(len, self.times.values())),
                "cold_s": statistics.median(self.colds), "first_s": self.first,
@@ -281,20 +285,32 @@ class App:
         return out
 
 
-def measure(browser, pages: dict[str, tuple[Path, Path]], changes: int, new: int) -> dict[str, dict]:
+def measure(browser, pages: dict[str, tuple[Path, Path]], changes: int, new: int,
+            visitors: int = VISITORS, settle: bool = False) -> dict[str, dict]:
     """Run every page at once and interleave their measurements, so load swings hit all alike.
 
     ``pages`` maps a label to the page's script and the tree it imports ``geo`` from. Each
     page gets ``changes`` repeated changes (after one that warms the second set) and then
-    ``new`` changes to never-seen distances, the same ones for every page.
+    ``new`` changes to never-seen distances, the same ones for every page. Before them,
+    ``visitors`` new visitors open each page in turn (their median is the cold start); with
+    ``settle``, each comes once every page's last visitor has left and every server is idle,
+    so no other page's full load (it follows its drawn map) shares the machine with it.
     """
     apps = [App(label, script, tree) for label, (script, tree) in pages.items()]
     try:
         for app in apps:
             app.first_load(browser)
-        for _ in range(VISITORS):
+        for _ in range(visitors):
             for app in apps:
+                if settle:
+                    for other in apps:
+                        other.leave()
+                        settled_cpu(other.proc.pid)
                 app.cold_visit(browser)
+        for app in apps:
+            if app.page is None:  # left for another's visit: the changes need a page
+                app.visit(browser, clocks=True)
+                wait_bands(app.page, 3, 60)
         for i in range(changes + 1):
             for app in apps:
                 app.change(RINGS[i % 2], "repeated" if i else None)  # the first warms the second set
@@ -324,6 +340,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes", type=int, default=9, help="repeated-distance changes measured per app")
     parser.add_argument("--new", type=int, default=8, help="changes to three never-seen distances per app")
+    parser.add_argument("--visitors", type=int, default=VISITORS,
+                        help="new visitors per app; the cold start is their median")
+    parser.add_argument("--settle", action="store_true",
+                        help="each new visitor comes once every other page is closed and every server idle")
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive page (faster)")
     parser.add_argument("--also", metavar="DIR", action="append", default=[],
                         help="also run the app.py of DIR (a changed copy of the repository), interleaved")
@@ -341,7 +361,7 @@ def main() -> None:
     load_before = os.getloadavg()[0]
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        results = measure(browser, pages, args.changes, args.new)
+        results = measure(browser, pages, args.changes, args.new, args.visitors, args.settle)
         browser.close()
     rows = [
         ("never-seen distances -> new bands, median (ms)", "new_median_ms", "{:.0f}", "< 200"),

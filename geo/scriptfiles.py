@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from geo.assets import BUNDLE_DIR
+from geo.jsondata import json_parsed
 
 __all__ = ["MAX_AGE_S", "PREFIX", "ScriptFile", "script_file"]
 
@@ -30,7 +31,8 @@ class ScriptFile:
     The file holds the libraries' bundle (run as the page loads it) and then ``code``
     as a string; :attr:`loader` runs that string as the page's own global code (an
     indirect ``eval``), so its ``var`` declarations are globals as in an inline script,
-    and it runs when the loader runs, not when the file arrives.
+    and it runs when the loader runs, not when the file arrives. Its large data literals
+    are read with ``JSON.parse`` (see :func:`geo.jsondata.json_parsed`).
 
     Parameters
     ----------
@@ -91,7 +93,7 @@ def script_file(code: str, libraries: str, folder: Path = BUNDLE_DIR) -> ScriptF
     key = hashlib.sha256(code.encode("utf-8")).hexdigest()[:20]
     text = (
         f"{libs}\n;\nwindow.{_REGISTRY} = window.{_REGISTRY} || {{}};\n"
-        f"window.{_REGISTRY}[{json.dumps(key)}] = {json.dumps(code)};\n"
+        f"window.{_REGISTRY}[{json.dumps(key)}] = {json.dumps(json_parsed(code))};\n"
     )
     name = PREFIX + hashlib.sha256(text.encode("utf-8")).hexdigest()[:20] + ".js"
     target = folder / name

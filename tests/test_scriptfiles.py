@@ -81,3 +81,12 @@ def test_writing_removes_only_old_map_scripts(folder):
     script_file(CODE, "libs.js", folder)
     assert not old.exists()
     assert recent.exists() and bundle.exists(), "recent map scripts and the libraries' bundles stay"
+
+
+def test_the_stored_script_reads_its_large_data_with_json_parse(folder):
+    data = {"type": "LineString", "coordinates": [[30 + i / 100, 50.0] for i in range(200)]}
+    code = f"{CODE}\n    layer_add({json.dumps(data)});\n"
+    stored = script_file(code, "libs.js", folder)
+    (kept,) = registered_scripts((folder / stored.name).read_text(encoding="utf-8")).values()
+    assert kept == f"{CODE}\n    layer_add(JSON.parse({json.dumps(json.dumps(data))}));\n"
+    assert stored.key == script_file(code, "libs.js", folder).key, "named for the script as given"
