@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import urllib.request
 from pathlib import Path
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 MAP_IFRAME = 'iframe[title="streamlit_folium.st_folium"]'
 #: A cold server computes the data once before the first map.
@@ -77,13 +80,25 @@ class StoryPage:
         return self.page.locator(f".{key_class(key)} {inner}".strip())
 
     def open_panel(self) -> None:
-        """Open the "Your article" expander if it is closed, at its "Paste" tab."""
+        """Open the "Your article" expander if it is closed, at its "Paste" tab.
+
+        The page may still be re-rendering after the last action (the map can show its new
+        layers before the rest of the page has arrived), and a re-render can close the
+        expander between the check and the click: check again until the tab takes the click.
+        """
         area = self.widget("byo-text", "textarea")
         panel = self.page.locator('[data-testid="stExpander"] details', has=self.page.locator(
             "summary", has_text="Your article"))
-        if panel.get_attribute("open", timeout=STEP_MS) is None:
-            panel.locator("summary").click()
-        panel.get_by_role("tab", name="Paste").click(timeout=STEP_MS)
+        deadline = time.monotonic() + STEP_MS / 1000
+        while True:
+            if panel.get_attribute("open", timeout=STEP_MS) is None:
+                panel.locator("summary").click()
+            try:
+                panel.get_by_role("tab", name="Paste").click(timeout=3_000)
+                break
+            except PlaywrightTimeoutError:
+                if time.monotonic() > deadline:
+                    raise
         area.wait_for(state="visible", timeout=STEP_MS)
 
     def close_article(self) -> None:
