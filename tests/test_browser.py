@@ -95,7 +95,9 @@ def test_distance_change_updates_bands_in_place(page):
     assert after["z"] == before["z"] == 8
     assert after["c"]["lat"] == pytest.approx(before["c"]["lat"], abs=1e-9)
     assert after["c"]["lng"] == pytest.approx(before["c"]["lng"], abs=1e-9)
-    assert "rings=30%2C60" in page.page.url or "rings=30,60" in page.page.url
+    # The new URL follows the map (the page sends the map first), so wait for it.
+    page.page.wait_for_function("() => new URLSearchParams(location.search).get('rings') === '30,60'",
+                                timeout=DRAW_MS)
 
 
 def test_a_layer_shown_before_is_put_back_not_built_again(page):
