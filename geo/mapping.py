@@ -48,8 +48,8 @@ __all__ = [
     "build_map",
     "dynamic_layers",
     "escape_text",
-    "exact_on_screen",
     "format_distance",
+    "packed_on_screen",
     "passage_layer",
     "reference_layer",
     "unique_layer_name",
@@ -84,7 +84,7 @@ _DECIMALS = {"focus": 4, "near": 3, "far": 2}
 # map: Norway's and Sweden's skerries alone were a fifth of the map's data.
 _MIN_ISLAND = {"focus": 0.0, "near": 0.0005, "far": 0.005}
 #: The main map's deepest zoom. The bands and the border they are measured from are drawn
-#: to half a pixel there (see ``exact_on_screen``), so no zoom shows them off their place.
+#: to half a pixel there (see ``packed_on_screen``), so no zoom shows them off their place.
 MAX_ZOOM = 12
 _MINIMAP_TOLERANCE = 0.15
 _GROUPS = ("other", "nato", "RU", "BY", "UA")
@@ -203,23 +203,28 @@ def _mapping(geom: shapely.Geometry) -> dict:
     return {"type": kind, "coordinates": coords[0] if kind == "Polygon" else coords}
 
 
+def _parts_of_kind(geom: shapely.Geometry, polygonal: bool) -> list[shapely.Geometry]:
+    """The non-empty polygons (or lines) of ``geom``: simplifying or rounding can leave strays of other kinds."""
+    kind = "Polygon" if polygonal else "LineString"
+    return [p for p in _flat_parts(geom) if p.geom_type == kind and not p.is_empty]
+
+
 def _display(geom: shapely.Geometry, tolerance: float, decimals: int) -> dict:
     """Simplify and round a geometry for the screen; return its GeoJSON geometry."""
     simple = shapely.simplify(geom, tolerance, preserve_topology=True)
     rounded = shapely.set_precision(simple, 10.0**-decimals, mode="valid_output")
     polygonal = shapely.get_dimensions(geom) == 2
-    kind = "Polygon" if polygonal else "LineString"
-    parts = [p for p in _flat_parts(rounded) if p.geom_type == kind and not p.is_empty]
+    parts = _parts_of_kind(rounded, polygonal)
     if not parts:
         return _mapping(simple)
     if len(parts) == 1:
         return _mapping(parts[0])
-    multi = shapely.MultiPolygon(parts) if kind == "Polygon" else shapely.MultiLineString(parts)
+    multi = shapely.MultiPolygon(parts) if polygonal else shapely.MultiLineString(parts)
     return _mapping(multi)
 
 
-def exact_on_screen(geom: shapely.Geometry, zoom: int = MAX_ZOOM) -> dict:
-    """Return ``geom`` as GeoJSON simplified and rounded by at most half a pixel at ``zoom``.
+def packed_on_screen(geom: shapely.Geometry, zoom: int = MAX_ZOOM) -> dict:
+    """Return ``geom`` simplified and rounded by at most half a pixel at ``zoom``, as encoded polylines.
 
     A Web Mercator pixel spans ``360 / (256 * 2**zoom)`` degrees of longitude and that
     times cos(latitude) of latitude, so the tolerance is taken at the geometry's most
@@ -236,46 +241,28 @@ def exact_on_screen(geom: shapely.Geometry, zoom: int = MAX_ZOOM) -> dict:
     Returns
     -------
     dict
-        A GeoJSON geometry.
+        :func:`geo.polyline.packed_geometry`'s value, for ``window.atlasUnpack``.
 
     Examples
     --------
     A bend of 1 m is a twentieth of a pixel at zoom 12; one of 110 m is five pixels:
 
-    >>> exact_on_screen(shapely.LineString([(30, 51), (30.5, 51.00001), (31, 51)]))["coordinates"]
-    ((30.0, 51.0), (31.0, 51.0))
-    >>> len(exact_on_screen(shapely.LineString([(30, 51), (30.5, 51.001), (31, 51)]))["coordinates"])
+    >>> from geo.polyline import decode
+    >>> packed = packed_on_screen(shapely.LineString([(30, 51), (30.5, 51.00001), (31, 51)]))
+    >>> decode(packed["parts"][0], packed["decimals"]).tolist()
+    [[30.0, 51.0], [31.0, 51.0]]
+    >>> packed = packed_on_screen(shapely.LineString([(30, 51), (30.5, 51.001), (31, 51)]))
+    >>> len(decode(packed["parts"][0], packed["decimals"]))
     3
     """
-    return _display(geom, *_screen_precision(geom, zoom))
-
-
-def _screen_precision(geom: shapely.Geometry, zoom: int) -> tuple[float, int]:
-    """The simplification tolerance (degrees) and decimals that keep ``geom`` within half a pixel at ``zoom``."""
     _, south, _, north = geom.bounds
     half_pixel = 0.5 * 360.0 / (256 * 2**zoom) * math.cos(math.radians(max(abs(south), abs(north))))
     # Simplifying by 0.9 of it and rounding to a tenth of that (a vertex moves by at most a
-    # twentieth, on each axis) keep the two together under half a pixel.
+    # twentieth, on each axis) keep the two together under half a pixel; the rounding is
+    # the encoding's own. Plain Douglas-Peucker, a tenth of the time of the topology-preserving
+    # kind: a ring may come to touch another within the tolerance, which no screen shows.
     tolerance = 0.9 * half_pixel
-    return tolerance, math.ceil(-math.log10(tolerance / 10))
-
-
-def packed_on_screen(geom: shapely.Geometry, zoom: int = MAX_ZOOM) -> dict:
-    """Return ``geom`` as :func:`exact_on_screen` draws it, packed as encoded polylines.
-
-    Every vertex kept is one of ``geom``'s, and the line between them strays from it by
-    less than half a pixel, as there; the rounding to the same decimals is the encoding's
-    own. The result is :func:`geo.polyline.packed_geometry`'s, for ``window.atlasUnpack``.
-
-    Examples
-    --------
-    >>> packed = packed_on_screen(shapely.box(30.0, 50.0, 30.5, 50.5))
-    >>> packed["type"], packed["decimals"], len(packed["parts"][0])
-    ('MultiPolygon', 6, 1)
-    """
-    tolerance, decimals = _screen_precision(geom, zoom)
-    # Plain Douglas-Peucker, a tenth of the time of the topology-preserving kind: a ring may
-    # come to touch another within the tolerance, which no screen shows and SVG draws anyway.
+    decimals = math.ceil(-math.log10(tolerance / 10))
     return packed_geometry(shapely.simplify(geom, tolerance, preserve_topology=False), decimals)
 
 
@@ -1095,8 +1082,7 @@ def _passage_shape(place, numbers: list[int]) -> MacroElement:
     """The line or area a passage speaks of, drawn under its badge."""
     polygonal = place.shape == "area"
     simple = shapely.simplify(place.geometry, _TOLERANCE["focus"], preserve_topology=True)
-    kind = "Polygon" if polygonal else "LineString"
-    parts = [p for p in _flat_parts(simple) if p.geom_type == kind and not p.is_empty]
+    parts = _parts_of_kind(simple, polygonal)
     text = escape_text(f"Passage{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}: {place.name}")
     look = {"color": style.PASSAGE.color, "weight": 2.0 if polygonal else 4.0, "opacity": 0.85,
             "dashArray": "6,4" if polygonal else None, "fillColor": style.PASSAGE.color,
