@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 import functools
 import hashlib
@@ -35,6 +34,7 @@ from geo.facts import MAX_PLACES, TOWN_RULE, band_facts, compute_facts, referenc
 from geo.framing import View
 from geo.geodesy import KM_PER_MILE, geodesic_length_km
 from geo.layercache import kept_layer_script
+from geo.lru import Lru
 from geo.mapping import (
     DYNAMIC_LAYER_NAMES,
     DYNAMIC_LAYERS,
@@ -321,39 +321,15 @@ def _places(story: Story) -> dict:
     return article_places() if story is load_story() else story_places(story)
 
 
-class _Lru:
-    """A bounded map shared by every session of the server, least recently used out first.
-
-    A lookup is a dict access under a lock: ``st.cache_resource`` hashes each argument
-    with Streamlit's hasher (and looks up the parameter names with ``inspect``), about
-    0.5 ms a call, which five lookups a distance change made a sixth of a repeated
-    change's CPU. Values are made outside the lock, so one slow render holds no one up.
-    """
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.items: collections.OrderedDict = collections.OrderedDict()
-        self.lock = threading.Lock()
-
-    def get(self, key: tuple, make: Callable[[], object]):
-        with self.lock:
-            if key in self.items:
-                self.items.move_to_end(key)
-                return self.items[key]
-        value = make()
-        with self.lock:
-            self.items[key] = value
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-        return value
-
-
 @st.cache_resource(show_spinner=False)
-def _shared_caches() -> dict[str, _Lru]:
-    return {"groups": _Lru(128), "bases": _Lru(8), "summaries": _Lru(64)}
+def _shared_caches() -> dict[str, Lru]:
+    # A dict lookup under a lock: st.cache_resource hashes each argument with Streamlit's
+    # hasher (about 0.5 ms a call), which five lookups a distance change made a sixth of a
+    # repeated change's CPU.
+    return {"groups": Lru(128), "bases": Lru(8), "summaries": Lru(64)}
 
 
-def _process_caches() -> dict[str, _Lru]:
+def _process_caches() -> dict[str, Lru]:
     """The server's rendered layers, base maps and map descriptions, for every session.
 
     Found in Streamlit's cache once a session, then held by the session: each lookup in
@@ -368,7 +344,7 @@ def _process_caches() -> dict[str, _Lru]:
 
 def _cached_group(
     basemap: str, layers: tuple[str, ...], idx: int, kind: str, args: tuple, border: Border | None = None,
-    story: Story | None = None, caches: dict[str, _Lru] | None = None,
+    story: Story | None = None, caches: dict[str, Lru] | None = None,
 ) -> _GroupScript:
     """One adjustable layer rendered for one base map, keyed only on what that layer shows.
 
@@ -398,7 +374,7 @@ def _cached_group(
 
 
 def _base_map(
-    basemap: str, layers: tuple[str, ...], upload: _Upload | None = None, caches: dict[str, _Lru] | None = None,
+    basemap: str, layers: tuple[str, ...], upload: _Upload | None = None, caches: dict[str, Lru] | None = None,
 ) -> _RenderedMap:
     """The rendered base map, from the process's cache before Streamlit's (which shows a spinner)."""
     caches = caches or _process_caches()

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -14,6 +12,7 @@ import shapely
 from geo.borders import Border, country_geometry, get_border, land, split_sides
 from geo.errors import InputError
 from geo.geodesy import GEOD, LineDistance, aeqd_transformers, illinois_step, reproject
+from geo.lru import Lru
 
 __all__ = [
     "CLIPS",
@@ -682,9 +681,7 @@ def equidistant_zone(distance_km: float, border: Border | None = None) -> shapel
 
 # The zones last computed, by (distance in km, border); the bands of a spec ask for all of
 # theirs at once (see _zones).
-_ZONES: OrderedDict[tuple[float, Border], shapely.Geometry] = OrderedDict()
-_ZONES_KEPT = 64
-_ZONES_LOCK = threading.Lock()
+_ZONES = Lru(64)
 
 
 def _zones(distances_km: tuple[float, ...], border: Border) -> list[shapely.Geometry]:
@@ -693,18 +690,12 @@ def _zones(distances_km: tuple[float, ...], border: Border) -> list[shapely.Geom
     Refined in one run (see _refine_rings), they share each pass's fixed costs; each
     zone is the same as if made alone.
     """
-    with _ZONES_LOCK:
-        known = {d: _ZONES[d, border] for d in distances_km if (d, border) in _ZONES}
-        for d in known:
-            _ZONES.move_to_end((d, border))
-    missing = [d for d in dict.fromkeys(distances_km) if d not in known]
+    known = {d: _ZONES.find((d, border)) for d in distances_km}
+    missing = [d for d in known if known[d] is None]
     if missing:
         for d, zone in zip(missing, _make_zones(missing, border)):
             known[d] = zone
-            with _ZONES_LOCK:
-                _ZONES[d, border] = zone
-                while len(_ZONES) > _ZONES_KEPT:
-                    _ZONES.popitem(last=False)
+            _ZONES.put((d, border), zone)
     return [known[d] for d in distances_km]
 
 
