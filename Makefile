@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/streamlit run app.py
+	$(VENV)/bin/streamlit run serve.py
 
 # Many authors: REPLICAS Streamlit processes behind HAProxy (sticky sessions, health checks),
 # HAProxy on PORT and the replicas on the next ports; Ctrl-C stops them all (deploy/replicas.py).

@@ -34,6 +34,7 @@ from geo.facts import MAX_PLACES, TOWN_RULE, band_facts, compute_facts, referenc
 from geo.framing import View
 from geo.geodesy import KM_PER_MILE, geodesic_length_km
 from geo.layercache import kept_layer_script
+from geo.layerpush import CHANNELS, layer_message, listener_script
 from geo.lru import Lru
 from geo.mapping import (
     DYNAMIC_LAYER_NAMES,
@@ -257,11 +258,13 @@ def _show_map(
     groups: list[_GroupScript] | tuple = (),
     control: bool = False,
     returned: tuple[str, ...] = (),
+    listener: str = "",
 ) -> dict | None:
     """Send a cached map plus rendered feature groups to the st_folium component.
 
-    With ``control``, the map gets its layer control. Returns what the component
-    reports back: only the keys in ``returned``.
+    With ``control``, the map gets its layer control. ``listener`` runs in the frame
+    before the groups' scripts (see geo.layerpush). Returns what the component reports
+    back: only the keys in ``returned``.
     """
     scripts = tuple(dict.fromkeys([*rendered.js_links, *(j for g in groups for j in g.js_links)]))
     script, links = _script_for(rendered, bundle_scripts(scripts, ASSET_BASE, BUNDLE_BASE))
@@ -277,7 +280,7 @@ def _show_map(
         default=dict.fromkeys(returned),
         zoom=None,
         center=None,
-        feature_group="".join(g.script for g in groups) or None,
+        feature_group=(listener + "".join(g.script for g in groups)) or None,
         return_on_hover=False,
         layer_control=_layer_control(rendered, tuple(g.name for g in groups)) if control else None,
         pixelated=False,
@@ -437,6 +440,7 @@ def _init_state() -> None:
     ss.map_clicked = None
     ss.full_runs = 0
     ss.in_full_run = False
+    ss.layer_token = CHANNELS.issue()  # the map frame's channel (geo.layerpush)
 
 
 def _on_preset() -> None:
@@ -778,17 +782,27 @@ def _map_panel(state: UrlState, spec: BandSpec, rendered: _RenderedMap) -> dict 
     caches = _process_caches()
     groups = [_cached_group(state.basemap, state.layers, i, kind, args[kind], border, story, caches)
               for i, kind in enumerate(kinds)]
-    value = _show_map(rendered, MAP_KEY, MAP_HEIGHT, groups, True, ("bounds", "last_object_clicked_tooltip"))
+    ss = st.session_state
     shown = hash((rendered.map_id, *(g.script for g in groups)))
-    if st.session_state.get("map_layers_sent") != shown:
-        st.session_state.map_layers_sent = shown
-        # Let the browser hand the map its new layers before the rest of the fragment
-        # arrives. Streamlit's frontend re-renders the whole page for each batch of
-        # messages, and the map gets its layers only after that; the band controls,
-        # the new URL (which alone costs a whole-page render) and the table used to
-        # join the map's batch. Measured side by side: 151-164 ms from Enter to the
-        # new bands with this pause, 215-223 ms without; 30 ms was too short.
-        time.sleep(MAP_FIRST_PAUSE_S)
+    changed = ss.get("map_layers_sent") != shown
+    pushed = False
+    if changed and ss.get("map_sent_id") == rendered.map_id:
+        # The frame that shows this base map listens: it gets the layers now, not after
+        # Streamlit's page has re-rendered (geo.layerpush).
+        control = _layer_control(rendered, tuple(g.name for g in groups))
+        pushed = CHANNELS.publish(ss.layer_token, layer_message("".join(g.script for g in groups), control))
+    value = _show_map(rendered, MAP_KEY, MAP_HEIGHT, groups, True, ("bounds", "last_object_clicked_tooltip"),
+                      listener=listener_script(ss.layer_token))
+    if changed:
+        ss.map_layers_sent, ss.map_sent_id = shown, rendered.map_id
+        if not pushed:
+            # Let the browser hand the map its new layers before the rest of the fragment
+            # arrives. Streamlit's frontend re-renders the whole page for each batch of
+            # messages, and the map gets its layers only after that; the band controls,
+            # the new URL (which alone costs a whole-page render) and the table used to
+            # join the map's batch. Measured side by side: 151-164 ms from Enter to the
+            # new bands with this pause, 215-223 ms without; 30 ms was too short.
+            time.sleep(MAP_FIRST_PAUSE_S)
     return value
 
 

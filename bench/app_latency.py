@@ -92,6 +92,8 @@ def start(script: Path, tree: Path = ROOT) -> tuple[subprocess.Popen, str]:
     beside links to the tree's.
     """
     port = free_port()
+    if script == tree / "app.py" and (tree / "serve.py").exists():
+        script = tree / "serve.py"  # the page with its layer channel (a tree from before it has only app.py)
     if script.parent != tree:
         tmp = Path(tempfile.mkdtemp(prefix="atlas-bench-"))
         for name in ("static", ".streamlit"):

@@ -202,13 +202,13 @@ def get(url: str, timeout: float = 5.0) -> str:
 
 
 def snapshot(into: Path) -> str:
-    """Extract the committed app (app.py, geo/, data/, static/, .streamlit/) into ``into``; return its commit."""
+    """Extract the committed app (serve.py, app.py, geo/, data/, static/, ...) into ``into``; return its commit."""
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True, capture_output=True,
                             text=True, timeout=30).stdout.strip()
     app = subprocess.run(["git", "log", "-1", "--format=%h %s", "--", "app.py"], cwd=ROOT, check=True,
                          capture_output=True, text=True, timeout=30).stdout.strip()
-    archive = subprocess.run(["git", "archive", "--format=tar", "HEAD", "app.py", "geo", "data", "static",
-                              ".streamlit", "streamlit_workarounds.py"], cwd=ROOT, check=True,
+    archive = subprocess.run(["git", "archive", "--format=tar", "HEAD", "serve.py", "app.py", "geo", "data", "static",
+                              ".streamlit", "streamlit_workarounds.py", "story_editor.py"], cwd=ROOT, check=True,
                              capture_output=True, timeout=60).stdout
     subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True, timeout=60)
     return f"{commit}; app.py last changed in {app[:90]}"

@@ -198,14 +198,16 @@ def _stop(proc: subprocess.Popen, grace_s: float = 15.0) -> None:
 
 
 class Cluster:
-    """N replicas of ``streamlit run app.py`` behind one HAProxy; a context manager.
+    """N replicas of ``streamlit run serve.py`` (the page and its layer channel) behind one HAProxy.
+
+    A context manager. A folder without ``serve.py`` (a tree from before it) runs ``app.py``.
 
     Parameters
     ----------
     replicas : int
         How many Streamlit processes (1..16).
     app_dir : Path
-        The folder holding ``app.py`` (and ``.streamlit/``, ``static/``).
+        The folder holding ``serve.py`` and ``app.py`` (and ``.streamlit/``, ``static/``).
     front_port : int, optional
         HAProxy's port; a free one when omitted.
     replica_ports : sequence of int, optional
@@ -248,6 +250,7 @@ class Cluster:
         if len(self.replica_ports) != replicas:
             raise ValueError(f"{replicas} replicas need {replicas} ports, got {self.replica_ports}")
         self.app_dir = Path(app_dir)
+        self.script = "serve.py" if (self.app_dir / "serve.py").exists() else "app.py"
         self.address = address
         self._own_run_dir = run_dir is None
         self.run_dir = Path(tempfile.mkdtemp(prefix="atlas-serve-")) if run_dir is None else Path(run_dir)
@@ -307,7 +310,7 @@ class Cluster:
     def _start_replica(self, i: int) -> subprocess.Popen:
         port = self.replica_ports[i]
         return subprocess.Popen(
-            [self.python, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            [self.python, "-m", "streamlit", "run", self.script, "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
              "--browser.gatherUsageStats", "false"],
             cwd=self.app_dir, stdout=self._log(f"r{i + 1}.log"), stderr=subprocess.STDOUT,

@@ -47,7 +47,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_app(root: Path, log_path: Path, deadline_s: float = 90.0, script: str = "app.py") -> Iterator[str]:
+def streamlit_app(root: Path, log_path: Path, deadline_s: float = 90.0, script: str = "serve.py") -> Iterator[str]:
     """Run `streamlit run <script>` from ``root``; yield its base URL once /_stcore/health says ok."""
     port = free_port()
     log = open(log_path, "w")

@@ -57,7 +57,7 @@ def browser():
 
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory):
-    """One real `streamlit run app.py` for the session; yields its base URL once healthy."""
+    """One real `streamlit run serve.py` (the page and its layer channel) for the session; yields its base URL."""
     from browsing import streamlit_app
 
     try:

@@ -1,5 +1,6 @@
 """The real app in Debian's Chromium: the map draws, bands change in place, passages fly, nothing leaks."""
 
+import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -100,6 +101,64 @@ def test_distance_change_updates_bands_in_place(page):
                                 timeout=DRAW_MS)
 
 
+def _change_rings(page, text: str, bands: int):
+    """Type new distances, and wait for the new bands and for Streamlit's own message to the map."""
+    frame = page.frame()
+    frame.evaluate("() => { window.__atlasArgs = window.__GLOBAL_DATA__.last_feature_group; }")
+    field = page.page.locator(".st-key-rings_text input")
+    field.fill(text)
+    field.press("Enter")
+    frame.wait_for_function(f"() => document.querySelectorAll('path.atlas-band').length === {bands}", timeout=DRAW_MS)
+    frame.wait_for_function("() => window.__GLOBAL_DATA__.last_feature_group !== window.__atlasArgs",
+                            timeout=DRAW_MS)
+
+
+def _listening(page) -> str:
+    """Wait until the map's frame listens on its layer channel; return the channel's token."""
+    frame = page.frame()
+    frame.wait_for_function("() => window.__atlasSource && window.__atlasSource.readyState === 1", timeout=DRAW_MS)
+    return frame.evaluate("() => window.__atlasChannel")
+
+
+def test_new_bands_reach_the_map_through_its_channel_before_streamlit(page):
+    page.open({"rings": "50,100,200"})
+    _listening(page)
+    frame = page.frame()
+    frame.evaluate("() => { window.__atlas_marker = 1; }")
+    _change_rings(page, "30, 60", 2)
+    # Applied once, and before Streamlit's message: had that come first, the frame would
+    # already have shown these layers and the pushed message would have been skipped.
+    assert frame.evaluate("() => window.__atlasPushed") == 1
+    assert frame.evaluate("() => window.__atlas_marker") == 1, "the map iframe reloaded"
+    # Streamlit's message drew the same layers again: one set of bands, and the same objects.
+    assert page.bands().count() == 2
+    assert frame.evaluate("() => window.map.hasLayer(window.feature_group[window.feature_group.length - 3])")
+    _change_rings(page, "50, 100, 200", 3)
+    assert frame.evaluate("() => window.__atlasPushed") == 2
+    assert frame.locator(".atlas-band-legend div i").count() == 3
+
+
+def test_without_its_channel_the_map_still_gets_new_bands(page):
+    page.page.route("**/api/layers/**", lambda route: route.abort())
+    page.open({"rings": "50,100,200"})
+    _change_rings(page, "30, 60", 2)
+    assert page.page.locator(".st-key-rings_text input").input_value() == "30, 60"
+    assert page.frame().evaluate("() => window.__atlasPushed") == 0
+
+
+def test_the_channel_streams_only_for_a_token_the_page_issued(page, app_server):
+    page.open({"rings": "50,100"})
+    token = _listening(page)
+    for bad in ["A" * 22, "not-a-token", "%3Cscript%3E"]:
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(f"{app_server}/api/layers/{bad}", timeout=10)
+        assert err.value.code == 404
+    with urllib.request.urlopen(f"{app_server}/api/layers/{token}", timeout=10) as r:
+        assert r.headers["Content-Type"].startswith("text/event-stream")
+        assert "no-store" in r.headers["Cache-Control"]
+        assert r.readline() == b": open\n"
+
+
 def test_a_layer_shown_before_is_put_back_not_built_again(page):
     page.open({"rings": "50,100,200"})
     frame = page.frame()
@@ -139,10 +198,7 @@ def test_the_layer_control_switches_the_adjustable_layers_after_a_change_too(pag
     assert page.bands().count() == 0
     frame.evaluate(_TOGGLE, "Distance bands")
     assert page.bands().count() == 3
-    field = page.page.locator(".st-key-rings_text input")
-    field.fill("30, 60")
-    field.press("Enter")
-    frame.wait_for_function("() => document.querySelectorAll('path.atlas-band').length === 2", timeout=DRAW_MS)
+    _change_rings(page, "30, 60", 2)
     # The control is built again with the new groups: one entry each, and it switches the new bands.
     assert frame.evaluate(_OVERLAYS).count("Distance bands") == 1
     frame.evaluate(_TOGGLE, "Distance bands")

@@ -99,6 +99,10 @@ def test_a_replica_dies_sessions_on_the_other_keep_working_and_new_ones_go_there
         victim, survivor = "r1", "r2"
         kept = by_replica[survivor]
         kept.frame().evaluate("() => { window.__replica_marker = 1; }")
+        # The map's layer channel (serve.py) goes through HAProxy to the session's own replica:
+        # only that one knows the session's token.
+        kept.frame().wait_for_function("() => window.__atlasSource && window.__atlasSource.readyState === 1",
+                                       timeout=DRAW_MS)
 
         cluster.kill(int(victim[1:]) - 1)
         t0 = time.monotonic()
@@ -118,6 +122,7 @@ def test_a_replica_dies_sessions_on_the_other_keep_working_and_new_ones_go_there
         # The session on the healthy replica keeps working: new distances, new bands, no reload.
         kept.change_distances("30, 60", 2)
         assert kept.frame().evaluate("() => window.__replica_marker") == 1, "the map reloaded"
+        kept.frame().wait_for_function("() => window.__atlasPushed >= 1", timeout=DRAW_MS)
         assert kept.page.locator(ERRORS).count() == 0
         assert kept.replica() == survivor
 
