@@ -440,7 +440,7 @@ def _init_state() -> None:
     ss.map_clicked = None
     ss.full_runs = 0
     ss.in_full_run = False
-    ss.layer_token = CHANNELS.issue()  # the map frame's channel (geo.layerpush)
+    ss.layer_token = CHANNELS.issue(current_session_id())  # the map frame's channel (geo.layerpush)
 
 
 def _on_preset() -> None:

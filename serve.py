@@ -11,6 +11,7 @@ import streamlit as st
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
+from streamlit.runtime import Runtime
 
 from geo.layerpush import CHANNELS, ROUTE, TOKEN_PATTERN, sse_events
 
@@ -22,9 +23,18 @@ async def layer_channel(request: Request) -> Response:
     if queue is None:
         return PlainTextResponse("No such channel.", status_code=404, headers={"Cache-Control": "no-store"})
 
+    session = CHANNELS.owner(token)
+
+    def wanted() -> bool:
+        # Until the session's websocket closes (a closed tab, a server stopping: uvicorn waits
+        # for open responses before it stops) or a reloaded frame subscribes anew.
+        if not CHANNELS.current(token, queue):
+            return False
+        return session is None or not Runtime.exists() or Runtime.instance().is_active_session(session)
+
     async def stream():
         try:
-            async for text in sse_events(queue):
+            async for text in sse_events(queue, wanted):
                 yield text
         finally:
             CHANNELS.unsubscribe(token, queue)

@@ -21,7 +21,7 @@ import re
 import secrets
 import threading
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 __all__ = ["CHANNELS", "ROUTE", "TOKEN_PATTERN", "Channels", "layer_message", "listener_script", "sse_events"]
 
@@ -31,6 +31,8 @@ ROUTE = "/api/layers/"
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{22}$")
 #: Seconds between keep-alive comments on an idle stream (proxies close silent ones).
 KEEP_ALIVE_S = 15.0
+#: Seconds between checks that a stream is still wanted (its session is there, no newer frame).
+CHECK_S = 1.0
 #: Messages waiting for a slow frame; older ones are dropped (only the newest matters).
 QUEUE_SIZE = 2
 
@@ -118,15 +120,15 @@ class Channels:
 
     def __init__(self, issued: int = 4096) -> None:
         self._lock = threading.Lock()
-        self._issued: OrderedDict[str, None] = OrderedDict()
+        self._issued: OrderedDict[str, str | None] = OrderedDict()
         self._size = issued
         self._listeners: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = {}
 
-    def issue(self) -> str:
-        """A new random token that :meth:`subscribe` will accept."""
+    def issue(self, owner: str | None = None) -> str:
+        """A new random token that :meth:`subscribe` will accept, for the session ``owner``."""
         token = secrets.token_urlsafe(16)
         with self._lock:
-            self._issued[token] = None
+            self._issued[token] = owner
             while len(self._issued) > self._size:
                 gone, _ = self._issued.popitem(last=False)
                 self._listeners.pop(gone, None)
@@ -144,6 +146,16 @@ class Channels:
             self._issued.move_to_end(token)
             self._listeners[token] = (asyncio.get_running_loop(), queue)
         return queue
+
+    def owner(self, token: str) -> str | None:
+        """The session ``token`` was issued for, if it was issued with one and is remembered."""
+        with self._lock:
+            return self._issued.get(token)
+
+    def current(self, token: str, queue: asyncio.Queue) -> bool:
+        """Whether ``queue`` is still the subscription for ``token`` (no newer frame, not forgotten)."""
+        with self._lock:
+            return self._listeners.get(token, (None, None))[1] is queue
 
     def unsubscribe(self, token: str, queue: asyncio.Queue) -> None:
         """End ``queue``'s subscription, unless a newer one has replaced it."""
@@ -186,16 +198,28 @@ class Channels:
 CHANNELS = Channels()
 
 
-async def sse_events(queue: asyncio.Queue, keep_alive_s: float = KEEP_ALIVE_S) -> AsyncIterator[str]:
+async def sse_events(
+    queue: asyncio.Queue,
+    wanted: Callable[[], bool] = lambda: True,
+    keep_alive_s: float = KEEP_ALIVE_S,
+    check_s: float = CHECK_S,
+) -> AsyncIterator[str]:
     """The text of an event stream: each message from ``queue`` as one event, comments between.
 
-    A message's lines become ``data:`` lines, so any text survives the framing.
+    A message's lines become ``data:`` lines, so any text survives the framing. The stream
+    ends once ``wanted()`` (asked every ``check_s`` seconds) says False: a server waits for
+    its open responses before it stops, and a stream's session ends with its websocket.
     """
     yield ": open\n\n"
-    while True:
+    idle = 0.0
+    while wanted():
         try:
-            message = await asyncio.wait_for(queue.get(), keep_alive_s)
+            message = await asyncio.wait_for(queue.get(), check_s)
         except TimeoutError:
-            yield ": keep-alive\n\n"
+            idle += check_s
+            if idle >= keep_alive_s:
+                idle = 0.0
+                yield ": keep-alive\n\n"
             continue
+        idle = 0.0
         yield "".join(f"data: {line}\n" for line in _LINE_BREAK.split(message)) + "\n"

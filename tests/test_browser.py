@@ -159,6 +159,32 @@ def test_the_channel_streams_only_for_a_token_the_page_issued(page, app_server):
         assert r.readline() == b": open\n"
 
 
+def test_a_server_with_an_open_channel_still_stops_at_once(browser, tmp_path):
+    """uvicorn waits for open responses before it stops; the channel's stream ends with its session."""
+    import subprocess
+    import time
+
+    from browsing import streamlit_app
+
+    with streamlit_app(ROOT, tmp_path / "server.log") as base:
+        p = Page(browser, base)
+        try:
+            p.open({"rings": "50,100"})
+            _listening(p)
+            server = next(int(line.split()[0]) for line in subprocess.run(
+                ["ps", "-ww", "-eo", "pid,args"], capture_output=True, text=True, check=True).stdout.splitlines()
+                if f"--server.port {base.rsplit(':', 1)[1]}" in line)
+            stat = Path(f"/proc/{server}/stat")
+            t0 = time.monotonic()
+            subprocess.run(["kill", "-TERM", str(server)], check=True)
+            # Exited: gone, or a zombie until streamlit_app's Popen reaps it.
+            while stat.exists() and stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                assert time.monotonic() - t0 < 5, "the server waited for the open channel"
+                time.sleep(0.1)
+        finally:
+            p.context.close()
+
+
 def test_a_layer_shown_before_is_put_back_not_built_again(page):
     page.open({"rings": "50,100,200"})
     frame = page.frame()

@@ -116,7 +116,7 @@ def test_any_message_survives_the_event_stream(text):
     async def main():
         queue: asyncio.Queue = asyncio.Queue()
         await queue.put(text)
-        stream = sse_events(queue, keep_alive_s=0.05)
+        stream = sse_events(queue, keep_alive_s=0.05, check_s=0.05)
         out = [await anext(stream) for _ in range(3)]
         await stream.aclose()
         return out
@@ -160,3 +160,36 @@ def test_streamlit_folium_applies_new_layers_as_the_listener_does():
         assert piece in bundle, piece
     source = Path(streamlit_folium.__file__).read_text(encoding="utf-8")
     assert "window.layer_control = layer_control_layer_control" in source
+
+
+def test_a_stream_ends_once_it_is_no_longer_wanted():
+    """A server stops only once its open responses end: a stream ends with its session."""
+    wanted = [True]
+
+    async def main():
+        queue: asyncio.Queue = asyncio.Queue()
+        out = []
+        stream = sse_events(queue, lambda: wanted[0], keep_alive_s=10, check_s=0.02)
+        out.append(await anext(stream))
+        await queue.put("x")
+        out.append(await anext(stream))
+        wanted[0] = False
+        rest = [text async for text in stream]  # ends within one check
+        return out, rest
+
+    (opened, event), rest = asyncio.run(asyncio.wait_for(main(), 5))
+    assert _parse_events(event) == ["x"] and rest == []
+
+
+def test_a_token_knows_its_session_and_its_current_frame():
+    channels = Channels()
+    token = channels.issue("session-1")
+    assert channels.owner(token) == "session-1" and channels.owner("A" * 22) is None
+
+    async def main():
+        old = channels.subscribe(token)
+        assert channels.current(token, old)
+        new = channels.subscribe(token)
+        assert not channels.current(token, old) and channels.current(token, new)
+
+    asyncio.run(main())
