@@ -20,6 +20,24 @@ from geo.layerpush import (
 )
 
 
+def _run(coro):
+    """``asyncio.run`` in a thread of its own: the browser tests' Playwright keeps a loop running in this one."""
+    out = {}
+
+    def target():
+        try:
+            out["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the test's thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in out:
+        raise out["error"]
+    return out.get("value")
+
+
 def _parse_events(text: str) -> list[str]:
     """Each event's data, as an EventSource joins its ``data:`` lines (comments dropped)."""
     events = []
@@ -39,7 +57,7 @@ def test_tokens_are_random_and_only_issued_ones_subscribe():
         assert channels.subscribe("A" * 22) is None
         assert channels.subscribe(next(iter(tokens))) is not None
 
-    asyncio.run(main())
+    _run(main())
 
 
 def test_a_message_published_from_another_thread_reaches_the_listener():
@@ -57,7 +75,7 @@ def test_a_message_published_from_another_thread_reaches_the_listener():
         assert sent == [True]
         return await asyncio.wait_for(queue.get(), 5)
 
-    assert asyncio.run(main()) == "bands"
+    assert _run(main()) == "bands"
 
 
 def test_a_slow_frame_gets_the_newest_messages_only():
@@ -71,7 +89,7 @@ def test_a_slow_frame_gets_the_newest_messages_only():
         await asyncio.sleep(0.05)  # let the loop run the puts
         return [queue.get_nowait() for _ in range(queue.qsize())]
 
-    assert asyncio.run(main()) == [f"m{i}" for i in range(10 - QUEUE_SIZE, 10)]
+    assert _run(main()) == [f"m{i}" for i in range(10 - QUEUE_SIZE, 10)]
 
 
 def test_a_reloaded_frame_replaces_the_old_subscription():
@@ -89,7 +107,7 @@ def test_a_reloaded_frame_replaces_the_old_subscription():
         channels.unsubscribe(token, new)
         assert not channels.listening(token)
 
-    asyncio.run(main())
+    _run(main())
 
 
 def test_tokens_beyond_the_bound_are_forgotten_with_their_listeners():
@@ -104,7 +122,7 @@ def test_tokens_beyond_the_bound_are_forgotten_with_their_listeners():
         assert channels.subscribe(first) is None
         assert channels.publish(first, "x") is False
 
-    asyncio.run(main())
+    _run(main())
 
 
 @pytest.mark.parametrize("text", [
@@ -121,7 +139,7 @@ def test_any_message_survives_the_event_stream(text):
         await stream.aclose()
         return out
 
-    opened, event, keep_alive = asyncio.run(main())
+    opened, event, keep_alive = _run(main())
     assert opened.startswith(":") and keep_alive.startswith(":"), "comments, which EventSource ignores"
     assert _parse_events(event) == [re.sub(r"\r\n|\r", "\n", text)]
 
@@ -177,7 +195,7 @@ def test_a_stream_ends_once_it_is_no_longer_wanted():
         rest = [text async for text in stream]  # ends within one check
         return out, rest
 
-    (opened, event), rest = asyncio.run(asyncio.wait_for(main(), 5))
+    (opened, event), rest = _run(asyncio.wait_for(main(), 5))
     assert _parse_events(event) == ["x"] and rest == []
 
 
@@ -192,4 +210,4 @@ def test_a_token_knows_its_session_and_its_current_frame():
         new = channels.subscribe(token)
         assert not channels.current(token, old) and channels.current(token, new)
 
-    asyncio.run(main())
+    _run(main())
