@@ -142,8 +142,9 @@ backend streamlit
     # Sessions are long websockets: a new browser goes to the replica with fewest open.
     balance leastconn
     # Sticky sessions: the first response pins the browser to its replica by cookie
-    # (value r1, r2, ...), so the page, its websocket, its uploads (/_stcore/upload_file)
-    # and its media files all reach the process that holds the session.
+    # (value r1, r2, ...), so the page, its websocket, its uploads (/_stcore/upload_file),
+    # its media files and its map's layer channel (/api/layers, an event stream that sends
+    # a comment every 15 s, well inside timeout server) all reach the process that holds the session.
     cookie {COOKIE} insert indirect nocache httponly attr "SameSite=Lax"
     option httpchk
     http-check send meth GET uri {HEALTH_PATH}
