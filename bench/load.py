@@ -3,7 +3,7 @@
 Run from the repository's top folder:
 ``.venv/bin/python bench/load.py [--replicas 1 2] [--sessions 10 20] [--changes 10] [--upload]``.
 
-For each R in ``--replicas`` it starts R replicas of ``streamlit run app.py`` behind HAProxy
+For each R in ``--replicas`` it starts R replicas of ``streamlit run serve.py`` behind HAProxy
 (``deploy/replicas.py``, the same set-up as ``make serve``) on free ports of 127.0.0.1, by
 default from a snapshot of the committed tree (``git archive HEAD``, so edits in the working
 tree cannot change the app mid-run; ``--tree worktree`` runs the working tree), warms each

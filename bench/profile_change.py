@@ -10,7 +10,7 @@ Run: PYTHONPATH=. .venv/bin/python bench/profile_change.py [--rounds N] [--chang
    Serialisation is Streamlit's own: ``json.dumps`` of the map component's arguments, the
    message hash and the protobuf bytes of the message (``populate_hash_if_needed``,
    ``serialize_forward_msg``).
-2. A real ``streamlit run app.py``, driven in Chromium by ``bench/app_latency.py``'s driver:
+2. A real ``streamlit run serve.py``, driven in Chromium by ``bench/app_latency.py``'s driver:
    the server's CPU per change from /proc, for the same two kinds of change. What the library
    steps above do not account for is Streamlit's (script run, widgets, session state, query
    string, message queue, websocket) and the map's report back.
