@@ -421,16 +421,32 @@ class _Legend(MacroElement):
 
 
 class _FlyToOnAdd(MacroElement):
-    """When its marker joins the map: fly there and open its popup, once per ``token``."""
+    """When its marker joins the map: fly there and open its popup, once per ``token``.
+
+    A rerun takes every adjustable layer off the map and puts it back in one go (twice when
+    the layers also came by the layer channel, geo.layerpush); Leaflet closes a marker's popup
+    when the marker leaves the map. A popup closed that way is opened again when the marker
+    comes back in the same task; one the reader closed stays closed.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        {{ this._parent.get_name() }}.on("popupclose", function (e) {
+            var marker = e.target;
+            if (marker._map && !marker._map.hasLayer(marker)) {
+                marker.__atlasReopen = true;
+                setTimeout(function () { marker.__atlasReopen = false; }, 0);
+            }
+        });
         {{ this._parent.get_name() }}.on("add", function (e) {
             var token = {{ this.token|tojson }};
-            if (window.__atlas_flown === token) { return; }
-            window.__atlas_flown = token;
             var marker = e.target, map = marker._map;
+            if (window.__atlas_flown === token) {
+                if (marker.__atlasReopen) { marker.__atlasReopen = false; marker.openPopup(); }
+                return;
+            }
+            window.__atlas_flown = token;
             marker.openPopup();
             map.flyTo(marker.getLatLng(), Math.max(map.getZoom(), {{ this.zoom|tojson }}), {duration: 0.6});
         });

@@ -250,6 +250,23 @@ def test_clicking_a_passage_moves_the_map_and_opens_its_popup(page):
     assert page.foreign_requests() == []
 
 
+def test_the_chosen_passage_keeps_its_popup_through_a_distance_change_until_closed(page):
+    """A rerun takes the layers off the map and puts them back (twice with the layer channel)."""
+    page.open({"rings": "50,100,200"})
+    _listening(page)
+    page.page.locator(".st-key-passage-1 button").click()
+    frame = page.frame()
+    frame.wait_for_function("() => window.__atlas_flown === '1:1'", timeout=DRAW_MS)
+    popup = page.frame_locator().locator(".leaflet-popup-content")
+    popup.wait_for(timeout=DRAW_MS)
+    _change_rings(page, "30, 60", 2)
+    assert popup.count() == 1 and "Passage 1" in popup.inner_text()
+    assert frame.evaluate("() => window.__atlas_flown") == "1:1", "it did not fly again"
+    frame.evaluate("() => window.map.closePopup()")
+    _change_rings(page, "50, 100, 200", 3)
+    assert popup.count() == 0, "a popup the reader closed stays closed"
+
+
 @pytest.mark.parametrize(
     "query",
     [
