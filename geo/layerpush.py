@@ -20,8 +20,9 @@ import json
 import re
 import secrets
 import threading
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
+
+from geo.lru import Lru
 
 __all__ = ["CHANNELS", "ROUTE", "TOKEN_PATTERN", "Channels", "layer_message", "listener_script", "sse_events"]
 
@@ -36,6 +37,7 @@ CHECK_S = 1.0
 #: Messages waiting for a slow frame; older ones are dropped (only the newest matters).
 QUEUE_SIZE = 2
 
+_UNKNOWN = object()
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")  # what ends a line in an event stream
 
 #: Runs in the map's frame with each rerun's layers (prepended to streamlit-folium's
@@ -120,17 +122,14 @@ class Channels:
 
     def __init__(self, issued: int = 4096) -> None:
         self._lock = threading.Lock()
-        self._issued: OrderedDict[str, str | None] = OrderedDict()
-        self._size = issued
+        self._issued = Lru(issued)  # token -> the session it was issued for
         self._listeners: dict[str, tuple[asyncio.AbstractEventLoop, asyncio.Queue]] = {}
 
     def issue(self, owner: str | None = None) -> str:
         """A new random token that :meth:`subscribe` will accept, for the session ``owner``."""
         token = secrets.token_urlsafe(16)
         with self._lock:
-            self._issued[token] = owner
-            while len(self._issued) > self._size:
-                gone, _ = self._issued.popitem(last=False)
+            for gone in self._issued.put(token, owner):
                 self._listeners.pop(gone, None)
         return token
 
@@ -141,16 +140,14 @@ class Channels:
         """
         queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_SIZE)
         with self._lock:
-            if token not in self._issued:
+            if self._issued.find(token, _UNKNOWN) is _UNKNOWN:
                 return None
-            self._issued.move_to_end(token)
             self._listeners[token] = (asyncio.get_running_loop(), queue)
         return queue
 
     def owner(self, token: str) -> str | None:
         """The session ``token`` was issued for, if it was issued with one and is remembered."""
-        with self._lock:
-            return self._issued.get(token)
+        return self._issued.find(token)
 
     def current(self, token: str, queue: asyncio.Queue) -> bool:
         """Whether ``queue`` is still the subscription for ``token`` (no newer frame, not forgotten)."""

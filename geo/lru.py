@@ -27,7 +27,8 @@ class Lru:
     >>> cache = Lru(2)
     >>> cache.get("a", lambda: 1), cache.get("a", lambda: 2)
     (1, 1)
-    >>> cache.put("b", 2); cache.put("c", 3)
+    >>> cache.put("b", 2), cache.put("c", 3)
+    ([], ['a'])
     >>> cache.find("a") is None, cache.find("c")
     (True, 3)
     """
@@ -46,13 +47,15 @@ class Lru:
             self.items.move_to_end(key)
             return value
 
-    def put(self, key: Hashable, value) -> None:
-        """Keep ``value`` under ``key``, dropping the least recently used beyond :attr:`size`."""
+    def put(self, key: Hashable, value) -> list:
+        """Keep ``value`` under ``key``; drop the least recently used beyond :attr:`size` and return their keys."""
+        dropped = []
         with self.lock:
             self.items[key] = value
             self.items.move_to_end(key)
             while len(self.items) > self.size:
-                self.items.popitem(last=False)
+                dropped.append(self.items.popitem(last=False)[0])
+        return dropped
 
     def clear(self) -> None:
         """Forget every value."""
