@@ -87,10 +87,7 @@ def test_distance_change_updates_bands_in_place(page):
     frame = page.frame()
     frame.evaluate("() => { window.__atlas_marker = 1; window.map.setView([50.9, 29.4], 8, {animate: false}); }")
     before = page.view()
-    field = page.page.locator(".st-key-rings_text input")
-    field.fill("30, 60")
-    field.press("Enter")
-    frame.wait_for_function("() => document.querySelectorAll('path.atlas-band').length === 2", timeout=DRAW_MS)
+    _change_rings(page, "30, 60", 2)
     assert frame.evaluate("() => window.__atlas_marker") == 1, "the map iframe reloaded"
     after = page.view()
     assert after["z"] == before["z"] == 8
@@ -189,15 +186,10 @@ def test_a_layer_shown_before_is_put_back_not_built_again(page):
     page.open({"rings": "50,100,200"})
     frame = page.frame()
     frame.evaluate("() => window.feature_group.forEach(l => { l.__atlas_seen = 1; })")
-    field = page.page.locator(".st-key-rings_text input")
-    field.fill("30, 60")
-    field.press("Enter")
-    frame.wait_for_function("() => document.querySelectorAll('path.atlas-band').length === 2", timeout=DRAW_MS)
+    _change_rings(page, "30, 60", 2)
     seen = frame.evaluate("() => window.feature_group.slice(-4).map(l => l.__atlas_seen === 1)")
     assert seen == [True, False, True, True], "only the bands were built again"
-    field.fill("50, 100, 200")
-    field.press("Enter")
-    frame.wait_for_function("() => document.querySelectorAll('path.atlas-band').length === 3", timeout=DRAW_MS)
+    _change_rings(page, "50, 100, 200", 3)
     assert frame.evaluate("() => window.feature_group.slice(-4).every(l => l.__atlas_seen === 1)")
     # The layer put back is whole: its legend and tooltips came back with it.
     assert frame.locator(".atlas-band-legend div i").count() == 3
